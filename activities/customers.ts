@@ -1,0 +1,33 @@
+import type { Database } from '../db/client';
+import { customers } from '../db/schema';
+import type { CustomerProfile } from '../workflows/definitions';
+
+export interface UpsertCustomerInput {
+  tenantId: string;
+  customerId: string;
+  profile: CustomerProfile;
+  playbook: { id: string; version: number };
+  stage: string;
+  currency: string;
+}
+
+export function createCustomerActivities(db: Database) {
+  return {
+    /** Writes the customer's record; retried or replayed, it lands on the same row with the same values. */
+    async upsertCustomer(input: UpsertCustomerInput): Promise<void> {
+      const values = {
+        name: input.profile.name,
+        phone: input.profile.phone ?? null,
+        email: input.profile.email ?? null,
+        timezone: input.profile.timezone,
+        playbookId: input.playbook.id,
+        playbookVersion: input.playbook.version,
+        updatedAt: new Date(),
+      };
+      await db
+        .insert(customers)
+        .values({ tenantId: input.tenantId, id: input.customerId, stage: input.stage, currency: input.currency, ...values })
+        .onConflictDoUpdate({ target: [customers.tenantId, customers.id], set: values });
+    },
+  };
+}

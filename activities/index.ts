@@ -1,0 +1,21 @@
+import type { Database } from '../db/client';
+import { createCustomerActivities } from './customers';
+import { createMessageActivities } from './messages';
+import { createPlaybookActivities } from './playbooks';
+import { createTimelineActivities } from './timeline';
+
+export interface ActivityDependencies {
+  db: Database;
+}
+
+/** Every activity the worker registers; workflows import this type only, never the code. */
+export function createActivities(deps: ActivityDependencies) {
+  return {
+    ...createCustomerActivities(deps.db),
+    ...createTimelineActivities(deps.db),
+    ...createMessageActivities(deps.db),
+    ...createPlaybookActivities(),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { ApiDependencies } from './dependencies';
+import { docsPage } from './docs-page';
+import { buildOpenApi } from './openapi';
+import { Problem, problems } from './problem';
+import { buildRouter } from './router';
+import { routes as allRoutes } from './routes';
+import type { RouteSpec } from './route';
+import { isTemporalUnavailable, temporalUnavailable } from './temporal-errors';
+
+export const API_VERSION = '0.1.0';
+
+/** The Express app: JSON in, JSON or problem+json out, every route from the route table. */
+export function createApp(deps: ApiDependencies, routes: readonly RouteSpec[] = allRoutes): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  const openapi = buildOpenApi(routes, { version: API_VERSION });
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const requestId = /^[A-Za-z0-9._-]{1,64}$/.test(req.get('request-id') ?? '') ? req.get('request-id')! : randomUUID();
+    res.locals.requestId = requestId;
+    res.setHeader('Request-Id', requestId);
+    next();
+  });
+  app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+
+  app.get('/v1/openapi.json', (_req, res) => {
+    res.json(openapi);
+  });
+  app.get('/docs', (_req, res) => {
+    res.type('html').send(docsPage);
+  });
+  app.use(buildRouter(routes, deps));
+
+  app.use((req: Request, _res: Response, next: NextFunction) => next(problems.notFound(`No route for ${req.method} ${req.path}.`)));
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const problem = toProblem(error);
+    if (problem.status >= 500 && !(error instanceof Problem)) {
+      console.error(`revloop api: ${req.method} ${req.path} failed (request ${res.locals.requestId}):`, error);
+    }
+    for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
+    res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem.body(req.originalUrl)));
+  });
+  return app;
+}
+
+function toProblem(error: unknown): Problem {
+  if (error instanceof Problem) return error;
+  const parserError = error as { type?: string; status?: number; message?: string };
+  switch (parserError?.type) {
+    case 'entity.parse.failed':
+      return problems.malformedJson(`The body is not valid JSON: ${parserError.message}`);
+    case 'entity.too.large':
+      return problems.payloadTooLarge('The body is larger than 1 MiB.');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return problems.unsupportedMediaType(parserError.message ?? 'Unsupported encoding.');
+  }
+  if (isTemporalUnavailable(error)) return temporalUnavailable();
+  if (isDatabaseUnavailable(error)) return problems.unavailable('The database is not reachable right now; nothing was changed. Retry shortly.');
+  return problems.internal();
+}
+
+function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECT_TIMEOUT', '57P03'].includes(code)) {
+      return true;
+    }
+  }
+  return false;
+}

@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { z } from 'zod';
+import { CustomerEventInput, type CustomerEvent } from '../domain/customer-events';
+import { ClientId, customerWorkflowId } from '../domain/ids';
+import { TimeZone } from '../domain/local-time';
+import { findBuiltinPlaybook, PlaybookId, type ResolvedPlaybook } from '../playbooks';
+import type { customer } from '../workflows/customer';
+import { customerEventSignal, customerEventUpdate, customerStateQuery, type CustomerView } from '../workflows/definitions';
+import { RevloopCustomer, RevloopPlaybook, RevloopStage, RevloopTenant } from '../workflows/search-attributes';
+import type { ApiDependencies } from './dependencies';
+import { problems } from './problem';
+import { isTemporalUnavailable, isWorkflowNotFound, temporalUnavailable } from './temporal-errors';
+import { temporalUiLink } from './temporal-links';
+
+/** What `POST /v1/customers` takes. */
+export const CreateCustomerBody = z.strictObject({
+  id: ClientId.optional(),
+  name: z.string().trim().min(1).max(200),
+  phone: z
+    .string()
+    .regex(/^\+?[0-9 ().-]{5,24}$/, 'must be a phone number, ideally E.164 such as +15551234567')
+    .optional(),
+  email: z.email().max(320).optional(),
+  timezone: TimeZone.optional(),
+  playbook: PlaybookId,
+});
+export type CreateCustomerBody = z.infer<typeof CreateCustomerBody>;
+
+// Events that name a job or invoice go through an Update, whose validator rejects an unknown
+// reference before anything is recorded; the rest are fire-and-forget signals.
+const referencingTypes = new Set<CustomerEvent['type']>([
+  'booking.rescheduled',
+  'booking.cancelled',
+  'job.started',
+  'job.completed',
+  'payment.received',
+  'payment.failed',
+  'invoice.disputed',
+]);
+
+export function newCustomerId(): string {
+  return `cus_${randomBytes(9).toString('base64url').replace(/[-_]/g, 'x')}`;
+}
+
+export function newEventId(): string {
+  return `evt_${randomBytes(12).toString('base64url').replace(/[-_]/g, 'x')}`;
+}
+
+export async function resolvePlaybookForTenant(_tenantId: string, playbookId: string): Promise<ResolvedPlaybook> {
+  const builtin = findBuiltinPlaybook(playbookId);
+  if (!builtin) {
+    throw problems.unprocessable(`There is no playbook "${playbookId}".`, [{ path: 'body.playbook', message: 'unknown playbook' }]);
+  }
+  return builtin;
+}
+
+export function customerLinks(deps: ApiDependencies, customerId: string, tenantId: string) {
+  return {
+    self: `/v1/customers/${encodeURIComponent(customerId)}`,
+    temporalUi: temporalUiLink(deps.config, customerWorkflowId(tenantId, customerId)),
+  };
+}
+
+/**
+ * Starts the customer's lifecycle workflow, or finds the one already running under that id.
+ * The workflow writes the customer's record itself (an activity), so nothing is half-written when
+ * Temporal is unreachable.
+ */
+export async function startCustomer(deps: ApiDependencies, tenantId: string, body: CreateCustomerBody) {
+  const playbook = await resolvePlaybookForTenant(tenantId, body.playbook);
+  const customerId = body.id ?? newCustomerId();
+  const profile = {
+    name: body.name,
+    ...(body.phone ? { phone: body.phone } : {}),
+    ...(body.email ? { email: body.email } : {}),
+    timezone: body.timezone ?? playbook.definition.defaultTimezone,
+  };
+  const workflowId = customerWorkflowId(tenantId, customerId);
+  try {
+    await deps.temporal.workflow.start<typeof customer>('customer', {
+      taskQueue: deps.config.taskQueue,
+      workflowId,
+      args: [{ tenantId, customerId, profile, playbook }],
+      staticSummary: `Customer ${profile.name} · ${playbook.definition.name} playbook`,
+      staticDetails: [
+        `**${profile.name}** (\`${customerId}\`) of tenant \`${tenantId}\``,
+        `Playbook \`${playbook.id}\` v${playbook.version} · time zone ${profile.timezone}`,
+        profile.phone ? `Phone ${profile.phone}` : '',
+        profile.email ? `Email ${profile.email}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
+      typedSearchAttributes: [
+        { key: RevloopTenant, value: tenantId },
+        { key: RevloopCustomer, value: customerId },
+        { key: RevloopStage, value: 'inquiry' },
+        { key: RevloopPlaybook, value: `${playbook.id}@v${playbook.version}` },
+      ],
+    });
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) {
+      return { created: false as const, customer: await customerResource(deps, tenantId, customerId) };
+    }
+    if (isTemporalUnavailable(error)) throw temporalUnavailable();
+    throw error;
+  }
+  return {
+    created: true as const,
+    customer: {
+      id: customerId,
+      ...profile,
+      playbook: { id: playbook.id, version: playbook.version },
+      stage: 'inquiry',
+      links: customerLinks(deps, customerId, tenantId),
+    },
+  };
+}
+
+export async function getCustomerView(deps: ApiDependencies, tenantId: string, customerId: string): Promise<CustomerView> {
+  try {
+    return await deps.temporal.workflow.getHandle(customerWorkflowId(tenantId, customerId)).query(customerStateQuery);
+  } catch (error) {
+    if (isWorkflowNotFound(error)) throw problems.notFound(`There is no customer "${customerId}".`);
+    if (isTemporalUnavailable(error)) throw temporalUnavailable();
+    throw error;
+  }
+}
+
+export async function customerResource(deps: ApiDependencies, tenantId: string, customerId: string) {
+  const view = await getCustomerView(deps, tenantId, customerId);
+  const { tenantId: _tenant, customerId: id, ...rest } = view;
+  return { id, ...rest, links: customerLinks(deps, customerId, tenantId) };
+}
+
+/**
+ * Delivers one lifecycle event. The event id (the client's, or a new one) is the deduplication
+ * key all the way down: workflow memory, update id, and the timeline's primary key.
+ */
+export async function deliverCustomerEvent(deps: ApiDependencies, tenantId: string, customerId: string, input: CustomerEventInput) {
+  const event = { ...input, eventId: input.eventId ?? newEventId(), receivedAt: new Date().toISOString() } as CustomerEvent;
+  const handle = deps.temporal.workflow.getHandle(customerWorkflowId(tenantId, customerId));
+  try {
+    if (referencingTypes.has(event.type)) {
+      await handle.executeUpdate(customerEventUpdate, { args: [event], updateId: event.eventId });
+    } else {
+      await handle.signal(customerEventSignal, event);
+    }
+  } catch (error) {
+    if (isWorkflowNotFound(error)) throw problems.notFound(`There is no customer "${customerId}".`);
+    if (isTemporalUnavailable(error)) throw temporalUnavailable();
+    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+      throw problems.unprocessable(error.cause.message, [{ path: `body.${error.cause.details?.[0] ?? 'type'}`, message: error.cause.message }]);
+    }
+    throw error;
+  }
+  return { eventId: event.eventId, type: event.type };
+}

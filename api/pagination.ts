@@ -1,0 +1,24 @@
+import { problems } from './problem';
+
+/** Opaque cursors: base64url JSON of the last row's sort key. Clients must not build them. */
+export function encodeCursor(key: unknown[]): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined, arity: number): unknown[] | undefined {
+  if (cursor === undefined) return undefined;
+  try {
+    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(key) && key.length === arity) return key;
+  } catch {
+    // fall through
+  }
+  throw problems.validation([{ path: 'query.cursor', message: 'not a cursor this API issued' }]);
+}
+
+/** Takes `limit + 1` rows and turns the extra one into a `next` cursor. */
+export function page<T>(rows: T[], limit: number, keyOf: (row: T) => unknown[]): { data: T[]; next: string | null } {
+  const data = rows.slice(0, limit);
+  const last = data.at(-1);
+  return { data, next: rows.length > limit && last ? encodeCursor(keyOf(last)) : null };
+}

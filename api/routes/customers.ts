@@ -1,0 +1,165 @@
+import { and, asc, eq, gt, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import { customers, timelineEntries } from '../../db/schema';
+import { CustomerEventInput } from '../../domain/customer-events';
+import { customerStages } from '../../workflows/definitions';
+import { CreateCustomerBody, customerLinks, customerResource, deliverCustomerEvent, getCustomerView, startCustomer } from '../customer-service';
+import type { ApiDependencies } from '../dependencies';
+import { decodeCursor, page } from '../pagination';
+import { IdParam, ListQuery, defineRoute } from '../route';
+
+const CustomerListQuery = ListQuery.extend({ stage: z.enum(customerStages).optional() });
+const CustomerIdParam = IdParam;
+
+/** 404 for a customer this tenant does not have: a read model row, or failing that the workflow itself. */
+async function assertCustomerExists(deps: ApiDependencies, tenantId: string, customerId: string): Promise<void> {
+  const [row] = await deps.db
+    .select({ id: customers.id })
+    .from(customers)
+    .where(and(eq(customers.tenantId, tenantId), eq(customers.id, customerId)));
+  if (row) return;
+  // Just created: the workflow has not written its record yet.
+  await getCustomerView(deps, tenantId, customerId);
+}
+
+export const customerRoutes = [
+  defineRoute({
+    method: 'post',
+    path: '/v1/customers',
+    operationId: 'createCustomer',
+    summary: 'Create a customer (or return the existing one with that id) and start its lifecycle workflow',
+    tag: 'Customers',
+    access: { kind: 'tenant', scope: 'write' },
+    body: CreateCustomerBody,
+    responses: {
+      201: { description: 'Created; the lifecycle workflow is running' },
+      200: { description: 'A customer with this id already exists; it is returned unchanged' },
+      422: { description: 'Unknown playbook' },
+    },
+    async handler({ auth, body, deps }) {
+      const result = await startCustomer(deps, auth.tenantId, body);
+      return { status: result.created ? 201 : 200, body: result.customer, headers: { Location: result.customer.links.self } };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/v1/customers',
+    operationId: 'listCustomers',
+    summary: 'List customers, optionally by stage',
+    tag: 'Customers',
+    access: { kind: 'tenant', scope: 'read' },
+    query: CustomerListQuery,
+    responses: { 200: { description: 'A page of customers' } },
+    async handler({ auth, query, deps }) {
+      const after = decodeCursor(query.cursor, 1);
+      const conditions: SQL[] = [eq(customers.tenantId, auth.tenantId)];
+      if (query.stage) conditions.push(eq(customers.stage, query.stage));
+      if (after) conditions.push(gt(customers.id, String(after[0])));
+      const rows = await deps.db
+        .select()
+        .from(customers)
+        .where(and(...conditions))
+        .orderBy(asc(customers.id))
+        .limit(query.limit + 1);
+      const { data, next } = page(rows, query.limit, (r) => [r.id]);
+      return {
+        status: 200,
+        body: {
+          data: data.map((r) => ({
+            id: r.id,
+            name: r.name,
+            phone: r.phone,
+            email: r.email,
+            timezone: r.timezone,
+            playbook: { id: r.playbookId, version: r.playbookVersion },
+            stage: r.stage,
+            balanceDue: { amount: r.balanceDue, currency: r.currency },
+            nextActionAt: r.nextActionAt?.toISOString() ?? null,
+            lastActivityAt: r.lastActivityAt?.toISOString() ?? null,
+            createdAt: r.createdAt.toISOString(),
+            links: customerLinks(deps, r.id, auth.tenantId),
+          })),
+          next,
+        },
+      };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/v1/customers/:id',
+    operationId: 'getCustomer',
+    summary: "A customer's live lifecycle state, answered by its workflow",
+    tag: 'Customers',
+    access: { kind: 'tenant', scope: 'read' },
+    params: CustomerIdParam,
+    responses: { 200: { description: 'Live state' }, 404: { description: 'No such customer' } },
+    async handler({ auth, params, deps }) {
+      return { status: 200, body: await customerResource(deps, auth.tenantId, params.id) };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/v1/customers/:id/timeline',
+    operationId: 'getCustomerTimeline',
+    summary: 'Every accepted event and every action taken, oldest first',
+    tag: 'Customers',
+    access: { kind: 'tenant', scope: 'read' },
+    params: CustomerIdParam,
+    query: ListQuery,
+    responses: { 200: { description: 'A page of timeline entries' }, 404: { description: 'No such customer' } },
+    async handler({ auth, params, query, deps }) {
+      await assertCustomerExists(deps, auth.tenantId, params.id);
+      const after = decodeCursor(query.cursor, 1);
+      const subject = and(
+        eq(timelineEntries.tenantId, auth.tenantId),
+        eq(timelineEntries.subjectType, 'customer'),
+        eq(timelineEntries.subjectId, params.id),
+      );
+      const rows = await deps.db
+        .select()
+        .from(timelineEntries)
+        .where(after ? and(subject, gt(timelineEntries.seq, Number(after[0]))) : subject)
+        .orderBy(asc(timelineEntries.seq))
+        .limit(query.limit + 1);
+      const { data, next } = page(rows, query.limit, (r) => [r.seq]);
+      return {
+        status: 200,
+        body: {
+          data: data.map((r) => ({
+            id: r.id,
+            seq: r.seq,
+            kind: r.kind,
+            type: r.type,
+            summary: r.summary,
+            data: r.data,
+            occurredAt: r.occurredAt.toISOString(),
+          })),
+          next,
+        },
+      };
+    },
+  }),
+
+  defineRoute({
+    method: 'post',
+    path: '/v1/customers/:id/events',
+    operationId: 'postCustomerEvent',
+    summary: 'Deliver one lifecycle event to the customer (accepted once per eventId)',
+    tag: 'Customers',
+    access: { kind: 'tenant', scope: 'write' },
+    params: CustomerIdParam,
+    body: CustomerEventInput,
+    responses: {
+      202: { description: 'Accepted: the lifecycle will react' },
+      404: { description: 'No such customer' },
+      422: { description: 'The event names a job or invoice this customer does not have' },
+    },
+    async handler({ auth, params, body, deps }) {
+      const accepted = await deliverCustomerEvent(deps, auth.tenantId, params.id, body);
+      return { status: 202, body: { ...accepted, status: 'accepted' } };
+    },
+  }),
+];

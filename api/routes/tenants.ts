@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { TenantId } from '../../domain/ids';
+import { problems } from '../problem';
+import { defineRoute } from '../route';
+import { createTenant } from '../tenants';
+
+const CreateTenantBody = z.strictObject({ id: TenantId.optional(), name: z.string().trim().min(1).max(200) });
+
+export const tenantRoutes = [
+  defineRoute({
+    method: 'post',
+    path: '/v1/tenants',
+    operationId: 'createTenant',
+    summary: 'Create a tenant and its first API key (operator token); the key is shown only in this response',
+    tag: 'Tenants',
+    access: { kind: 'operator' },
+    body: CreateTenantBody,
+    responses: { 201: { description: 'Created' }, 409: { description: 'A tenant with this id exists' } },
+    async handler({ body, deps }) {
+      const result = await createTenant(deps.db, deps.keys, body);
+      if (!result.created) throw problems.conflict(`Tenant "${body.id}" already exists.`);
+      return { status: 201, body: { tenant: result.tenant, apiKey: result.apiKey } };
+    },
+  }),
+];

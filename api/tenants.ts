@@ -1,0 +1,26 @@
+import { randomBytes } from 'node:crypto';
+import { tenants } from '../db/schema';
+import type { Database } from '../db/client';
+import { allScopes, type ApiKeyStore, type IssuedKey } from './api-keys';
+
+export function newTenantId(): string {
+  return `ten_${randomBytes(9).toString('base64url').replace(/[-_]/g, 'x')}`;
+}
+
+/**
+ * Creates a tenant and its first key (all scopes). Returns `created: false` when the id is taken,
+ * without issuing a key: keys are shown once, to whoever created the tenant.
+ */
+export async function createTenant(
+  db: Database,
+  keys: ApiKeyStore,
+  input: { id?: string | undefined; name: string; key?: string | undefined },
+): Promise<{ created: true; tenant: { id: string; name: string }; apiKey: IssuedKey } | { created: false }> {
+  const id = input.id ?? newTenantId();
+  return db.transaction(async (tx) => {
+    const inserted = await tx.insert(tenants).values({ id, name: input.name }).onConflictDoNothing().returning({ id: tenants.id });
+    if (inserted.length === 0) return { created: false as const };
+    const apiKey = await keys.create({ tenantId: id, name: 'initial key', scopes: allScopes, ...(input.key ? { key: input.key } : {}) }, tx);
+    return { created: true as const, tenant: { id, name: input.name }, apiKey };
+  });
+}

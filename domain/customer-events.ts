@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { ClientId } from './ids';
+import { Money, PositiveMoney } from './money';
+
+/**
+ * The lifecycle events of a customer relationship, as a frontend or webhook sends them to
+ * `POST /v1/customers/{id}/events`. This schema is the contract: the API validates with it, the
+ * OpenAPI document is generated from it and the workflow receives exactly these shapes.
+ */
+
+const UtcTimestamp = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 timestamp, e.g. 2026-03-01T15:00:00Z' });
+
+const common = {
+  /** Deduplication key: the same eventId is applied once, however often it is delivered. */
+  eventId: ClientId.optional(),
+  /** When it happened at the source; defaults to when Revloop received it. */
+  occurredAt: UtcTimestamp.optional(),
+};
+
+export const ContactChannel = z.enum(['call', 'sms', 'email']);
+export type ContactChannel = z.infer<typeof ContactChannel>;
+
+export const LineItem = z.strictObject({
+  description: z.string().min(1).max(500),
+  quantity: z.number().positive().max(1_000_000).multipleOf(0.0001, 'may have at most 4 decimal places'),
+  unitPrice: Money,
+});
+export type LineItem = z.infer<typeof LineItem>;
+
+export const CustomerEventInput = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('inquiry.received'), ...common, channel: z.enum(['call', 'web', 'sms', 'email']), message: z.string().max(5000).optional() }),
+  z.strictObject({ type: z.literal('call.missed'), ...common, from: z.string().min(3).max(32) }),
+  z.strictObject({
+    type: z.literal('booking.requested'),
+    ...common,
+    jobId: ClientId,
+    service: z.string().min(1).max(200),
+    scheduledAt: UtcTimestamp,
+    estimate: Money.optional(),
+  }),
+  z.strictObject({ type: z.literal('booking.rescheduled'), ...common, jobId: ClientId, scheduledAt: UtcTimestamp }),
+  z.strictObject({ type: z.literal('booking.cancelled'), ...common, jobId: ClientId, reason: z.string().max(1000).optional() }),
+  z.strictObject({ type: z.literal('job.started'), ...common, jobId: ClientId }),
+  z.strictObject({ type: z.literal('job.completed'), ...common, jobId: ClientId, lineItems: z.array(LineItem).min(1).max(200) }),
+  z.strictObject({ type: z.literal('payment.received'), ...common, invoiceId: ClientId, amount: PositiveMoney, method: z.string().max(50).optional() }),
+  z.strictObject({ type: z.literal('payment.failed'), ...common, invoiceId: ClientId, reason: z.string().min(1).max(1000) }),
+  z.strictObject({ type: z.literal('invoice.disputed'), ...common, invoiceId: ClientId, reason: z.string().min(1).max(1000) }),
+  z.strictObject({
+    type: z.literal('review.submitted'),
+    ...common,
+    rating: z.number().int().min(1).max(5),
+    comment: z.string().max(5000).optional(),
+    platform: z.string().max(50).optional(),
+    jobId: ClientId.optional(),
+  }),
+  z.strictObject({ type: z.literal('contact.opted_out'), ...common, channel: z.enum(['sms', 'email', 'call', 'all']) }),
+  z.strictObject({ type: z.literal('contact.opted_in'), ...common, channel: z.enum(['sms', 'email', 'call', 'all']) }),
+]);
+export type CustomerEventInput = z.infer<typeof CustomerEventInput>;
+export type CustomerEventType = CustomerEventInput['type'];
+export const customerEventTypes = CustomerEventInput.options.map((o) => o.shape.type.value) as CustomerEventType[];
+
+/** An event as the workflow receives it: the id and receive time are always filled in by the API. */
+export type CustomerEvent = CustomerEventInput & { eventId: string; receivedAt: string };
+export type CustomerEventOf<T extends CustomerEventType> = Extract<CustomerEvent, { type: T }>;

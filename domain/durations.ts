@@ -1,0 +1,71 @@
+import { z } from 'zod';
+
+/**
+ * ISO-8601 durations (`PT15M`, `P3D`, `P12M`) as playbooks write them. Years and months are
+ * calendar units (P1M from Jan 31 is Feb 28/29); weeks, days and smaller are exact lengths, so a
+ * reminder `PT2H` before an appointment is always two real hours before it.
+ */
+const PATTERN = /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
+
+export const IsoDuration = z
+  .string()
+  .regex(PATTERN, 'must be an ISO-8601 duration such as PT15M, P3D or P12M');
+export type IsoDuration = z.infer<typeof IsoDuration>;
+
+export interface DurationParts {
+  years: number;
+  months: number;
+  weeks: number;
+  days: number;
+  hours: number;
+  minutes: number;
+  seconds: number;
+}
+
+export function parseDuration(iso: string): DurationParts {
+  const m = PATTERN.exec(iso);
+  if (!m) throw new Error(`not an ISO-8601 duration: ${iso}`);
+  const n = (i: number) => (m[i] ? Number(m[i]) : 0);
+  return { years: n(1), months: n(2), weeks: n(3), days: n(4), hours: n(5), minutes: n(6), seconds: n(7) };
+}
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** Adds a duration to an instant (ms since epoch, UTC) and returns the new instant. */
+export function addDuration(at: number, iso: string, sign: 1 | -1 = 1): number {
+  const d = parseDuration(iso);
+  let t = at;
+  if (d.years || d.months) t = addCalendarMonths(t, sign * (d.years * 12 + d.months));
+  return t + sign * (d.weeks * 7 * DAY + d.days * DAY + d.hours * HOUR + d.minutes * MINUTE + d.seconds * SECOND);
+}
+
+/** Exact length of a duration without calendar units; used where a fixed span is needed (timeouts). */
+export function durationMs(iso: string): number {
+  const d = parseDuration(iso);
+  if (d.years || d.months) throw new Error(`duration ${iso} has calendar units and no fixed length`);
+  return d.weeks * 7 * DAY + d.days * DAY + d.hours * HOUR + d.minutes * MINUTE + d.seconds * SECOND;
+}
+
+function addCalendarMonths(at: number, months: number): number {
+  const date = new Date(at);
+  const year = date.getUTCFullYear();
+  const month = date.getUTCMonth() + months;
+  const targetYear = year + Math.floor(month / 12);
+  const targetMonth = ((month % 12) + 12) % 12;
+  const lastDay = new Date(Date.UTC(targetYear, targetMonth + 1, 0)).getUTCDate();
+  const day = Math.min(date.getUTCDate(), lastDay);
+  return Date.UTC(targetYear, targetMonth, day, date.getUTCHours(), date.getUTCMinutes(), date.getUTCSeconds(), date.getUTCMilliseconds());
+}
+
+/** "2h", "3d", "45m": short, for workflow summaries an ops person reads at a glance. */
+export function humanizeMs(ms: number): string {
+  const abs = Math.abs(ms);
+  if (abs < MINUTE) return `${Math.round(abs / SECOND)}s`;
+  if (abs < HOUR) return `${Math.round(abs / MINUTE)}m`;
+  if (abs < 2 * DAY) return `${Math.round(abs / HOUR)}h`;
+  if (abs < 60 * DAY) return `${Math.round(abs / DAY)}d`;
+  return `${Math.round(abs / (30 * DAY))}mo`;
+}

@@ -1,0 +1,83 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { ApiKeyStore } from '../api/api-keys';
+import { openDatabase, defaultPgliteDir } from '../db/client';
+import { startApiServer } from './runtime/api-server';
+import { loadConfig } from './runtime/config';
+import { ensureDevTenant } from './runtime/dev-tenant';
+import { fromRoot } from './runtime/paths';
+import { onShutdown } from './runtime/shutdown';
+import { startTemporalDevServer } from './runtime/temporal-dev-server';
+import { createRevloopWorker } from './runtime/worker';
+
+/**
+ * `npm run dev`: everything on one machine with embedded defaults. The Temporal dev server runs as
+ * a child process (its SQLite file under .data/); the worker and the API run in this process, which
+ * also lets them share PGlite, an in-process database, when DATABASE_URL is unset.
+ */
+const config = loadConfig();
+const say = (m: string) => process.stdout.write(`${m}\n`);
+const steps: Array<() => Promise<void>> = [];
+const stop = onShutdown(steps);
+
+try {
+  say('revloop dev: starting the Temporal dev server…');
+  const temporalServer = await startTemporalDevServer({
+    port: config.temporalPort,
+    uiPort: config.temporalUiPort,
+    dbFile: fromRoot('.data/temporal.db'),
+    namespace: config.namespace,
+    log: (line) => {
+      if (/level=(ERROR|FATAL)/.test(line)) process.stderr.write(`[temporal] ${line}\n`);
+    },
+  });
+  steps.unshift(() => temporalServer.stop());
+  void temporalServer.exited.then((code) => stop(`the Temporal dev server exited (code ${code})`, 1));
+
+  const database = await openDatabase({ url: config.databaseUrl });
+  steps.unshift(() => database.close());
+  await database.migrate();
+  say(`revloop dev: database ready (${database.kind === 'pglite' ? `PGlite in ${defaultPgliteDir()}` : 'PostgreSQL from DATABASE_URL'})`);
+
+  const keys = new ApiKeyStore(database.db);
+  const devKey = await ensureDevTenant(database.db, keys, { keyFile: fromRoot('.data/dev-api-key'), key: config.devApiKey });
+
+  const nativeConnection = await NativeConnection.connect({ address: temporalServer.address });
+  steps.unshift(() => nativeConnection.close());
+  const worker = await createRevloopWorker({ connection: nativeConnection, namespace: config.namespace, taskQueue: config.taskQueue, db: database.db });
+  const workerRun = worker.run();
+  steps.unshift(async () => {
+    // The SDK also reacts to SIGINT/SIGTERM by itself; ask only if it has not begun already.
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await workerRun;
+  });
+  void workerRun.catch((error) => {
+    console.error('revloop dev: worker failed:', error);
+    void stop('the worker failed', 1);
+  });
+
+  const connection = await Connection.connect({ address: temporalServer.address });
+  steps.unshift(() => connection.close());
+  const api = await startApiServer({
+    db: database.db,
+    temporal: new Client({ connection, namespace: config.namespace }),
+    port: config.port,
+    config: { namespace: config.namespace, taskQueue: config.taskQueue, temporalUiUrl: temporalServer.uiUrl ?? config.temporalUiUrl, adminToken: config.adminToken },
+  });
+  steps.unshift(() => api.close());
+
+  say('');
+  say(`  API          ${api.url}      (GET /healthz)`);
+  say(`  API docs     ${api.url}/docs`);
+  say(`  Temporal UI  ${temporalServer.uiUrl}`);
+  say(`  Dev tenant   dev`);
+  say(`  API key      ${devKey}`);
+  say('');
+  say(`  curl -s -X POST ${api.url}/v1/customers -H "Authorization: Bearer ${devKey}" \\`);
+  say(`       -H 'Content-Type: application/json' -d '{"id":"jane","name":"Jane Doe","phone":"+15551230000","playbook":"hvac"}'`);
+  say('');
+  say('revloop dev: ready — Ctrl-C stops everything');
+} catch (error) {
+  console.error(`revloop dev: could not start: ${(error as Error).message}`);
+  await stop('start-up failed', 1);
+}

@@ -1,0 +1,32 @@
+import type { Connection } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { revloopSearchAttributes } from '../../workflows/search-attributes';
+
+const indexedType: Record<string, temporal.api.enums.v1.IndexedValueType> = {
+  KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  INT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
+  DATETIME: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+};
+
+/**
+ * Registers Revloop's search attributes in a namespace, adding only the missing ones. A workflow
+ * that upserts an unregistered attribute fails every workflow task, so the worker makes sure of
+ * this before it polls. Servers that cannot list attributes (the time-skipping test server) get
+ * the whole set.
+ */
+export async function registerSearchAttributes(connection: Connection, namespace: string): Promise<string[]> {
+  let existing: Set<string>;
+  try {
+    const listed = await connection.operatorService.listSearchAttributes({ namespace });
+    existing = new Set([...Object.keys(listed.customAttributes ?? {}), ...Object.keys(listed.systemAttributes ?? {})]);
+  } catch {
+    existing = new Set();
+  }
+  const missing = revloopSearchAttributes.filter((k) => !existing.has(k.name));
+  if (missing.length === 0) return [];
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(missing.map((k) => [k.name, indexedType[k.type]!])),
+  });
+  return missing.map((k) => k.name);
+}

@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { createActivities } from '../../activities';
+import type { Database } from '../../db/client';
+import { registerSearchAttributes } from '../../scripts/runtime/search-attributes';
+import { revloopSearchAttributes } from '../../workflows/search-attributes';
+
+/** The time-skipping test server, from the local binary global setup resolved. */
+export async function startTimeSkippingServer(extraArgs: string[] = []): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: inject('temporalTestServer'), extraArgs } });
+  await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+  return env;
+}
+
+/** A real Temporal dev server (the CLI), headless, with Revloop's search attributes registered. */
+export function startDevServer(extraArgs: string[] = []): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
+    server: { executable: inject('temporalCli'), searchAttributes: [...revloopSearchAttributes], extraArgs: ['--log-level', 'error', ...extraArgs] },
+  });
+}
+
+export interface RunningWorker {
+  taskQueue: string;
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+/** A worker on its own task queue, running the once-per-run workflow bundle and the real activities. */
+export async function startWorker(env: TestWorkflowEnvironment, db: Database, taskQueue = `test-${randomBytes(4).toString('hex')}`): Promise<RunningWorker> {
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+    activities: createActivities({ db }),
+  });
+  const running = worker.run();
+  return {
+    taskQueue,
+    worker,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    },
+  };
+}
