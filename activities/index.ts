@@ -1,6 +1,5 @@
 import type { Database } from '../db/client';
 import { createCustomerActivities } from './customers';
-import { createMessageActivities } from './messages';
 import { createPlaybookActivities } from './playbooks';
 import { createTimelineActivities } from './timeline';
 
@@ -13,7 +12,6 @@ export function createActivities(deps: ActivityDependencies) {
   return {
     ...createCustomerActivities(deps.db),
     ...createTimelineActivities(deps.db),
-    ...createMessageActivities(deps.db),
     ...createPlaybookActivities(),
   };
 }

@@ -1,18 +1,18 @@
-import type { Database } from '../db/client';
-import { messages, timelineEntries } from '../db/schema';
+import { messages } from '../db/schema';
 import { renderTemplate } from '../domain/render-template';
 import type { MessageTemplate, TemplateKey } from '../playbooks/schema';
-import { timelineRow, type Subject } from './timeline';
+import type { Subject, TimelineEntryInput } from './timeline';
 
-export interface SendMessageInput extends Subject {
-  /** Chosen by the workflow, so a retried send is the same message. */
+/** A message the workflow decided to send, with everything needed to render and record it. */
+export interface MessageDraft {
+  /** Chosen by the workflow, so a retried step records the same message once. */
   messageId: string;
   kind: TemplateKey;
   template: MessageTemplate;
   vars: Record<string, string>;
   /** Phone for sms, address for email; null when the customer has none. */
   recipient: string | null;
-  /** Workflow time at which the lifecycle sends it. */
+  /** Workflow time at which the lifecycle sends it (after quiet hours). */
   at: string;
   /** Timeline sequence number for the matching timeline entry. */
   seq: number;
@@ -20,58 +20,40 @@ export interface SendMessageInput extends Subject {
   suppressedReason?: string;
 }
 
-export interface SendMessageResult {
-  status: 'recorded' | 'suppressed';
-  body: string;
-}
-
-export function createMessageActivities(db: Database) {
+/**
+ * Renders a draft into its outbox row and the timeline entry that says it was sent (or why not).
+ * The `outbox` transport records only; delivering channels pick rows up from here.
+ */
+export function outboxRecord(subject: Subject, draft: MessageDraft): { row: typeof messages.$inferInsert; entry: TimelineEntryInput } {
+  const body = renderTemplate(draft.template.text, draft.vars);
+  const channel = draft.template.channel;
+  const reason = draft.suppressedReason ?? (draft.recipient ? undefined : `customer has no ${channel === 'sms' ? 'phone number' : 'email address'}`);
   return {
-    /**
-     * Renders a playbook template and puts the message in the outbox with its timeline entry, in one
-     * transaction keyed by the workflow's message id.
-     */
-    async sendMessage(input: SendMessageInput): Promise<SendMessageResult> {
-      const body = renderTemplate(input.template.text, input.vars);
-      const reason = input.suppressedReason ?? (input.recipient ? undefined : `customer has no ${input.template.channel === 'sms' ? 'phone number' : 'email address'}`);
-      const status = reason ? 'suppressed' : 'recorded';
-      await db.transaction(async (tx) => {
-        await tx
-          .insert(messages)
-          .values({
-            tenantId: input.tenantId,
-            id: input.messageId,
-            subjectType: input.subjectType,
-            subjectId: input.subjectId,
-            kind: input.kind,
-            purpose: input.template.purpose,
-            channel: input.template.channel,
-            recipient: input.recipient,
-            template: input.kind,
-            body,
-            status,
-            statusReason: reason ?? null,
-            transport: 'outbox',
-            attempts: reason ? 0 : 1,
-            sentAt: new Date(input.at),
-          })
-          .onConflictDoNothing();
-        await tx
-          .insert(timelineEntries)
-          .values(
-            timelineRow(input, {
-              id: `msg:${input.messageId}`,
-              kind: 'action',
-              type: reason ? 'message.suppressed' : 'message.sent',
-              summary: reason ? `${input.kind} not sent: ${reason}` : `${input.kind} sent by ${input.template.channel}`,
-              data: { messageId: input.messageId, kind: input.kind, channel: input.template.channel },
-              occurredAt: input.at,
-              seq: input.seq,
-            }),
-          )
-          .onConflictDoNothing();
-      });
-      return { status, body };
+    row: {
+      tenantId: subject.tenantId,
+      id: draft.messageId,
+      subjectType: subject.subjectType,
+      subjectId: subject.subjectId,
+      kind: draft.kind,
+      purpose: draft.template.purpose,
+      channel,
+      recipient: draft.recipient,
+      template: draft.kind,
+      body,
+      status: reason ? 'suppressed' : 'recorded',
+      statusReason: reason ?? null,
+      transport: 'outbox',
+      attempts: reason ? 0 : 1,
+      sentAt: new Date(draft.at),
+    },
+    entry: {
+      id: `msg:${draft.messageId}`,
+      kind: 'action',
+      type: reason ? 'message.suppressed' : 'message.sent',
+      summary: reason ? `${draft.kind} not sent: ${reason}` : `${draft.kind} sent by ${channel}`,
+      data: { messageId: draft.messageId, kind: draft.kind, channel },
+      occurredAt: draft.at,
+      seq: draft.seq,
     },
   };
 }

@@ -1,6 +1,7 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { customers, timelineEntries } from '../db/schema';
+import { customers, messages, timelineEntries } from '../db/schema';
+import { outboxRecord, type MessageDraft } from './messages';
 
 export type SubjectType = 'customer' | 'contract';
 
@@ -48,41 +49,48 @@ export function timelineRow(subject: Subject, entry: TimelineEntryInput): typeof
 export function createTimelineActivities(db: Database) {
   return {
     /**
-     * Records an incoming event and says whether the workflow should apply it. The event id is a
+     * Records incoming events and says which ones the workflow should apply. The event id is a
      * primary key, so an event delivered again (even years later, after the workflow's own memory
      * of recent ids has moved on) is recorded once and applied once. A retry of this same call
-     * finds its own row (same sequence number) and still answers `applied`.
+     * finds its own rows (same sequence numbers) and still answers `applied` for them.
      */
-    async recordEvent(input: Subject & { entry: TimelineEntryInput }): Promise<{ applied: boolean }> {
+    async recordEvents(input: Subject & { entries: TimelineEntryInput[] }): Promise<{ applied: string[] }> {
+      if (input.entries.length === 0) return { applied: [] };
       const inserted = await db
         .insert(timelineEntries)
-        .values(timelineRow(input, input.entry))
+        .values(input.entries.map((e) => timelineRow(input, e)))
         .onConflictDoNothing()
-        .returning({ seq: timelineEntries.seq });
-      if (inserted.length > 0) return { applied: true };
-      const [existing] = await db
-        .select({ seq: timelineEntries.seq })
+        .returning({ id: timelineEntries.id });
+      if (inserted.length === input.entries.length) return { applied: input.entries.map((e) => e.id) };
+      const stored = await db
+        .select({ id: timelineEntries.id, seq: timelineEntries.seq })
         .from(timelineEntries)
         .where(
           and(
             eq(timelineEntries.tenantId, input.tenantId),
             eq(timelineEntries.subjectType, input.subjectType),
             eq(timelineEntries.subjectId, input.subjectId),
-            eq(timelineEntries.id, input.entry.id),
+            inArray(
+              timelineEntries.id,
+              input.entries.map((e) => e.id),
+            ),
           ),
         );
-      return { applied: existing?.seq === input.entry.seq };
+      const seqById = new Map(stored.map((r) => [r.id, r.seq]));
+      return { applied: input.entries.filter((e) => seqById.get(e.id) === e.seq).map((e) => e.id) };
     },
 
-    /** Records the actions of one workflow step and refreshes the customer read model, atomically. */
-    async recordProgress(input: Subject & { entries: TimelineEntryInput[]; snapshot?: CustomerSnapshot }): Promise<void> {
+    /**
+     * Records one workflow step atomically: its timeline entries, the messages it sent (into the
+     * outbox) and the customer's read model. Every row is keyed by an id the workflow chose, so a
+     * retried step writes nothing twice.
+     */
+    async recordProgress(input: Subject & { entries: TimelineEntryInput[]; messages?: MessageDraft[]; snapshot?: CustomerSnapshot }): Promise<void> {
+      const outbox = (input.messages ?? []).map((m) => outboxRecord(input, m));
+      const entries = [...input.entries, ...outbox.map((o) => o.entry)];
       await db.transaction(async (tx) => {
-        if (input.entries.length > 0) {
-          await tx
-            .insert(timelineEntries)
-            .values(input.entries.map((e) => timelineRow(input, e)))
-            .onConflictDoNothing();
-        }
+        if (outbox.length > 0) await tx.insert(messages).values(outbox.map((o) => o.row)).onConflictDoNothing();
+        if (entries.length > 0) await tx.insert(timelineEntries).values(entries.map((e) => timelineRow(input, e))).onConflictDoNothing();
         if (input.snapshot && input.subjectType === 'customer') {
           const s = input.snapshot;
           await tx

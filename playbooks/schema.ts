@@ -56,8 +56,9 @@ const Templates = z.strictObject(
 
 // Offsets compared from a fixed instant, so calendar units (P1M) order correctly against exact ones (P30D).
 const REFERENCE = Date.UTC(2001, 0, 1);
-const offset = (d: string) => addDuration(REFERENCE, d) - REFERENCE;
-const isIncreasing = (list: string[]) => list.every((d, i) => i === 0 || offset(d) > offset(list[i - 1]!));
+// Refinements also run when a field already failed its own check; an invalid duration is simply not compared.
+const offset = (d: string) => (IsoDuration.safeParse(d).success ? addDuration(REFERENCE, d) - REFERENCE : NaN);
+const isIncreasing = (list: string[]) => list.every((d, i) => i === 0 || !(offset(d) <= offset(list[i - 1]!)));
 
 export const CollectionsStep = z.strictObject({
   /** Measured from the invoice's due date. */
@@ -141,8 +142,8 @@ export const HomeServicePlaybook = z
     if (!isIncreasing(p.inquiry.followUps)) {
       ctx.addIssue({ code: 'custom', path: ['inquiry', 'followUps'], message: 'follow-ups must be in increasing order' });
     }
-    const lastFollowUp = p.inquiry.followUps.at(-1);
-    if (lastFollowUp && offset(lastFollowUp) >= offset(p.inquiry.lostAfter)) {
+    const latestFollowUp = Math.max(...p.inquiry.followUps.map(offset));
+    if (latestFollowUp >= offset(p.inquiry.lostAfter)) {
       ctx.addIssue({ code: 'custom', path: ['inquiry', 'lostAfter'], message: 'must come after the last follow-up' });
     }
     if (!isIncreasing(p.collections.steps.map((s) => s.after))) {

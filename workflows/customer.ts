@@ -1,19 +1,21 @@
 import {
   allHandlersFinished,
+  CancellationScope,
   ApplicationFailure,
   condition,
   continueAsNew,
-  proxyActivities,
+  isCancellation,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   uuid4,
   workflowInfo,
-  type ActivityOptions,
   type LocalActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { MessageDraft } from '../activities/messages';
 import type { TimelineEntryInput } from '../activities/timeline';
 import type { CustomerEvent, CustomerEventOf } from '../domain/customer-events';
 import { addDuration, humanizeMs } from '../domain/durations';
@@ -34,9 +36,6 @@ import {
 import { RevloopBalanceDue, RevloopCustomer, RevloopNextActionAt, RevloopPlaybook, RevloopStage, RevloopTenant } from './search-attributes';
 
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' };
-/** Messages leave through channels that may be slow or down (a tenant's webhook): full activities with backoff. */
-const activityOptions: ActivityOptions = { startToCloseTimeout: '2m', retry };
-const activities = proxyActivities<Activities>(activityOptions);
 /**
  * Writes to PostgreSQL are short and idempotent, so they run as local activities: one marker in
  * history instead of three events and a task round trip, which keeps a years-long history small.
@@ -76,7 +75,11 @@ class CustomerLifecycle {
   private readonly inbox: CustomerEvent[];
   /** Timeline entries of the current step, written with the next `publish`. */
   private pendingEntries: TimelineEntryInput[] = [];
+  /** Messages of the current step, recorded into the outbox with the next `publish`. */
+  private pendingMessages: MessageDraft[] = [];
   private published = { searchAttributes: '', snapshot: '' };
+  /** The one timer waiting for the earliest agenda item. */
+  private timer: { dueAt: number; fired: boolean; scope: CancellationScope } | undefined;
 
   constructor(private readonly input: CustomerWorkflowInput) {
     const now = Date.now();
@@ -116,7 +119,7 @@ class CustomerLifecycle {
         await this.continueAsNew();
       }
       await this.waitForWork();
-      for (let event = this.inbox.shift(); event; event = this.inbox.shift()) await this.apply(event);
+      if (this.inbox.length > 0) await this.applyInbox();
       for (let item = this.agenda.takeDue(Date.now()); item; item = this.agenda.takeDue(Date.now())) await this.perform(item);
     }
   }
@@ -135,15 +138,43 @@ class CustomerLifecycle {
     this.note('customer.created', `customer created on playbook ${this.input.playbook.id} v${this.input.playbook.version}`);
   }
 
+  /**
+   * Sleeps until the next agenda item is due or an event arrives. The timer outlives the wait: an
+   * event that leaves the earliest due time unchanged does not cancel and restart it, which keeps
+   * two history events per event out of a history that runs for years.
+   */
   private async waitForWork(): Promise<void> {
+    if (this.inbox.length > 0) return;
     const next = this.agenda.next();
     if (!next) {
+      this.cancelTimer();
       await condition(() => this.inbox.length > 0);
       return;
     }
     const wait = next.dueAt - Date.now();
-    if (wait <= 0 || this.inbox.length > 0) return;
-    await condition(() => this.inbox.length > 0, wait, { summary: `${next.summary} in ${humanizeMs(wait)}` });
+    if (wait <= 0) return;
+    if (this.timer?.dueAt !== next.dueAt) {
+      this.cancelTimer();
+      const scope = new CancellationScope();
+      const timer = { dueAt: next.dueAt, fired: false, scope };
+      scope
+        .run(() => sleep(wait, { summary: `${next.summary} in ${humanizeMs(wait)}` }))
+        .then(
+          () => void (timer.fired = true),
+          (error) => {
+            if (!isCancellation(error)) throw error;
+          },
+        );
+      this.timer = timer;
+    }
+    const timer = this.timer!;
+    await condition(() => this.inbox.length > 0 || timer.fired);
+    if (timer.fired) this.timer = undefined;
+  }
+
+  private cancelTimer(): void {
+    if (this.timer && !this.timer.fired) this.timer.scope.cancel();
+    this.timer = undefined;
   }
 
   // ── events ───────────────────────────────────────────────────────────────────────────────────
@@ -160,24 +191,30 @@ class CustomerLifecycle {
     if (!event.eventId) throw ApplicationFailure.nonRetryable('event without id', 'InvalidEvent');
   }
 
-  private async apply(event: CustomerEvent): Promise<void> {
-    const { applied } = await records.recordEvent.executeWithOptions({ ...recordOptions, summary: `record ${event.type}` }, [
-      {
-        ...this.subject,
-        entry: {
-          id: event.eventId,
-          kind: 'event',
-          type: event.type,
-          summary: describeEvent(event),
-          data: event as unknown as Record<string, unknown>,
-          occurredAt: new Date().toISOString(),
-          seq: this.nextSeq(),
-        },
-      },
-    ]);
-    this.rememberEventId(event.eventId);
-    // Recorded before, in an earlier run, and already applied then.
-    if (!applied) return;
+  /** Records every waiting event in one write, then applies those seen for the first time, in arrival order. */
+  private async applyInbox(): Promise<void> {
+    const batch = this.inbox.splice(0, this.inbox.length);
+    const now = new Date().toISOString();
+    const entries = batch.map((event) => ({
+      id: event.eventId,
+      kind: 'event' as const,
+      type: event.type,
+      summary: describeEvent(event),
+      data: event as unknown as Record<string, unknown>,
+      occurredAt: now,
+      seq: this.nextSeq(),
+    }));
+    const summary = batch.length === 1 ? `record ${batch[0]!.type}` : `record ${batch.length} events`;
+    const { applied } = await records.recordEvents.executeWithOptions({ ...recordOptions, summary }, [{ ...this.subject, entries }]);
+    const fresh = new Set(applied);
+    for (const event of batch) {
+      this.rememberEventId(event.eventId);
+      // Not fresh: recorded in an earlier run, and applied then.
+      if (fresh.has(event.eventId)) this.apply(event);
+    }
+  }
+
+  private apply(event: CustomerEvent): void {
     this.memory.eventsApplied += 1;
     this.memory.lastActivityAt = Date.now();
     switch (event.type) {
@@ -263,19 +300,19 @@ class CustomerLifecycle {
     switch (item.kind) {
       case 'inquiry.acknowledgement':
         if (this.deferForQuietHours(item)) return;
-        await this.send('inquiry.acknowledgement', {});
+        this.send('inquiry.acknowledgement', {});
         return;
       case 'inquiry.follow_up': {
         // Booked (or lost) in the meantime: the follow-up has nothing left to chase.
         if (this.memory.stage !== 'inquiry' || !this.memory.inquiry) return;
         if (this.deferForQuietHours(item)) return;
-        await this.send('inquiry.follow_up', {});
+        this.send('inquiry.follow_up', {});
         this.memory.inquiry.followUpsSent = Number(item.data?.step ?? 0) + 1;
         return;
       }
       case 'missed_call.text_back':
         if (this.deferForQuietHours(item)) return;
-        await this.send('missed_call.text_back', {});
+        this.send('missed_call.text_back', {});
         return;
       case 'inquiry.lost':
         if (this.memory.stage !== 'inquiry') return;
@@ -294,24 +331,21 @@ class CustomerLifecycle {
     return true;
   }
 
-  private async send(kind: TemplateKey, extraVars: Record<string, string>): Promise<void> {
+  /** Drafts a message from the playbook's template; it is recorded with the step's other writes. */
+  private send(kind: TemplateKey, extraVars: Record<string, string>): void {
     const template = this.playbook.templates[kind];
     const profile = this.input.profile;
-    const recipient = (template.channel === 'sms' ? profile.phone : profile.email) ?? null;
     const optedOut = template.purpose === 'marketing' && this.memory.optOuts.includes(template.channel);
-    await activities.sendMessage.executeWithOptions({ ...activityOptions, summary: `send ${kind}` }, [
-      {
-        ...this.subject,
-        messageId: uuid4(),
-        kind,
-        template,
-        vars: { name: profile.name, business: this.playbook.business, ...extraVars },
-        recipient,
-        at: new Date().toISOString(),
-        seq: this.nextSeq(),
-        ...(optedOut ? { suppressedReason: `customer opted out of ${template.channel} marketing` } : {}),
-      },
-    ]);
+    this.pendingMessages.push({
+      messageId: uuid4(),
+      kind,
+      template,
+      vars: { name: profile.name, business: this.playbook.business, ...extraVars },
+      recipient: (template.channel === 'sms' ? profile.phone : profile.email) ?? null,
+      at: new Date().toISOString(),
+      seq: this.nextSeq(),
+      ...(optedOut ? { suppressedReason: `customer opted out of ${template.channel} marketing` } : {}),
+    });
   }
 
   // ── state, visibility, continue-as-new ───────────────────────────────────────────────────────
@@ -353,10 +387,13 @@ class CustomerLifecycle {
       lastActivityAt: this.memory.lastActivityAt ? new Date(this.memory.lastActivityAt).toISOString() : null,
     };
     const snapshotKey = JSON.stringify(snapshot);
-    if (this.pendingEntries.length > 0 || snapshotKey !== this.published.snapshot) {
+    if (this.pendingEntries.length > 0 || this.pendingMessages.length > 0 || snapshotKey !== this.published.snapshot) {
       const entries = this.pendingEntries;
+      const messages = this.pendingMessages;
       this.pendingEntries = [];
-      await records.recordProgress.executeWithOptions({ ...recordOptions, summary: `record ${this.memory.stage}` }, [{ ...this.subject, entries, snapshot }]);
+      this.pendingMessages = [];
+      const summary = messages.length ? `send ${messages.map((m) => m.kind).join(', ')}` : `record ${this.memory.stage}`;
+      await records.recordProgress.executeWithOptions({ ...recordOptions, summary }, [{ ...this.subject, entries, messages, snapshot }]);
       this.published.snapshot = snapshotKey;
     }
     const searchAttributes = JSON.stringify([snapshot.stage, snapshot.balanceDue, snapshot.nextActionAt]);

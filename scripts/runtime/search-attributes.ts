@@ -1,8 +1,11 @@
 import type { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
+
+// A CommonJS package: its namespaces are reachable through the default export under Node's ESM loader.
+const { temporal } = proto;
 import { revloopSearchAttributes } from '../../workflows/search-attributes';
 
-const indexedType: Record<string, temporal.api.enums.v1.IndexedValueType> = {
+const indexedType: Record<string, proto.temporal.api.enums.v1.IndexedValueType> = {
   KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
   INT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
   DATETIME: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,

@@ -5,6 +5,7 @@ import { customerStateQuery } from '../../workflows/definitions';
 import { deliver, startCustomer } from '../support/customers';
 import { createTestTenant, messagesOf, openTestDatabase, timelineOf } from '../support/database';
 import { testPlaybook } from '../support/playbooks';
+import { recordHistory } from '../support/histories';
 import { startTimeSkippingServer, startWorker, type RunningWorker } from '../support/temporal';
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -54,6 +55,7 @@ describe('customer workflow: an unbooked inquiry', () => {
     ]);
     const lost = (await timelineOf(database.db, tenantId, customerId)).find((e) => e.type === 'stage.changed' && (e.data as { to?: string }).to === 'lost');
     expect(lost && daysAfter(t0, lost.occurredAt)).toBe(30);
+    await recordHistory(handle, 'customer-inquiry-lost');
   });
 
   it('stops following up once the customer books', async () => {
@@ -68,6 +70,7 @@ describe('customer workflow: an unbooked inquiry', () => {
     expect(state.stage).toBe('booking');
     const kinds = (await messagesOf(database.db, tenantId, customerId)).map((m) => m.kind);
     expect(kinds).toEqual(['inquiry.acknowledgement', 'inquiry.follow_up']);
+    await recordHistory(handle, 'customer-inquiry-booked');
   });
 
   it('applies an event delivered twice only once', async () => {
@@ -81,5 +84,6 @@ describe('customer workflow: an unbooked inquiry', () => {
     const events = (await timelineOf(database.db, tenantId, customerId)).filter((e) => e.kind === 'event');
     expect(events.map((e) => e.id)).toEqual(['inq-dup']);
     expect((await messagesOf(database.db, tenantId, customerId)).map((m) => m.kind)).toEqual(['inquiry.acknowledgement']);
+    await recordHistory(handle, 'customer-duplicate-event');
   });
 });

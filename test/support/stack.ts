@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { DatabaseHandle } from '../../db/client';
+import { startApiServer, type RunningApi } from '../../scripts/runtime/api-server';
+import { openTestDatabase } from './database';
+import { startDevServer, startWorker, type RunningWorker } from './temporal';
+
+export const ADMIN_TOKEN = `admin-${randomBytes(16).toString('hex')}`;
+
+export interface Stack {
+  env: TestWorkflowEnvironment;
+  database: DatabaseHandle;
+  worker: RunningWorker;
+  api: RunningApi;
+  /** Creates a tenant through the API and returns a fetch bound to its key. */
+  tenant(name?: string): Promise<TenantClient>;
+  stop(): Promise<void>;
+}
+
+export interface TenantClient {
+  tenantId: string;
+  key: string;
+  request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+}
+
+/** What a frontend talks to: the Temporal dev server, a worker, the HTTP API and PostgreSQL, all real. */
+export async function startStack(): Promise<Stack> {
+  const env = await startDevServer();
+  const database = await openTestDatabase();
+  const worker = await startWorker(env, database.db);
+  const api = await startApiServer({
+    db: database.db,
+    temporal: env.client,
+    port: 0,
+    host: '127.0.0.1',
+    config: { namespace: 'default', taskQueue: worker.taskQueue, temporalUiUrl: 'http://localhost:8233', adminToken: ADMIN_TOKEN },
+  });
+  const stack: Stack = {
+    env,
+    database,
+    worker,
+    api,
+    async tenant(name = 'Test HVAC Co') {
+      const created = await call(api.url, ADMIN_TOKEN, 'POST', '/v1/tenants', { name });
+      if (created.status !== 201) throw new Error(`tenant creation failed: ${created.status} ${JSON.stringify(created.body)}`);
+      const key = created.body.apiKey.key as string;
+      return { tenantId: created.body.tenant.id, key, request: (method, path, body, headers) => call(api.url, key, method, path, body, headers) };
+    },
+    async stop() {
+      await api.close();
+      await worker.stop();
+      await env.teardown();
+      await database.close();
+    },
+  };
+  return stack;
+}
+
+export async function call(baseUrl: string, key: string | null, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: {
+      ...(key ? { Authorization: `Bearer ${key}` } : {}),
+      ...(body !== undefined && typeof body !== 'string' ? { 'Content-Type': 'application/json' } : {}),
+      ...headers,
+    },
+    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, body: parsed as any, headers: response.headers };
+}
