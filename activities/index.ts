@@ -1,10 +1,14 @@
 import type { Database } from '../db/client';
 import { createCustomerActivities } from './customers';
+import { createDeliveryActivities } from './delivery';
 import { createPlaybookActivities } from './playbooks';
+import { createProgressActivities } from './progress';
 import { createTimelineActivities } from './timeline';
 
 export interface ActivityDependencies {
   db: Database;
+  /** Overridable for tests of webhook delivery; the global fetch otherwise. */
+  fetch?: typeof fetch;
 }
 
 /** Every activity the worker registers; workflows import this type only, never the code. */
@@ -12,7 +16,9 @@ export function createActivities(deps: ActivityDependencies) {
   return {
     ...createCustomerActivities(deps.db),
     ...createTimelineActivities(deps.db),
-    ...createPlaybookActivities(),
+    ...createProgressActivities(deps.db),
+    ...createDeliveryActivities(deps),
+    ...createPlaybookActivities(deps.db),
   };
 }
 

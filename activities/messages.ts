@@ -20,11 +20,14 @@ export interface MessageDraft {
   suppressedReason?: string;
 }
 
+export type Transport = 'outbox' | 'webhook';
+
 /**
  * Renders a draft into its outbox row and the timeline entry that says it was sent (or why not).
- * The `outbox` transport records only; delivering channels pick rows up from here.
+ * With the `outbox` transport a message is `recorded` and that is final; with `webhook` it is
+ * `pending` until the delivery activity reports back.
  */
-export function outboxRecord(subject: Subject, draft: MessageDraft): { row: typeof messages.$inferInsert; entry: TimelineEntryInput } {
+export function outboxRecord(subject: Subject, draft: MessageDraft, transport: Transport): { row: typeof messages.$inferInsert; entry: TimelineEntryInput } {
   const body = renderTemplate(draft.template.text, draft.vars);
   const channel = draft.template.channel;
   const reason = draft.suppressedReason ?? (draft.recipient ? undefined : `customer has no ${channel === 'sms' ? 'phone number' : 'email address'}`);
@@ -40,10 +43,10 @@ export function outboxRecord(subject: Subject, draft: MessageDraft): { row: type
       recipient: draft.recipient,
       template: draft.kind,
       body,
-      status: reason ? 'suppressed' : 'recorded',
+      status: reason ? 'suppressed' : transport === 'webhook' ? 'pending' : 'recorded',
       statusReason: reason ?? null,
-      transport: 'outbox',
-      attempts: reason ? 0 : 1,
+      transport,
+      attempts: 0,
       sentAt: new Date(draft.at),
     },
     entry: {
@@ -51,7 +54,7 @@ export function outboxRecord(subject: Subject, draft: MessageDraft): { row: type
       kind: 'action',
       type: reason ? 'message.suppressed' : 'message.sent',
       summary: reason ? `${draft.kind} not sent: ${reason}` : `${draft.kind} sent by ${channel}`,
-      data: { messageId: draft.messageId, kind: draft.kind, channel },
+      data: { messageId: draft.messageId, kind: draft.kind, channel, purpose: draft.template.purpose },
       occurredAt: draft.at,
       seq: draft.seq,
     },

@@ -1,13 +1,15 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { findBuiltinPlaybook, type ResolvedPlaybook } from '../playbooks';
+import type { Database } from '../db/client';
+import { resolvePlaybook } from '../db/playbook-store';
+import type { ResolvedPlaybook } from '../playbooks';
 
-export function createPlaybookActivities() {
+export function createPlaybookActivities(db: Database) {
   return {
     /** The newest version of a playbook, adopted by a workflow at its next continue-as-new. */
     async resolvePlaybook(input: { tenantId: string; playbookId: string }): Promise<ResolvedPlaybook> {
-      const builtin = findBuiltinPlaybook(input.playbookId);
-      if (!builtin) throw ApplicationFailure.nonRetryable(`unknown playbook ${input.playbookId}`, 'UnknownPlaybook');
-      return builtin;
+      const playbook = await resolvePlaybook(db, input.tenantId, input.playbookId);
+      if (!playbook) throw ApplicationFailure.nonRetryable(`unknown playbook ${input.playbookId}`, 'UnknownPlaybook');
+      return playbook;
     },
   };
 }

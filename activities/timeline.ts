@@ -1,7 +1,6 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { customers, messages, timelineEntries } from '../db/schema';
-import { outboxRecord, type MessageDraft } from './messages';
+import { timelineEntries } from '../db/schema';
 
 export type SubjectType = 'customer' | 'contract';
 
@@ -20,15 +19,8 @@ export interface TimelineEntryInput {
   data?: Record<string, unknown>;
   /** Workflow time, UTC ISO-8601. */
   occurredAt: string;
-  /** The workflow's running sequence number for this subject. */
+  /** The writing workflow's running sequence number. */
   seq: number;
-}
-
-export interface CustomerSnapshot {
-  stage: string;
-  balanceDue: number;
-  nextActionAt: string | null;
-  lastActivityAt: string | null;
 }
 
 export function timelineRow(subject: Subject, entry: TimelineEntryInput): typeof timelineEntries.$inferInsert {
@@ -78,33 +70,6 @@ export function createTimelineActivities(db: Database) {
         );
       const seqById = new Map(stored.map((r) => [r.id, r.seq]));
       return { applied: input.entries.filter((e) => seqById.get(e.id) === e.seq).map((e) => e.id) };
-    },
-
-    /**
-     * Records one workflow step atomically: its timeline entries, the messages it sent (into the
-     * outbox) and the customer's read model. Every row is keyed by an id the workflow chose, so a
-     * retried step writes nothing twice.
-     */
-    async recordProgress(input: Subject & { entries: TimelineEntryInput[]; messages?: MessageDraft[]; snapshot?: CustomerSnapshot }): Promise<void> {
-      const outbox = (input.messages ?? []).map((m) => outboxRecord(input, m));
-      const entries = [...input.entries, ...outbox.map((o) => o.entry)];
-      await db.transaction(async (tx) => {
-        if (outbox.length > 0) await tx.insert(messages).values(outbox.map((o) => o.row)).onConflictDoNothing();
-        if (entries.length > 0) await tx.insert(timelineEntries).values(entries.map((e) => timelineRow(input, e))).onConflictDoNothing();
-        if (input.snapshot && input.subjectType === 'customer') {
-          const s = input.snapshot;
-          await tx
-            .update(customers)
-            .set({
-              stage: s.stage,
-              balanceDue: s.balanceDue,
-              nextActionAt: s.nextActionAt ? new Date(s.nextActionAt) : null,
-              lastActivityAt: s.lastActivityAt ? new Date(s.lastActivityAt) : null,
-              updatedAt: new Date(),
-            })
-            .where(and(eq(customers.tenantId, input.tenantId), eq(customers.id, input.subjectId)));
-        }
-      });
     },
   };
 }

@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { z } from 'zod';
-import { CustomerEventInput, type CustomerEvent } from '../domain/customer-events';
+import { CustomerEventInput, referencesJobOrInvoice, type CustomerEvent } from '../domain/customer-events';
 import { ClientId, customerWorkflowId } from '../domain/ids';
 import { TimeZone } from '../domain/local-time';
-import { findBuiltinPlaybook, PlaybookId, type ResolvedPlaybook } from '../playbooks';
+import { resolvePlaybook } from '../db/playbook-store';
+import { PlaybookId, type ResolvedPlaybook } from '../playbooks';
 import type { customer } from '../workflows/customer';
 import { customerEventSignal, customerEventUpdate, customerStateQuery, type CustomerView } from '../workflows/definitions';
 import { RevloopCustomer, RevloopPlaybook, RevloopStage, RevloopTenant } from '../workflows/search-attributes';
@@ -28,18 +29,6 @@ export const CreateCustomerBody = z.strictObject({
 });
 export type CreateCustomerBody = z.infer<typeof CreateCustomerBody>;
 
-// Events that name a job or invoice go through an Update, whose validator rejects an unknown
-// reference before anything is recorded; the rest are fire-and-forget signals.
-const referencingTypes = new Set<CustomerEvent['type']>([
-  'booking.rescheduled',
-  'booking.cancelled',
-  'job.started',
-  'job.completed',
-  'payment.received',
-  'payment.failed',
-  'invoice.disputed',
-]);
-
 export function newCustomerId(): string {
   return `cus_${randomBytes(9).toString('base64url').replace(/[-_]/g, 'x')}`;
 }
@@ -48,12 +37,12 @@ export function newEventId(): string {
   return `evt_${randomBytes(12).toString('base64url').replace(/[-_]/g, 'x')}`;
 }
 
-export async function resolvePlaybookForTenant(_tenantId: string, playbookId: string): Promise<ResolvedPlaybook> {
-  const builtin = findBuiltinPlaybook(playbookId);
-  if (!builtin) {
+export async function resolvePlaybookForTenant(deps: ApiDependencies, tenantId: string, playbookId: string): Promise<ResolvedPlaybook> {
+  const playbook = await resolvePlaybook(deps.db, tenantId, playbookId);
+  if (!playbook) {
     throw problems.unprocessable(`There is no playbook "${playbookId}".`, [{ path: 'body.playbook', message: 'unknown playbook' }]);
   }
-  return builtin;
+  return playbook;
 }
 
 export function customerLinks(deps: ApiDependencies, customerId: string, tenantId: string) {
@@ -69,7 +58,7 @@ export function customerLinks(deps: ApiDependencies, customerId: string, tenantI
  * Temporal is unreachable.
  */
 export async function startCustomer(deps: ApiDependencies, tenantId: string, body: CreateCustomerBody) {
-  const playbook = await resolvePlaybookForTenant(tenantId, body.playbook);
+  const playbook = await resolvePlaybookForTenant(deps, tenantId, body.playbook);
   const customerId = body.id ?? newCustomerId();
   const profile = {
     name: body.name,
@@ -142,7 +131,9 @@ export async function deliverCustomerEvent(deps: ApiDependencies, tenantId: stri
   const event = { ...input, eventId: input.eventId ?? newEventId(), receivedAt: new Date().toISOString() } as CustomerEvent;
   const handle = deps.temporal.workflow.getHandle(customerWorkflowId(tenantId, customerId));
   try {
-    if (referencingTypes.has(event.type)) {
+    // Events that name a job or invoice go through an Update, whose validator rejects an unknown
+    // reference before anything is recorded; the rest are signals, accepted once the server has them.
+    if (referencesJobOrInvoice(event.type)) {
       await handle.executeUpdate(customerEventUpdate, { args: [event], updateId: event.eventId });
     } else {
       await handle.signal(customerEventSignal, event);
@@ -150,8 +141,9 @@ export async function deliverCustomerEvent(deps: ApiDependencies, tenantId: stri
   } catch (error) {
     if (isWorkflowNotFound(error)) throw problems.notFound(`There is no customer "${customerId}".`);
     if (isTemporalUnavailable(error)) throw temporalUnavailable();
-    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-      throw problems.unprocessable(error.cause.message, [{ path: `body.${error.cause.details?.[0] ?? 'type'}`, message: error.cause.message }]);
+    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === 'InvalidReference') {
+      const field = typeof error.cause.details?.[0] === 'string' ? error.cause.details[0] : 'type';
+      throw problems.unprocessable(error.cause.message, [{ path: `body.${field}`, message: error.cause.message }]);
     }
     throw error;
   }

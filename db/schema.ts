@@ -1,4 +1,4 @@
-import { bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /**
  * The system of record. Every tenant-owned row carries `tenant_id` in its primary key, and every
@@ -77,13 +77,19 @@ export const timelineEntries = pgTable(
     data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
     /** Workflow time of the entry: when the lifecycle saw or did it. */
     occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'date' }).notNull(),
-    /** Per-subject sequence assigned by the workflow; orders entries that share an instant. */
+    /**
+     * The writing workflow's own running sequence number. It tells a retried write of an event
+     * (same number) from a genuine redelivery (a later number).
+     */
     seq: bigint('seq', { mode: 'number' }).notNull(),
+    /** Insertion order across every workflow writing to this subject (a customer and its jobs and invoices). */
+    position: bigserial('position', { mode: 'number' }).notNull(),
     recordedAt: timestamp('recorded_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.subjectType, t.subjectId, t.id] }),
     index('timeline_by_subject').on(t.tenantId, t.subjectType, t.subjectId, t.seq),
+    index('timeline_in_order').on(t.tenantId, t.subjectType, t.subjectId, t.occurredAt, t.position),
   ],
 );
 
@@ -106,7 +112,8 @@ export const messages = pgTable(
     recipient: text('recipient'),
     template: text('template').notNull(),
     body: text('body').notNull(),
-    status: text('status', { enum: ['recorded', 'sent', 'delivered', 'failed', 'suppressed'] }).notNull(),
+    /** recorded (outbox transport: recorded is final), pending (awaiting delivery), delivered, failed, suppressed. */
+    status: text('status', { enum: ['recorded', 'pending', 'delivered', 'failed', 'suppressed'] }).notNull(),
     statusReason: text('status_reason'),
     transport: text('transport').notNull(),
     attempts: integer('attempts').notNull().default(0),
@@ -116,4 +123,136 @@ export const messages = pgTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index('messages_by_subject').on(t.tenantId, t.subjectType, t.subjectId, t.sentAt)],
+);
+
+/** Tenant playbooks: every version ever registered, immutable; workflows pin one. */
+export const playbooks = pgTable(
+  'playbooks',
+  {
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    id: text('id').notNull(),
+    version: integer('version').notNull(),
+    kind: text('kind').notNull(),
+    definition: jsonb('definition').$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id, t.version] })],
+);
+
+/** How a tenant's messages leave: recorded only (`outbox`) or POSTed, signed, to the tenant's URL. */
+export const messagingSettings = pgTable('messaging_settings', {
+  tenantId: text('tenant_id')
+    .primaryKey()
+    .references(() => tenants.id),
+  transport: text('transport', { enum: ['outbox', 'webhook'] }).notNull(),
+  webhookUrl: text('webhook_url'),
+  webhookSecret: text('webhook_secret'),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+});
+
+export const jobs = pgTable(
+  'jobs',
+  {
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    id: text('id').notNull(),
+    customerId: text('customer_id').notNull(),
+    service: text('service').notNull(),
+    status: text('status', { enum: ['booked', 'in_progress', 'no_show', 'completed', 'cancelled'] }).notNull(),
+    scheduledAt: timestamp('scheduled_at', { withTimezone: true, mode: 'date' }).notNull(),
+    estimateAmount: bigint('estimate_amount', { mode: 'number' }),
+    currency: text('currency'),
+    bookedAt: timestamp('booked_at', { withTimezone: true, mode: 'date' }).notNull(),
+    startedAt: timestamp('started_at', { withTimezone: true, mode: 'date' }),
+    completedAt: timestamp('completed_at', { withTimezone: true, mode: 'date' }),
+    cancelledAt: timestamp('cancelled_at', { withTimezone: true, mode: 'date' }),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index('jobs_by_customer').on(t.tenantId, t.customerId)],
+);
+
+/**
+ * Invoices of customers and contracts alike: one invoice workflow (and one collections policy
+ * engine) serves both lifecycles. Amounts are integer minor units of `currency`.
+ */
+export const invoices = pgTable(
+  'invoices',
+  {
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    id: text('id').notNull(),
+    subjectType: text('subject_type', { enum: ['customer', 'contract'] }).notNull(),
+    subjectId: text('subject_id').notNull(),
+    jobId: text('job_id'),
+    currency: text('currency').notNull(),
+    total: bigint('total', { mode: 'number' }).notNull(),
+    balance: bigint('balance', { mode: 'number' }).notNull(),
+    status: text('status', { enum: ['open', 'in_collections', 'disputed', 'paid', 'written_off'] }).notNull(),
+    /** The last dunning step taken: reminder, final_notice, write_off. */
+    collectionsStep: text('collections_step'),
+    issuedAt: timestamp('issued_at', { withTimezone: true, mode: 'date' }).notNull(),
+    dueAt: timestamp('due_at', { withTimezone: true, mode: 'date' }).notNull(),
+    paidAt: timestamp('paid_at', { withTimezone: true, mode: 'date' }),
+    writtenOffAt: timestamp('written_off_at', { withTimezone: true, mode: 'date' }),
+    disputedAt: timestamp('disputed_at', { withTimezone: true, mode: 'date' }),
+    disputeReason: text('dispute_reason'),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index('invoices_by_subject').on(t.tenantId, t.subjectType, t.subjectId, t.issuedAt)],
+);
+
+export const invoiceLines = pgTable(
+  'invoice_lines',
+  {
+    tenantId: text('tenant_id').notNull(),
+    invoiceId: text('invoice_id').notNull(),
+    lineNo: integer('line_no').notNull(),
+    description: text('description').notNull(),
+    quantity: numeric('quantity').notNull(),
+    unitAmount: bigint('unit_amount', { mode: 'number' }).notNull(),
+    amount: bigint('amount', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.invoiceId, t.lineNo] })],
+);
+
+/** Payments received and attempts that failed, keyed by the event that reported them. */
+export const payments = pgTable(
+  'payments',
+  {
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    id: text('id').notNull(),
+    invoiceId: text('invoice_id').notNull(),
+    status: text('status', { enum: ['received', 'failed'] }).notNull(),
+    amount: bigint('amount', { mode: 'number' }),
+    currency: text('currency'),
+    method: text('method'),
+    reason: text('reason'),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index('payments_by_invoice').on(t.tenantId, t.invoiceId)],
+);
+
+/** Work for people: a service-recovery call after a low rating, a renewal conversation. */
+export const tasks = pgTable(
+  'tasks',
+  {
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    id: text('id').notNull(),
+    subjectType: text('subject_type', { enum: ['customer', 'contract'] }).notNull(),
+    subjectId: text('subject_id').notNull(),
+    kind: text('kind').notNull(),
+    summary: text('summary').notNull(),
+    status: text('status', { enum: ['open', 'done'] }).notNull(),
+    dueAt: timestamp('due_at', { withTimezone: true, mode: 'date' }),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index('tasks_by_subject').on(t.tenantId, t.subjectType, t.subjectId)],
 );

@@ -41,10 +41,28 @@ export const CustomerEventInput = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('booking.rescheduled'), ...common, jobId: ClientId, scheduledAt: UtcTimestamp }),
   z.strictObject({ type: z.literal('booking.cancelled'), ...common, jobId: ClientId, reason: z.string().max(1000).optional() }),
   z.strictObject({ type: z.literal('job.started'), ...common, jobId: ClientId }),
-  z.strictObject({ type: z.literal('job.completed'), ...common, jobId: ClientId, lineItems: z.array(LineItem).min(1).max(200) }),
+  z.strictObject({
+    type: z.literal('job.completed'),
+    ...common,
+    jobId: ClientId,
+    /** The invoice issued for the job; `inv-{jobId}` when not given. */
+    invoiceId: ClientId.optional(),
+    lineItems: z
+      .array(LineItem)
+      .min(1)
+      .max(200)
+      .refine((items) => items.every((i) => i.unitPrice.currency === items[0]!.unitPrice.currency), 'all line items must be in one currency'),
+  }),
   z.strictObject({ type: z.literal('payment.received'), ...common, invoiceId: ClientId, amount: PositiveMoney, method: z.string().max(50).optional() }),
   z.strictObject({ type: z.literal('payment.failed'), ...common, invoiceId: ClientId, reason: z.string().min(1).max(1000) }),
   z.strictObject({ type: z.literal('invoice.disputed'), ...common, invoiceId: ClientId, reason: z.string().min(1).max(1000) }),
+  z.strictObject({
+    type: z.literal('invoice.dispute_resolved'),
+    ...common,
+    invoiceId: ClientId,
+    /** Collections resume from where the dispute paused them; settle by paying, or write off through collections. */
+    resolution: z.string().max(1000).optional(),
+  }),
   z.strictObject({
     type: z.literal('review.submitted'),
     ...common,
@@ -63,3 +81,16 @@ export const customerEventTypes = CustomerEventInput.options.map((o) => o.shape.
 /** An event as the workflow receives it: the id and receive time are always filled in by the API. */
 export type CustomerEvent = CustomerEventInput & { eventId: string; receivedAt: string };
 export type CustomerEventOf<T extends CustomerEventType> = Extract<CustomerEvent, { type: T }>;
+
+/** Events the customer workflow hands to a job's workflow. */
+export const jobEventTypes = ['booking.rescheduled', 'booking.cancelled', 'job.started', 'job.completed'] as const;
+export type JobEvent = CustomerEventOf<(typeof jobEventTypes)[number]>;
+
+/** Events the customer workflow hands to an invoice's workflow. */
+export const invoiceEventTypes = ['payment.received', 'payment.failed', 'invoice.disputed', 'invoice.dispute_resolved'] as const;
+export type InvoiceEvent = CustomerEventOf<(typeof invoiceEventTypes)[number]>;
+
+/** Events that name a job or invoice: they go through an Update whose validator checks the reference. */
+export function referencesJobOrInvoice(type: CustomerEventType): boolean {
+  return type === 'booking.requested' || (jobEventTypes as readonly string[]).includes(type) || (invoiceEventTypes as readonly string[]).includes(type);
+}

@@ -52,6 +52,11 @@ export const defaultTemplates: HomeServicePlaybookInput['templates'] = {
     purpose: 'marketing',
     text: 'Thanks again, {{name}}! How did we do on your {{service}}? A quick review helps neighbours find {{business}}.',
   },
+  'review.public_push': {
+    channel: 'sms',
+    purpose: 'marketing',
+    text: 'Thank you, {{name}}! Would you share that on Google? It takes a minute and helps neighbours find {{business}}.',
+  },
   'collections.reminder': {
     channel: 'email',
     purpose: 'transactional',

@@ -42,6 +42,7 @@ export const templateKeys = [
   'booking.no_show',
   'invoice.issued',
   'review.request',
+  'review.public_push',
   'collections.reminder',
   'collections.final_notice',
   'collections.payment_failed',
@@ -118,6 +119,8 @@ export const HomeServicePlaybook = z
     }),
     review: z.strictObject({
       requestAfter: IsoDuration,
+      /** A request unanswered this long stops counting as a pending review. */
+      windowAfterRequest: IsoDuration.default('P7D'),
       /** Ratings at or below this open a service-recovery task instead of a public-review push. */
       serviceRecoveryAtOrBelow: z.number().int().min(1).max(5).default(3),
     }),

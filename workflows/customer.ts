@@ -1,126 +1,163 @@
 import {
   allHandlersFinished,
-  CancellationScope,
   ApplicationFailure,
   condition,
   continueAsNew,
-  isCancellation,
-  proxyLocalActivities,
+  getExternalWorkflowHandle,
+  ParentClosePolicy,
   setCurrentDetails,
   setHandler,
-  sleep,
+  startChild,
   upsertSearchAttributes,
-  uuid4,
   workflowInfo,
-  type LocalActivityOptions,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import type { MessageDraft } from '../activities/messages';
-import type { TimelineEntryInput } from '../activities/timeline';
-import type { CustomerEvent, CustomerEventOf } from '../domain/customer-events';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { TaskRecord } from '../activities/records';
+import { type CustomerEvent, type CustomerEventOf, type InvoiceEvent, type JobEvent } from '../domain/customer-events';
 import { addDuration, humanizeMs } from '../domain/durations';
-import { formatLocal, nextSendableInstant } from '../domain/local-time';
-import { formatMoney, zero } from '../domain/money';
-import type { TemplateKey } from '../playbooks/schema';
-import { Agenda, type AgendaItem } from './agenda';
+import { invoiceWorkflowId, jobWorkflowId } from '../domain/ids';
+import { formatLocal, nextLocalDate } from '../domain/local-time';
+import { priceLines } from '../domain/invoice-lines';
+import { formatMoney } from '../domain/money';
+import type { AgendaItem } from './agenda';
 import {
+  childNoticeSignal,
+  contactPreferencesSignal,
   customerEventSignal,
   customerEventUpdate,
   customerStateQuery,
+  invoiceEventSignal,
+  jobEventSignal,
+  type ChildNotice,
   type CustomerAgendaKind,
   type CustomerMemory,
   type CustomerStage,
   type CustomerView,
   type CustomerWorkflowInput,
+  type NextAction,
 } from './definitions';
+import type { invoice } from './invoice';
+import type { job } from './job';
+import { Messenger, recordOptions, records, type MessagingContext } from './messenger';
+import { Scheduler } from './scheduler';
 import { RevloopBalanceDue, RevloopCustomer, RevloopNextActionAt, RevloopPlaybook, RevloopStage, RevloopTenant } from './search-attributes';
-
-const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' };
-/**
- * Writes to PostgreSQL are short and idempotent, so they run as local activities: one marker in
- * history instead of three events and a task round trip, which keeps a years-long history small.
- */
-const recordOptions: LocalActivityOptions = { startToCloseTimeout: '30s', retry };
-const records = proxyLocalActivities<Activities>(recordOptions);
 
 /** How many recent event ids a run remembers; older duplicates are caught by PostgreSQL's key. */
 const RECENT_EVENT_IDS = 500;
+/** How many closed job and invoice ids are kept to explain late events about them. */
+const RECENT_CLOSED = 50;
 /** A safety net well under Temporal's 51,200-event limit, for servers that never suggest continue-as-new. */
-const MAX_HISTORY_EVENTS = 10_000;
+const DEFAULT_HISTORY_LIMIT = 10_000;
 
 /**
  * One customer relationship, for as long as the business has the customer: inquiry, booking,
- * job, invoice, collections, review, retention, reactivation. Events arrive as a signal (or, when
- * they reference a job or invoice, an update that validates the reference); the playbook's timers
- * wait in an agenda; continue-as-new keeps the history small while the relationship runs for years.
+ * job, invoice, collections, review, retention, reactivation, and round again. Events arrive as a
+ * signal (or, when they name a job or invoice, an update that validates the reference). Bookings
+ * and invoices run as child workflows so several can be in flight; the relationship's own timers
+ * wait in an agenda; continue-as-new keeps the history small while it runs for years.
  */
 export async function customer(input: CustomerWorkflowInput): Promise<void> {
-  const lifecycle = new CustomerLifecycle(input);
-  setHandler(customerEventSignal, (event) => lifecycle.receive(event));
+  const relationship = new Relationship(input);
+  setHandler(customerEventSignal, (event) => relationship.receive(event));
   setHandler(
     customerEventUpdate,
     (event) => {
-      lifecycle.receive(event);
+      relationship.receive(event);
       return { eventId: event.eventId, accepted: true as const };
     },
-    { validator: (event) => lifecycle.validate(event) },
+    { validator: (event) => relationship.validate(event) },
   );
-  setHandler(customerStateQuery, () => lifecycle.view());
-  await lifecycle.run();
+  setHandler(childNoticeSignal, (notice) => relationship.onChildNotice(notice));
+  setHandler(customerStateQuery, () => relationship.view());
+  await relationship.run();
 }
 
-class CustomerLifecycle {
+function freshMemory(now: number): CustomerMemory {
+  return {
+    createdAt: now,
+    stageSince: now,
+    stage: 'inquiry',
+    lastActivityAt: null,
+    seq: 0,
+    eventsApplied: 0,
+    runs: 0,
+    recentEventIds: [],
+    optOuts: [],
+    inquiry: null,
+    lost: false,
+    jobs: [],
+    invoices: [],
+    closedJobIds: [],
+    closedInvoiceIds: [],
+    completedJobs: 0,
+    lastService: null,
+    review: null,
+    reactivation: null,
+    dormant: false,
+    agenda: [],
+    inbox: [],
+  };
+}
+
+class Relationship {
   private readonly memory: CustomerMemory;
-  private readonly agenda: Agenda<CustomerAgendaKind>;
+  private readonly scheduler: Scheduler<CustomerAgendaKind>;
+  private readonly messenger: Messenger;
   private readonly inbox: CustomerEvent[];
-  /** Timeline entries of the current step, written with the next `publish`. */
-  private pendingEntries: TimelineEntryInput[] = [];
-  /** Messages of the current step, recorded into the outbox with the next `publish`. */
-  private pendingMessages: MessageDraft[] = [];
+  private tasks: TaskRecord[] = [];
+  /** A child reported a change: publish even without an event or a due item. */
+  private changed = false;
+  /** Between waits: applying events, acting on the agenda or writing the step. */
+  private busy = true;
   private published = { searchAttributes: '', snapshot: '' };
-  /** The one timer waiting for the earliest agenda item. */
-  private timer: { dueAt: number; fired: boolean; scope: CancellationScope } | undefined;
 
   constructor(private readonly input: CustomerWorkflowInput) {
-    const now = Date.now();
-    this.memory = input.memory ?? {
-      stage: 'inquiry',
-      stageSince: now,
-      createdAt: now,
-      lastActivityAt: null,
-      seq: 0,
-      eventsApplied: 0,
-      runs: 0,
-      recentEventIds: [],
-      optOuts: [],
-      inquiry: null,
-      agenda: [],
-      inbox: [],
-    };
-    this.agenda = new Agenda(this.memory.agenda);
+    this.memory = input.memory ?? freshMemory(Date.now());
+    this.scheduler = new Scheduler(this.memory.agenda);
     this.inbox = [...this.memory.inbox];
+    this.messenger = new Messenger(this.messagingContext(), this.memory.seq);
   }
 
   private get playbook() {
     return this.input.playbook.definition;
   }
 
+  private get agenda() {
+    return this.scheduler.agenda;
+  }
+
   private get timezone() {
     return this.input.profile.timezone;
+  }
+
+  private messagingContext(): MessagingContext {
+    const { profile } = this.input;
+    return {
+      tenantId: this.input.tenantId,
+      subject: { subjectType: 'customer', subjectId: this.input.customerId },
+      recipient: { name: profile.name, timezone: profile.timezone, ...(profile.phone ? { phone: profile.phone } : {}), ...(profile.email ? { email: profile.email } : {}) },
+      business: this.playbook.business,
+      quietHours: this.playbook.quietHours,
+      templates: this.playbook.templates,
+      optOuts: [...this.memory.optOuts],
+    };
   }
 
   // ── the story ────────────────────────────────────────────────────────────────────────────────
 
   async run(): Promise<void> {
     if (!this.input.memory) await this.recordCreation();
+    this.scheduleReactivation();
+    this.reconcileSeasonalOutreach();
     for (;;) {
       await this.publish();
-      if (this.inbox.length === 0 && this.shouldContinueAsNew()) {
-        await this.continueAsNew();
-      }
-      await this.waitForWork();
+      if (this.inbox.length === 0 && this.shouldContinueAsNew()) await this.continueAsNew();
+      this.busy = false;
+      await this.scheduler.wait(() => this.inbox.length > 0 || this.changed);
+      this.busy = true;
+      this.changed = false;
       if (this.inbox.length > 0) await this.applyInbox();
-      for (let item = this.agenda.takeDue(Date.now()); item; item = this.agenda.takeDue(Date.now())) await this.perform(item);
+      for (const item of this.scheduler.takeDue()) this.perform(item);
     }
   }
 
@@ -135,49 +172,10 @@ class CustomerLifecycle {
         currency: this.playbook.currency,
       },
     ]);
-    this.note('customer.created', `customer created on playbook ${this.input.playbook.id} v${this.input.playbook.version}`);
+    this.messenger.note('customer.created', `customer created on playbook ${this.input.playbook.id} v${this.input.playbook.version}`);
   }
 
-  /**
-   * Sleeps until the next agenda item is due or an event arrives. The timer outlives the wait: an
-   * event that leaves the earliest due time unchanged does not cancel and restart it, which keeps
-   * two history events per event out of a history that runs for years.
-   */
-  private async waitForWork(): Promise<void> {
-    if (this.inbox.length > 0) return;
-    const next = this.agenda.next();
-    if (!next) {
-      this.cancelTimer();
-      await condition(() => this.inbox.length > 0);
-      return;
-    }
-    const wait = next.dueAt - Date.now();
-    if (wait <= 0) return;
-    if (this.timer?.dueAt !== next.dueAt) {
-      this.cancelTimer();
-      const scope = new CancellationScope();
-      const timer = { dueAt: next.dueAt, fired: false, scope };
-      scope
-        .run(() => sleep(wait, { summary: `${next.summary} in ${humanizeMs(wait)}` }))
-        .then(
-          () => void (timer.fired = true),
-          (error) => {
-            if (!isCancellation(error)) throw error;
-          },
-        );
-      this.timer = timer;
-    }
-    const timer = this.timer!;
-    await condition(() => this.inbox.length > 0 || timer.fired);
-    if (timer.fired) this.timer = undefined;
-  }
-
-  private cancelTimer(): void {
-    if (this.timer && !this.timer.fired) this.timer.scope.cancel();
-    this.timer = undefined;
-  }
-
-  // ── events ───────────────────────────────────────────────────────────────────────────────────
+  // ── events in ────────────────────────────────────────────────────────────────────────────────
 
   /** Signal and update handlers only queue: the main loop applies events one at a time, in order. */
   receive(event: CustomerEvent): void {
@@ -186,9 +184,66 @@ class CustomerLifecycle {
     this.inbox.push(event);
   }
 
-  /** Rejects, before anything is recorded, an event that references a job or invoice this customer does not have. */
+  /**
+   * Rejects, before anything is recorded, an event that names a job or invoice this customer does
+   * not have (or no longer has open), a second booking of the same job, or money in another
+   * currency. Runs for updates only; it must not change state.
+   */
   validate(event: CustomerEvent): void {
-    if (!event.eventId) throw ApplicationFailure.nonRetryable('event without id', 'InvalidEvent');
+    const reject = (message: string, field: string) => {
+      throw ApplicationFailure.nonRetryable(message, 'InvalidReference', field);
+    };
+    const pending = (type: string, key: 'jobId' | 'invoiceId', id: string) =>
+      this.inbox.some((e) => e.type === type && (e as Record<string, unknown>)[key] === id);
+    const invoiceIdOf = (e: CustomerEventOf<'job.completed'>) => e.invoiceId ?? `inv-${e.jobId}`;
+    switch (event.type) {
+      case 'booking.requested':
+        if (this.memory.jobs.some((j) => j.jobId === event.jobId) || this.memory.closedJobIds.includes(event.jobId) || pending('booking.requested', 'jobId', event.jobId)) {
+          reject(`job ${event.jobId} is already booked for this customer; use booking.rescheduled to move it`, 'jobId');
+        }
+        if (event.estimate && event.estimate.currency !== this.playbook.currency) reject(`the estimate must be in ${this.playbook.currency}`, 'estimate.currency');
+        return;
+      case 'booking.rescheduled':
+      case 'booking.cancelled':
+      case 'job.started':
+      case 'job.completed': {
+        const open = this.memory.jobs.find((j) => j.jobId === event.jobId);
+        if (!open && !pending('booking.requested', 'jobId', event.jobId)) {
+          reject(
+            this.memory.closedJobIds.includes(event.jobId) ? `job ${event.jobId} is already closed` : `this customer has no job ${event.jobId}; send booking.requested first`,
+            'jobId',
+          );
+        }
+        if (event.type === 'job.completed') {
+          const currency = event.lineItems[0]!.unitPrice.currency;
+          if (currency !== this.playbook.currency) reject(`line items must be in ${this.playbook.currency}, the customer's currency`, 'lineItems.0.unitPrice.currency');
+          const invoiceId = invoiceIdOf(event);
+          if (this.memory.invoices.some((i) => i.invoiceId === invoiceId) || this.memory.closedInvoiceIds.includes(invoiceId)) {
+            reject(`invoice ${invoiceId} already exists`, 'invoiceId');
+          }
+        }
+        return;
+      }
+      case 'payment.received':
+      case 'payment.failed':
+      case 'invoice.disputed':
+      case 'invoice.dispute_resolved': {
+        const open = this.memory.invoices.find((i) => i.invoiceId === event.invoiceId);
+        const coming = this.inbox.some((e) => e.type === 'job.completed' && invoiceIdOf(e) === event.invoiceId);
+        if (!open && !coming) {
+          reject(
+            this.memory.closedInvoiceIds.includes(event.invoiceId) ? `invoice ${event.invoiceId} is already closed (paid or written off)` : `this customer has no invoice ${event.invoiceId}`,
+            'invoiceId',
+          );
+        }
+        if (event.type === 'payment.received' && event.amount.currency !== (open?.total.currency ?? this.playbook.currency)) {
+          reject(`the payment must be in ${open?.total.currency ?? this.playbook.currency}, the invoice's currency`, 'amount.currency');
+        }
+        return;
+      }
+      default:
+        return;
+    }
   }
 
   /** Records every waiting event in one write, then applies those seen for the first time, in arrival order. */
@@ -202,64 +257,93 @@ class CustomerLifecycle {
       summary: describeEvent(event),
       data: event as unknown as Record<string, unknown>,
       occurredAt: now,
-      seq: this.nextSeq(),
+      seq: this.messenger.nextSeq(),
     }));
     const summary = batch.length === 1 ? `record ${batch[0]!.type}` : `record ${batch.length} events`;
-    const { applied } = await records.recordEvents.executeWithOptions({ ...recordOptions, summary }, [{ ...this.subject, entries }]);
+    const { applied } = await records.recordEvents.executeWithOptions({ ...recordOptions, summary }, [
+      { tenantId: this.input.tenantId, subjectType: 'customer', subjectId: this.input.customerId, entries },
+    ]);
     const fresh = new Set(applied);
     for (const event of batch) {
       this.rememberEventId(event.eventId);
       // Not fresh: recorded in an earlier run, and applied then.
-      if (fresh.has(event.eventId)) this.apply(event);
+      if (fresh.has(event.eventId)) await this.apply(event);
     }
   }
 
-  private apply(event: CustomerEvent): void {
+  private async apply(event: CustomerEvent): Promise<void> {
     this.memory.eventsApplied += 1;
-    this.memory.lastActivityAt = Date.now();
+    if (event.type !== 'contact.opted_out' && event.type !== 'contact.opted_in') {
+      this.memory.lastActivityAt = Date.now();
+      this.scheduleReactivation();
+    }
     switch (event.type) {
       case 'inquiry.received':
-        return this.onInquiry(event);
+        this.reengage();
+        this.openInquiry(event.channel);
+        if (this.playbook.speedToLead.acknowledgeInquiry) {
+          this.agenda.schedule({ key: 'inquiry.acknowledgement', kind: 'inquiry.acknowledgement', dueAt: Date.now(), summary: 'inquiry acknowledgement' });
+        }
+        return;
       case 'call.missed':
-        return this.onMissedCall(event);
+        this.reengage();
+        this.openInquiry('call');
+        this.agenda.schedule({
+          key: `missed_call.text_back:${event.eventId}`,
+          kind: 'missed_call.text_back',
+          dueAt: Date.now(),
+          summary: `missed-call text-back (within ${this.playbook.speedToLead.missedCallTextBackWithin})`,
+        });
+        return;
       case 'booking.requested':
-        return this.onBookingRequested(event);
+        this.reengage();
+        this.closeInquiry();
+        return this.book(event);
+      case 'job.completed':
+        await this.forwardToJob(event);
+        return this.onJobCompleted(event);
+      case 'booking.rescheduled':
+      case 'booking.cancelled':
+      case 'job.started':
+        return this.forwardToJob(event);
+      case 'invoice.disputed':
+        this.skipReviewFor(event.invoiceId, 'invoice disputed');
+        return this.forwardToInvoice(event);
+      case 'payment.received':
+      case 'payment.failed':
+      case 'invoice.dispute_resolved':
+        return this.forwardToInvoice(event);
+      case 'review.submitted':
+        return this.onReview(event);
       case 'contact.opted_out':
       case 'contact.opted_in':
         return this.onContactPreference(event);
-      default:
-        return;
     }
   }
 
-  private onInquiry(event: CustomerEventOf<'inquiry.received'>): void {
-    this.openInquiry(event.channel);
-    if (this.playbook.speedToLead.acknowledgeInquiry) {
-      this.schedule({ key: 'inquiry.acknowledgement', kind: 'inquiry.acknowledgement', dueAt: Date.now(), summary: 'inquiry acknowledgement' });
+  /** The customer is back: a reactivation sequence stops, dormant and lost are over. */
+  private reengage(): void {
+    if (this.memory.reactivation || this.agenda.has('reactivation.dormant')) {
+      this.agenda.cancelWhere((i) => i.kind === 'reactivation.message' || i.kind === 'reactivation.dormant');
+      this.messenger.note('reactivation.succeeded', 'customer re-engaged during reactivation');
     }
+    this.memory.reactivation = null;
+    this.memory.dormant = false;
+    this.memory.lost = false;
   }
 
-  private onMissedCall(event: CustomerEventOf<'call.missed'>): void {
-    this.openInquiry('call');
-    this.schedule({
-      key: `missed_call.text_back:${event.eventId}`,
-      kind: 'missed_call.text_back',
-      dueAt: Date.now(),
-      summary: 'missed-call text-back',
-      data: { from: event.from },
-    });
-  }
-
-  /** An unbooked lead: follow-ups while it stays unbooked, then `lost`. A lead already booked is left alone. */
+  /**
+   * An unbooked lead: follow-ups while it stays unbooked, then `lost`. A new inquiry from a
+   * customer with a job already booked does not reopen the chase.
+   */
   private openInquiry(channel: string): void {
-    if (this.memory.stage === 'booking' || this.memory.stage === 'job') return;
+    if (this.memory.jobs.some((j) => j.status === 'booked')) return;
     const now = Date.now();
-    this.setStage('inquiry', `new inquiry by ${channel}`);
     this.memory.inquiry = { openedAt: now, followUpsSent: 0 };
     this.agenda.cancelWhere((i) => i.kind === 'inquiry.follow_up' || i.kind === 'inquiry.lost');
     const followUps = this.playbook.inquiry.followUps;
     followUps.forEach((after, step) =>
-      this.schedule({
+      this.agenda.schedule({
         key: `inquiry.follow_up:${step}`,
         kind: 'inquiry.follow_up',
         dueAt: addDuration(now, after),
@@ -267,20 +351,185 @@ class CustomerLifecycle {
         data: { step },
       }),
     );
-    this.schedule({ key: 'inquiry.lost', kind: 'inquiry.lost', dueAt: addDuration(now, this.playbook.inquiry.lostAfter), summary: 'unbooked inquiry becomes lost' });
-  }
-
-  private onBookingRequested(event: CustomerEventOf<'booking.requested'>): void {
-    this.closeInquiry();
-    this.setStage('booking', `booked ${event.service} for ${event.scheduledAt}`);
+    this.agenda.schedule({ key: 'inquiry.lost', kind: 'inquiry.lost', dueAt: addDuration(now, this.playbook.inquiry.lostAfter), summary: 'unbooked inquiry becomes lost' });
+    this.messenger.note('inquiry.opened', `inquiry opened (${channel}); ${followUps.length} follow-up(s) while unbooked`);
   }
 
   private closeInquiry(): void {
     this.memory.inquiry = null;
-    this.agenda.cancelWhere((i) => i.kind === 'inquiry.follow_up' || i.kind === 'inquiry.lost');
+    this.agenda.cancelWhere((i) => i.kind === 'inquiry.follow_up' || i.kind === 'inquiry.lost' || i.kind === 'inquiry.acknowledgement');
   }
 
-  private onContactPreference(event: CustomerEventOf<'contact.opted_out' | 'contact.opted_in'>): void {
+  // ── jobs and invoices (child workflows) ─────────────────────────────────────────────────────
+
+  private async book(event: CustomerEventOf<'booking.requested'>): Promise<void> {
+    this.memory.jobs.push({ jobId: event.jobId, service: event.service, scheduledAt: new Date(event.scheduledAt).toISOString(), status: 'booked', nextAction: null });
+    const workflowId = jobWorkflowId(this.input.tenantId, event.jobId);
+    await this.startChildOnce(() =>
+      startChild<typeof job>('job', {
+        workflowId,
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        staticSummary: `Job ${event.jobId} · ${event.service} for ${this.input.profile.name}`,
+        args: [
+          {
+            tenantId: this.input.tenantId,
+            customerId: this.input.customerId,
+            jobId: event.jobId,
+            parentWorkflowId: workflowInfo().workflowId,
+            service: event.service,
+            scheduledAt: event.scheduledAt,
+            ...(event.estimate ? { estimate: event.estimate } : {}),
+            booking: this.playbook.booking,
+            messaging: this.messagingContext(),
+          },
+        ],
+      }),
+    );
+  }
+
+  private async onJobCompleted(event: CustomerEventOf<'job.completed'>): Promise<void> {
+    const open = this.memory.jobs.find((j) => j.jobId === event.jobId);
+    const service = open?.service ?? 'service';
+    const now = Date.now();
+    const firstJob = this.memory.completedJobs === 0;
+    this.memory.completedJobs += 1;
+    this.memory.lastService = { jobId: event.jobId, service, completedAt: now };
+    const invoiceId = event.invoiceId ?? `inv-${event.jobId}`;
+
+    // Invoice the same minute the job is done. The invoice workflow reports its own state; until
+    // its first notice the relationship already knows what it will say.
+    const currency = event.lineItems[0]!.unitPrice.currency;
+    const total = { amount: priceLines(event.lineItems).total, currency };
+    const dueAt = new Date(addDuration(now, this.playbook.invoicing.netTerms)).toISOString();
+    this.memory.invoices.push({ invoiceId, jobId: event.jobId, total, balance: total, status: 'open', dueAt, nextAction: null });
+    await this.startChildOnce(() =>
+      startChild<typeof invoice>('invoice', {
+        workflowId: invoiceWorkflowId(this.input.tenantId, invoiceId),
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        staticSummary: `Invoice ${invoiceId} · job ${event.jobId} for ${this.input.profile.name}`,
+        args: [
+          {
+            tenantId: this.input.tenantId,
+            invoiceId,
+            parentWorkflowId: workflowInfo().workflowId,
+            jobId: event.jobId,
+            lines: event.lineItems,
+            currency,
+            collections: { netTerms: this.playbook.invoicing.netTerms, steps: this.playbook.collections.steps, paymentRetries: this.playbook.collections.paymentRetries },
+            messaging: this.messagingContext(),
+          },
+        ],
+      }),
+    );
+
+    this.agenda.schedule({
+      key: `review.request:${event.jobId}`,
+      kind: 'review.request',
+      dueAt: addDuration(now, this.playbook.review.requestAfter),
+      summary: `review request for ${service}`,
+      data: { jobId: event.jobId, invoiceId, service },
+    });
+    for (const outreach of this.playbook.retention.afterService) {
+      this.agenda.schedule({
+        key: `retention.after_service:${outreach.id}`,
+        kind: 'retention.after_service',
+        dueAt: addDuration(now, outreach.after),
+        summary: `${outreach.service} outreach (${outreach.after} after service)`,
+        data: { id: outreach.id, service: outreach.service },
+      });
+    }
+    if (firstJob) this.reconcileSeasonalOutreach();
+  }
+
+  /** Starting a child is idempotent: one that already runs under the id is the one we meant. */
+  private async startChildOnce(start: () => Promise<unknown>): Promise<void> {
+    try {
+      await start();
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
+  }
+
+  private async forwardToJob(event: JobEvent): Promise<void> {
+    await this.forward(jobWorkflowId(this.input.tenantId, event.jobId), event, () =>
+      getExternalWorkflowHandle(jobWorkflowId(this.input.tenantId, event.jobId)).signal(jobEventSignal, event),
+    );
+  }
+
+  private async forwardToInvoice(event: InvoiceEvent): Promise<void> {
+    await this.forward(invoiceWorkflowId(this.input.tenantId, event.invoiceId), event, () =>
+      getExternalWorkflowHandle(invoiceWorkflowId(this.input.tenantId, event.invoiceId)).signal(invoiceEventSignal, event),
+    );
+  }
+
+  /** A child that closed in the meantime cannot take the event; the timeline says so. */
+  private async forward(workflowId: string, event: CustomerEvent, send: () => Promise<void>): Promise<void> {
+    try {
+      await send();
+    } catch {
+      this.messenger.note('event.ignored', `${event.type} not delivered: ${workflowId} has already closed`, { eventId: event.eventId });
+    }
+  }
+
+  /** Jobs and invoices report every change; the relationship's stage and balance follow from them. */
+  onChildNotice(notice: ChildNotice): void {
+    this.changed = true;
+    if (notice.kind === 'job') {
+      const closed = notice.status === 'completed' || notice.status === 'cancelled' || (notice.status === 'no_show' && notice.nextAction === null);
+      this.memory.jobs = this.memory.jobs.filter((j) => j.jobId !== notice.jobId);
+      if (closed) {
+        this.memory.closedJobIds = [...this.memory.closedJobIds.filter((id) => id !== notice.jobId), notice.jobId].slice(-RECENT_CLOSED);
+      } else {
+        const known = this.memory.closedJobIds.includes(notice.jobId);
+        if (!known) this.memory.jobs.push({ jobId: notice.jobId, service: this.serviceOf(notice.jobId), scheduledAt: notice.scheduledAt, status: notice.status, nextAction: notice.nextAction });
+      }
+      return;
+    }
+    const existing = this.memory.invoices.find((i) => i.invoiceId === notice.invoiceId);
+    this.memory.invoices = this.memory.invoices.filter((i) => i.invoiceId !== notice.invoiceId);
+    if (notice.status === 'paid' || notice.status === 'written_off') {
+      this.memory.closedInvoiceIds = [...this.memory.closedInvoiceIds.filter((id) => id !== notice.invoiceId), notice.invoiceId].slice(-RECENT_CLOSED);
+    } else {
+      this.memory.invoices.push({
+        invoiceId: notice.invoiceId,
+        ...(existing?.jobId ? { jobId: existing.jobId } : {}),
+        total: notice.total,
+        balance: notice.balance,
+        status: notice.status,
+        dueAt: notice.dueAt,
+        nextAction: notice.nextAction,
+      });
+    }
+  }
+
+  private serviceOf(jobId: string): string {
+    return this.memory.jobs.find((j) => j.jobId === jobId)?.service ?? 'service';
+  }
+
+  // ── reviews ──────────────────────────────────────────────────────────────────────────────────
+
+  /** A disputed invoice means no review request for its job: asking now would only make it worse. */
+  private skipReviewFor(invoiceId: string, reason: string): void {
+    const skipped = this.agenda.cancelWhere((i) => i.kind === 'review.request' && i.data?.invoiceId === invoiceId);
+    for (const item of skipped) this.messenger.note('review.skipped', `review request for job ${item.data?.jobId} skipped: ${reason}`, { jobId: item.data?.jobId });
+  }
+
+  private onReview(event: CustomerEventOf<'review.submitted'>): void {
+    this.memory.review = null;
+    this.agenda.cancelWhere((i) => i.kind === 'review.window_closed');
+    if (event.rating <= this.playbook.review.serviceRecoveryAtOrBelow) {
+      const summary = `service recovery: ${this.input.profile.name} rated ${event.rating}/5${event.comment ? ` — "${event.comment.slice(0, 120)}"` : ''}`;
+      this.tasks.push({ taskId: `task:${event.eventId}`, kind: 'service_recovery', summary, dueAt: new Date(addDuration(Date.now(), 'P1D')).toISOString(), createdAt: new Date().toISOString() });
+      this.messenger.note('task.created', summary, { kind: 'service_recovery', rating: event.rating });
+      return;
+    }
+    // A good private rating earns the ask to say it in public, unless it already is public.
+    if (!event.platform) this.messenger.send('review.public_push', { rating: String(event.rating) });
+  }
+
+  // ── contact preferences ──────────────────────────────────────────────────────────────────────
+
+  private async onContactPreference(event: CustomerEventOf<'contact.opted_out' | 'contact.opted_in'>): Promise<void> {
     const channels = event.channel === 'all' ? (['sms', 'email', 'call'] as const) : [event.channel];
     const optOuts = new Set(this.memory.optOuts);
     for (const c of channels) {
@@ -288,122 +537,192 @@ class CustomerLifecycle {
       else optOuts.delete(c);
     }
     this.memory.optOuts = [...optOuts].sort();
+    this.messenger.setOptOuts(this.memory.optOuts);
+    // Open jobs and invoices draft their own messages: they must hear of it at once.
+    const children = [
+      ...this.memory.jobs.map((j) => jobWorkflowId(this.input.tenantId, j.jobId)),
+      ...this.memory.invoices.map((i) => invoiceWorkflowId(this.input.tenantId, i.invoiceId)),
+    ];
+    for (const id of children) {
+      try {
+        await getExternalWorkflowHandle(id).signal(contactPreferencesSignal, { optOuts: this.memory.optOuts });
+      } catch {
+        // Closed since; nothing left for it to send.
+      }
+    }
+  }
+
+  // ── retention and reactivation ───────────────────────────────────────────────────────────────
+
+  /** Seasonal outreach (AC tune-up every March…) for customers who have had a job, in their time zone. */
+  private reconcileSeasonalOutreach(): void {
+    const seasonal = this.memory.completedJobs > 0 ? this.playbook.retention.seasonal : [];
+    const wanted = new Set(seasonal.map((s) => `retention.seasonal:${s.id}`));
+    this.agenda.cancelWhere((i) => i.kind === 'retention.seasonal' && !wanted.has(i.key));
+    for (const s of seasonal) {
+      const key = `retention.seasonal:${s.id}`;
+      if (this.agenda.has(key)) continue;
+      this.agenda.schedule({ key, kind: 'retention.seasonal', dueAt: nextLocalDate(Date.now(), s.month, s.day, s.at, this.timezone), summary: `${s.service} outreach`, data: { id: s.id, service: s.service } });
+    }
+  }
+
+  /** The idle clock: no activity for the playbook's window starts the reactivation sequence. */
+  private scheduleReactivation(): void {
+    const since = this.memory.lastActivityAt ?? this.memory.createdAt;
+    this.agenda.schedule({
+      key: 'reactivation.start',
+      kind: 'reactivation.start',
+      dueAt: addDuration(since, this.playbook.reactivation.idleAfter),
+      summary: `reactivation after ${this.playbook.reactivation.idleAfter} without activity`,
+    });
   }
 
   // ── the agenda ───────────────────────────────────────────────────────────────────────────────
 
-  private schedule(item: AgendaItem<CustomerAgendaKind>): void {
-    this.agenda.schedule(item);
-  }
-
-  private async perform(item: AgendaItem<CustomerAgendaKind>): Promise<void> {
+  private perform(item: AgendaItem<CustomerAgendaKind>): void {
+    const messenger = this.messenger;
+    const quiet = () => messenger.deferForQuietHours(item, this.scheduler);
     switch (item.kind) {
       case 'inquiry.acknowledgement':
-        if (this.deferForQuietHours(item)) return;
-        this.send('inquiry.acknowledgement', {});
+        if (!quiet()) messenger.send('inquiry.acknowledgement', {});
         return;
-      case 'inquiry.follow_up': {
+      case 'missed_call.text_back':
+        if (!quiet()) messenger.send('missed_call.text_back', {});
+        return;
+      case 'inquiry.follow_up':
         // Booked (or lost) in the meantime: the follow-up has nothing left to chase.
-        if (this.memory.stage !== 'inquiry' || !this.memory.inquiry) return;
-        if (this.deferForQuietHours(item)) return;
-        this.send('inquiry.follow_up', {});
+        if (!this.memory.inquiry || quiet()) return;
+        messenger.send('inquiry.follow_up', {});
         this.memory.inquiry.followUpsSent = Number(item.data?.step ?? 0) + 1;
         return;
-      }
-      case 'missed_call.text_back':
-        if (this.deferForQuietHours(item)) return;
-        this.send('missed_call.text_back', {});
-        return;
       case 'inquiry.lost':
-        if (this.memory.stage !== 'inquiry') return;
+        if (!this.memory.inquiry) return;
         this.closeInquiry();
-        this.setStage('lost', 'inquiry never booked');
+        this.memory.lost = true;
+        messenger.note('inquiry.lost', `inquiry never booked within ${this.playbook.inquiry.lostAfter}`);
+        return;
+      case 'review.request': {
+        const invoiceId = String(item.data?.invoiceId);
+        if (this.memory.invoices.some((i) => i.invoiceId === invoiceId && i.status === 'disputed')) {
+          messenger.note('review.skipped', `review request for job ${item.data?.jobId} skipped: invoice disputed`);
+          return;
+        }
+        if (quiet()) return;
+        messenger.send('review.request', { service: String(item.data?.service ?? 'service') });
+        this.memory.review = { jobId: String(item.data?.jobId), requestedAt: Date.now() };
+        this.agenda.schedule({ key: 'review.window_closed', kind: 'review.window_closed', dueAt: addDuration(Date.now(), this.playbook.review.windowAfterRequest), summary: 'review request expires' });
+        return;
+      }
+      case 'review.window_closed':
+        this.memory.review = null;
+        return;
+      case 'retention.seasonal': {
+        const season = this.playbook.retention.seasonal.find((s) => s.id === item.data?.id);
+        if (!season || quiet()) return;
+        // Already booked in: no need to ask.
+        if (!this.memory.jobs.some((j) => j.status === 'booked')) messenger.send('retention.outreach', { service: season.service });
+        this.agenda.schedule({ ...item, dueAt: nextLocalDate(Date.now(), season.month, season.day, season.at, this.timezone) });
+        return;
+      }
+      case 'retention.after_service':
+        if (quiet()) return;
+        messenger.send('retention.outreach', { service: String(item.data?.service ?? 'service') });
+        return;
+      case 'reactivation.start':
+        if (this.memory.reactivation || this.memory.dormant) return;
+        this.memory.reactivation = { step: 0, startedAt: Date.now() };
+        messenger.note('reactivation.started', `no activity for ${this.playbook.reactivation.idleAfter}: reactivation sequence starts`);
+        this.agenda.schedule({ key: 'reactivation.message', kind: 'reactivation.message', dueAt: Date.now(), summary: `reactivation message 1/${this.playbook.reactivation.messages}`, data: { step: 0 } });
+        return;
+      case 'reactivation.message': {
+        if (!this.memory.reactivation || quiet()) return;
+        const step = Number(item.data?.step ?? 0);
+        const total = this.playbook.reactivation.messages;
+        messenger.send('reactivation.outreach', {});
+        this.memory.reactivation.step = step + 1;
+        const at = addDuration(Date.now(), this.playbook.reactivation.interval);
+        if (step + 1 < total) {
+          this.agenda.schedule({ key: 'reactivation.message', kind: 'reactivation.message', dueAt: at, summary: `reactivation message ${step + 2}/${total}`, data: { step: step + 1 } });
+        } else {
+          this.agenda.schedule({ key: 'reactivation.dormant', kind: 'reactivation.dormant', dueAt: at, summary: 'no answer to reactivation: dormant' });
+        }
+        return;
+      }
+      case 'reactivation.dormant':
+        if (!this.memory.reactivation) return;
+        this.memory.reactivation = null;
+        this.memory.dormant = true;
+        messenger.note('customer.dormant', `no answer to ${this.playbook.reactivation.messages} reactivation messages: dormant until the next inquiry`);
         return;
     }
   }
 
-  /** Quiet hours: a message due outside the customer's sending window waits for the window to open. */
-  private deferForQuietHours(item: AgendaItem<CustomerAgendaKind>): boolean {
-    const now = Date.now();
-    const sendable = nextSendableInstant(now, this.timezone, this.playbook.quietHours);
-    if (sendable <= now) return false;
-    this.agenda.schedule({ ...item, dueAt: sendable, summary: item.summary.endsWith('(quiet hours)') ? item.summary : `${item.summary} (quiet hours)` });
-    return true;
-  }
-
-  /** Drafts a message from the playbook's template; it is recorded with the step's other writes. */
-  private send(kind: TemplateKey, extraVars: Record<string, string>): void {
-    const template = this.playbook.templates[kind];
-    const profile = this.input.profile;
-    const optedOut = template.purpose === 'marketing' && this.memory.optOuts.includes(template.channel);
-    this.pendingMessages.push({
-      messageId: uuid4(),
-      kind,
-      template,
-      vars: { name: profile.name, business: this.playbook.business, ...extraVars },
-      recipient: (template.channel === 'sms' ? profile.phone : profile.email) ?? null,
-      at: new Date().toISOString(),
-      seq: this.nextSeq(),
-      ...(optedOut ? { suppressedReason: `customer opted out of ${template.channel} marketing` } : {}),
-    });
-  }
-
   // ── state, visibility, continue-as-new ───────────────────────────────────────────────────────
-
-  private get subject() {
-    return { tenantId: this.input.tenantId, subjectType: 'customer' as const, subjectId: this.input.customerId };
-  }
-
-  private nextSeq(): number {
-    this.memory.seq += 1;
-    return this.memory.seq;
-  }
 
   private rememberEventId(eventId: string): void {
     this.memory.recentEventIds.push(eventId);
     if (this.memory.recentEventIds.length > RECENT_EVENT_IDS) this.memory.recentEventIds.splice(0, this.memory.recentEventIds.length - RECENT_EVENT_IDS);
   }
 
-  private setStage(stage: CustomerStage, reason: string): void {
-    if (this.memory.stage === stage) return;
-    const from = this.memory.stage;
-    this.memory.stage = stage;
-    this.memory.stageSince = Date.now();
-    this.note('stage.changed', `${from} → ${stage}: ${reason}`, { from, to: stage });
+  /** The stage follows from the state: the most pressing thing going on with this customer. */
+  private deriveStage(): CustomerStage {
+    const m = this.memory;
+    if (m.jobs.some((j) => j.status === 'in_progress')) return 'job';
+    if (m.jobs.some((j) => j.status === 'booked' || j.status === 'no_show')) return 'booking';
+    if (m.inquiry) return 'inquiry';
+    if (m.invoices.some((i) => i.status === 'in_collections' || i.status === 'disputed')) return 'collections';
+    if (m.invoices.length > 0) return 'invoice';
+    if (m.review) return 'review';
+    if (m.reactivation) return 'reactivation';
+    if (m.dormant) return 'dormant';
+    if (m.lost) return 'lost';
+    if (m.completedJobs > 0) return 'retention';
+    return 'inquiry';
   }
 
-  /** An action for the timeline, written with the next publish. */
-  private note(type: string, summary: string, data: Record<string, unknown> = {}): void {
-    this.pendingEntries.push({ id: `act:${uuid4()}`, kind: 'action', type, summary, data, occurredAt: new Date().toISOString(), seq: this.nextSeq() });
+  private balanceDue(): number {
+    return this.memory.invoices.reduce((sum, i) => sum + i.balance.amount, 0);
   }
 
-  /** Brings PostgreSQL's read model, the search attributes and the UI's current details up to date. */
+  private nextActions(): NextAction[] {
+    return [
+      ...this.agenda.list().map((i) => ({ kind: i.kind, dueAt: new Date(i.dueAt).toISOString(), summary: i.summary })),
+      ...this.memory.jobs.flatMap((j) => (j.nextAction ? [j.nextAction] : [])),
+      ...this.memory.invoices.flatMap((i) => (i.nextAction ? [i.nextAction] : [])),
+    ].sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+  }
+
+  /** Brings PostgreSQL (timeline, outbox, read model), the search attributes and the UI's details up to date. */
   private async publish(): Promise<void> {
-    const next = this.agenda.next();
-    const snapshot = {
-      stage: this.memory.stage,
-      balanceDue: 0,
-      nextActionAt: next ? new Date(next.dueAt).toISOString() : null,
+    const stage = this.deriveStage();
+    if (stage !== this.memory.stage) {
+      this.messenger.note('stage.changed', `${this.memory.stage} → ${stage}`, { from: this.memory.stage, to: stage });
+      this.memory.stage = stage;
+      this.memory.stageSince = Date.now();
+    }
+    const next = this.nextActions()[0];
+    const customer = {
+      stage,
+      balanceDue: this.balanceDue(),
+      nextActionAt: next?.dueAt ?? null,
       lastActivityAt: this.memory.lastActivityAt ? new Date(this.memory.lastActivityAt).toISOString() : null,
     };
-    const snapshotKey = JSON.stringify(snapshot);
-    if (this.pendingEntries.length > 0 || this.pendingMessages.length > 0 || snapshotKey !== this.published.snapshot) {
-      const entries = this.pendingEntries;
-      const messages = this.pendingMessages;
-      this.pendingEntries = [];
-      this.pendingMessages = [];
-      const summary = messages.length ? `send ${messages.map((m) => m.kind).join(', ')}` : `record ${this.memory.stage}`;
-      await records.recordProgress.executeWithOptions({ ...recordOptions, summary }, [{ ...this.subject, entries, messages, snapshot }]);
+    const snapshotKey = JSON.stringify(customer);
+    if (this.messenger.hasPending() || this.tasks.length > 0 || snapshotKey !== this.published.snapshot) {
+      const tasks = this.tasks;
+      this.tasks = [];
+      await this.messenger.flush({ customer, ...(tasks.length ? { tasks } : {}) });
       this.published.snapshot = snapshotKey;
     }
-    const searchAttributes = JSON.stringify([snapshot.stage, snapshot.balanceDue, snapshot.nextActionAt]);
+    this.memory.seq = this.messenger.sequence;
+    const searchAttributes = JSON.stringify([stage, customer.balanceDue, customer.nextActionAt, this.input.playbook.version]);
     if (searchAttributes !== this.published.searchAttributes) {
       upsertSearchAttributes([
         { key: RevloopTenant, value: this.input.tenantId },
         { key: RevloopCustomer, value: this.input.customerId },
         { key: RevloopPlaybook, value: `${this.input.playbook.id}@v${this.input.playbook.version}` },
-        { key: RevloopStage, value: snapshot.stage },
-        { key: RevloopBalanceDue, value: snapshot.balanceDue },
+        { key: RevloopStage, value: stage },
+        { key: RevloopBalanceDue, value: customer.balanceDue },
         { key: RevloopNextActionAt, value: next ? new Date(next.dueAt) : null },
       ]);
       this.published.searchAttributes = searchAttributes;
@@ -411,66 +730,94 @@ class CustomerLifecycle {
     setCurrentDetails(this.details());
   }
 
+  private waitingFor(): string {
+    const m = this.memory;
+    switch (m.stage) {
+      case 'inquiry':
+        return m.inquiry ? 'a booking for the open inquiry' : 'a first inquiry';
+      case 'booking':
+        return 'the booked job to start';
+      case 'job':
+        return 'the job to be completed';
+      case 'invoice':
+      case 'collections':
+        return 'payment of the open invoice(s)';
+      case 'review':
+        return 'the customer’s review';
+      case 'reactivation':
+        return 'an answer to the reactivation messages';
+      case 'dormant':
+      case 'lost':
+        return 'a new inquiry';
+      default:
+        return 'the next job; retention outreach keeps in touch';
+    }
+  }
+
   private details(): string {
     const now = Date.now();
-    const next = this.agenda.list().slice(0, 5);
-    const waitingFor =
-      this.memory.stage === 'inquiry' && this.memory.inquiry
-        ? 'a booking for the open inquiry'
-        : this.memory.stage === 'lost' || this.memory.stage === 'dormant'
-          ? 'a new inquiry'
-          : 'the next lifecycle event';
+    const next = this.nextActions().slice(0, 6);
+    const currency = this.playbook.currency;
     return [
       `**${this.input.profile.name}** · playbook \`${this.input.playbook.id}\` v${this.input.playbook.version} · ${this.timezone}`,
       '',
       `Stage **${this.memory.stage}** since ${new Date(this.memory.stageSince).toISOString()}.`,
-      `Waiting for ${waitingFor}${next[0] ? `, or ${next[0].summary} in ${humanizeMs(next[0].dueAt - now)}` : ''}.`,
+      `Waiting for ${this.waitingFor()}${next[0] ? `, or ${next[0].summary} in ${humanizeMs(Date.parse(next[0].dueAt) - now)}` : ''}.`,
       '',
       next.length ? '| due (UTC) | local | action |\n|---|---|---|' : 'Nothing scheduled.',
-      ...next.map((i) => `| ${new Date(i.dueAt).toISOString()} | ${formatLocal(i.dueAt, this.timezone)} | ${i.summary} |`),
+      ...next.map((i) => `| ${i.dueAt} | ${formatLocal(Date.parse(i.dueAt), this.timezone)} | ${i.summary} |`),
       '',
-      `Balance due ${formatMoney(zero(this.playbook.currency))} · ${this.memory.eventsApplied} events applied · run ${this.memory.runs + 1}`,
+      `Open jobs: ${this.memory.jobs.map((j) => `${j.jobId} (${j.status})`).join(', ') || 'none'} · open invoices: ${
+        this.memory.invoices.map((i) => `${i.invoiceId} ${formatMoney(i.balance)} (${i.status})`).join(', ') || 'none'
+      }`,
+      `Balance due **${formatMoney({ amount: this.balanceDue(), currency })}** · ${this.memory.completedJobs} job(s) completed · ${this.memory.eventsApplied} events applied · run ${this.memory.runs + 1}`,
       this.memory.optOuts.length ? `Opted out of: ${this.memory.optOuts.join(', ')}` : '',
     ].join('\n');
   }
 
   view(): CustomerView {
+    const m = this.memory;
     return {
       tenantId: this.input.tenantId,
       customerId: this.input.customerId,
       name: this.input.profile.name,
       timezone: this.timezone,
-      stage: this.memory.stage,
-      stageSince: new Date(this.memory.stageSince).toISOString(),
+      stage: m.stage,
+      stageSince: new Date(m.stageSince).toISOString(),
       playbook: { id: this.input.playbook.id, version: this.input.playbook.version },
-      openJobs: [],
-      openInvoices: [],
-      balanceDue: zero(this.playbook.currency),
-      nextActions: this.agenda.list().map((i) => ({ kind: i.kind, dueAt: new Date(i.dueAt).toISOString(), summary: i.summary })),
-      inquiry: this.memory.inquiry ? { openedAt: new Date(this.memory.inquiry.openedAt).toISOString(), followUpsSent: this.memory.inquiry.followUpsSent } : null,
-      lastActivityAt: this.memory.lastActivityAt ? new Date(this.memory.lastActivityAt).toISOString() : null,
-      optOuts: this.memory.optOuts,
-      eventsApplied: this.memory.eventsApplied,
-      recentEventIds: this.memory.recentEventIds.slice(-20),
+      openJobs: m.jobs,
+      openInvoices: m.invoices,
+      balanceDue: { amount: this.balanceDue(), currency: this.playbook.currency },
+      nextActions: this.nextActions(),
+      inquiry: m.inquiry ? { openedAt: new Date(m.inquiry.openedAt).toISOString(), followUpsSent: m.inquiry.followUpsSent } : null,
+      completedJobs: m.completedJobs,
+      lastActivityAt: m.lastActivityAt ? new Date(m.lastActivityAt).toISOString() : null,
+      optOuts: m.optOuts,
+      eventsApplied: m.eventsApplied,
+      recentEventIds: m.recentEventIds.slice(-20),
       pendingEvents: this.inbox.length,
-      runs: this.memory.runs,
+      busy: this.busy,
+      runs: m.runs,
     };
   }
 
   private shouldContinueAsNew(): boolean {
     const info = workflowInfo();
-    return info.continueAsNewSuggested || info.historyLength >= MAX_HISTORY_EVENTS;
+    return info.continueAsNewSuggested || info.historyLength >= (this.input.historyLimit ?? DEFAULT_HISTORY_LIMIT);
   }
 
+  /** Hands the relationship to a fresh run: same memory, the newest playbook version, nothing lost. */
   private async continueAsNew(): Promise<never> {
+    await this.messenger.settle();
     await condition(allHandlersFinished);
     const playbook = await records.resolvePlaybook.executeWithOptions({ ...recordOptions, summary: 'adopt the newest playbook version' }, [
       { tenantId: this.input.tenantId, playbookId: this.input.playbook.id },
     ]);
     if (playbook.version !== this.input.playbook.version) {
-      this.note('playbook.adopted', `playbook ${playbook.id} v${this.input.playbook.version} → v${playbook.version}`);
-      await this.publish();
+      this.messenger.note('playbook.adopted', `playbook ${playbook.id} v${this.input.playbook.version} → v${playbook.version}`, { from: this.input.playbook.version, to: playbook.version });
+      await this.messenger.flush();
     }
+    this.memory.seq = this.messenger.sequence;
     const memory: CustomerMemory = { ...this.memory, runs: this.memory.runs + 1, agenda: [...this.agenda.list()], inbox: [...this.inbox] };
     return continueAsNew<typeof customer>({ ...this.input, playbook, memory });
   }
@@ -498,6 +845,8 @@ function describeEvent(event: CustomerEvent): string {
       return `payment failed for invoice ${event.invoiceId}: ${event.reason}`;
     case 'invoice.disputed':
       return `invoice ${event.invoiceId} disputed: ${event.reason}`;
+    case 'invoice.dispute_resolved':
+      return `dispute of invoice ${event.invoiceId} resolved${event.resolution ? `: ${event.resolution}` : ''}`;
     case 'review.submitted':
       return `review ${event.rating}/5${event.platform ? ` on ${event.platform}` : ''}`;
     case 'contact.opted_out':

@@ -1,13 +1,16 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { CustomerEvent } from '../domain/customer-events';
+import type { CustomerEvent, InvoiceEvent, JobEvent, LineItem } from '../domain/customer-events';
 import type { Money } from '../domain/money';
-import type { ResolvedPlaybook } from '../playbooks/schema';
+import type { HomeServicePlaybook, ResolvedPlaybook } from '../playbooks/schema';
 import type { AgendaItem } from './agenda';
+import type { MessagingContext } from './messenger';
 
 /**
- * The messages the API and the customer workflow exchange, defined once: the API never spells a
+ * The messages the API and the lifecycle workflows exchange, defined once: no caller spells a
  * signal, query or update name as a string.
  */
+
+// ── customer ─────────────────────────────────────────────────────────────────────────────────
 
 export const customerStages = [
   'inquiry',
@@ -38,6 +41,8 @@ export interface CustomerWorkflowInput {
   profile: CustomerProfile;
   /** Resolved before the start and pinned for the run; a newer version is adopted at continue-as-new. */
   playbook: ResolvedPlaybook;
+  /** Continue as new once the run's history reaches this many events (default 10,000), or when Temporal suggests it. */
+  historyLimit?: number;
   /** Present on continue-as-new: everything the relationship remembers, in plain JSON. */
   memory?: CustomerMemory;
 }
@@ -45,7 +50,7 @@ export interface CustomerWorkflowInput {
 /** Lifecycle events that carry no reference needing validation arrive as this signal. */
 export const customerEventSignal = defineSignal<[CustomerEvent]>('customerEvent');
 
-/** Events that reference a job or invoice arrive as this update, whose validator rejects unknown references. */
+/** Events that name a job or invoice arrive as this update, whose validator rejects an unknown reference. */
 export const customerEventUpdate = defineUpdate<{ eventId: string; accepted: true }, [CustomerEvent]>('customerEvent');
 
 export const customerStateQuery = defineQuery<CustomerView>('state');
@@ -54,15 +59,40 @@ export type CustomerAgendaKind =
   | 'inquiry.acknowledgement'
   | 'inquiry.follow_up'
   | 'inquiry.lost'
-  | 'missed_call.text_back';
+  | 'missed_call.text_back'
+  | 'review.request'
+  | 'review.window_closed'
+  | 'retention.seasonal'
+  | 'retention.after_service'
+  | 'reactivation.start'
+  | 'reactivation.message'
+  | 'reactivation.dormant';
+
+export interface OpenJob {
+  jobId: string;
+  service: string;
+  scheduledAt: string;
+  status: JobStatus;
+  nextAction: NextAction | null;
+}
+
+export interface OpenInvoice {
+  invoiceId: string;
+  jobId?: string;
+  total: Money;
+  balance: Money;
+  status: InvoiceStatus;
+  dueAt: string;
+  nextAction: NextAction | null;
+}
 
 /** The compact state carried across continue-as-new. */
 export interface CustomerMemory {
-  stage: CustomerStage;
-  stageSince: number;
   createdAt: number;
+  stageSince: number;
+  stage: CustomerStage;
   lastActivityAt: number | null;
-  /** Running sequence of timeline entries for this customer, across runs. */
+  /** Running sequence of this workflow's timeline entries, across runs. */
   seq: number;
   eventsApplied: number;
   /** Continue-as-new count, for ops and for tests that prove history stays bounded. */
@@ -71,6 +101,19 @@ export interface CustomerMemory {
   recentEventIds: string[];
   optOuts: Array<'sms' | 'email' | 'call'>;
   inquiry: { openedAt: number; followUpsSent: number } | null;
+  /** The last inquiry went unbooked. */
+  lost: boolean;
+  jobs: OpenJob[];
+  invoices: OpenInvoice[];
+  /** Recently closed job and invoice ids, so late events about them get a clear answer. */
+  closedJobIds: string[];
+  closedInvoiceIds: string[];
+  completedJobs: number;
+  lastService: { jobId: string; service: string; completedAt: number } | null;
+  /** A review request sent and not yet answered. */
+  review: { jobId: string; requestedAt: number } | null;
+  reactivation: { step: number; startedAt: number } | null;
+  dormant: boolean;
   agenda: AgendaItem<CustomerAgendaKind>[];
   /** Events received but not yet applied when the run continued as new. */
   inbox: CustomerEvent[];
@@ -91,12 +134,14 @@ export interface CustomerView {
   stage: CustomerStage;
   stageSince: string;
   playbook: { id: string; version: number };
-  openJobs: unknown[];
-  openInvoices: unknown[];
+  openJobs: OpenJob[];
+  openInvoices: OpenInvoice[];
   balanceDue: Money;
+  /** The workflow's own agenda and its jobs' and invoices' next steps, soonest first. */
   nextActions: NextAction[];
   /** The open, unbooked inquiry the follow-ups chase, if any. */
   inquiry: { openedAt: string; followUpsSent: number } | null;
+  completedJobs: number;
   lastActivityAt: string | null;
   optOuts: string[];
   eventsApplied: number;
@@ -104,5 +149,89 @@ export interface CustomerView {
   recentEventIds: string[];
   /** Events received but not yet applied (the workflow is busy recording earlier ones). */
   pendingEvents: number;
+  /** True while the workflow is applying events or acting; false while it waits. */
+  busy: boolean;
   runs: number;
 }
+
+// ── children: job and invoice ────────────────────────────────────────────────────────────────
+
+export type JobStatus = 'booked' | 'in_progress' | 'no_show' | 'completed' | 'cancelled';
+export type InvoiceStatus = 'open' | 'in_collections' | 'disputed' | 'paid' | 'written_off';
+
+/** What a job or invoice workflow tells the workflow that started it, on every change. */
+export type ChildNotice =
+  | { kind: 'job'; jobId: string; status: JobStatus; scheduledAt: string; nextAction: NextAction | null }
+  | {
+      kind: 'invoice';
+      invoiceId: string;
+      status: InvoiceStatus;
+      total: Money;
+      balance: Money;
+      dueAt: string;
+      nextAction: NextAction | null;
+    };
+
+export const childNoticeSignal = defineSignal<[ChildNotice]>('childNotice');
+
+/** Opt-outs changed: children drafting marketing messages must know at once. */
+export const contactPreferencesSignal = defineSignal<[{ optOuts: MessagingContext['optOuts'] }]>('contactPreferences');
+
+export interface JobWorkflowInput {
+  tenantId: string;
+  customerId: string;
+  jobId: string;
+  /** The workflow to notify (by id, so it reaches whichever run is current). */
+  parentWorkflowId: string;
+  service: string;
+  scheduledAt: string;
+  estimate?: Money;
+  booking: HomeServicePlaybook['booking'];
+  messaging: MessagingContext;
+}
+
+export const jobEventSignal = defineSignal<[JobEvent]>('jobEvent');
+
+export interface JobView {
+  jobId: string;
+  service: string;
+  status: JobStatus;
+  scheduledAt: string;
+  nextActions: NextAction[];
+}
+export const jobStateQuery = defineQuery<JobView>('state');
+
+/** How an invoice is collected; from a home-service playbook or (later) a contract's. */
+export interface CollectionsPolicy {
+  /** Due date = issue date + this; `P0D` is due on receipt. */
+  netTerms: string;
+  /** Measured from the due date. */
+  steps: Array<{ after: string; action: 'reminder' | 'final_notice' | 'write_off' }>;
+  /** Retry outreach after `payment.failed`, measured from the failure. */
+  paymentRetries: string[];
+}
+
+export interface InvoiceWorkflowInput {
+  tenantId: string;
+  invoiceId: string;
+  parentWorkflowId: string;
+  jobId?: string;
+  lines: LineItem[];
+  currency: string;
+  collections: CollectionsPolicy;
+  messaging: MessagingContext;
+}
+
+export const invoiceEventSignal = defineSignal<[InvoiceEvent]>('invoiceEvent');
+
+export interface InvoiceView {
+  invoiceId: string;
+  status: InvoiceStatus;
+  total: Money;
+  balance: Money;
+  issuedAt: string;
+  dueAt: string;
+  collectionsStep: string | null;
+  nextActions: NextAction[];
+}
+export const invoiceStateQuery = defineQuery<InvoiceView>('state');

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { customers, timelineEntries } from '../../db/schema';
 import { CustomerEventInput } from '../../domain/customer-events';
@@ -112,25 +112,30 @@ export const customerRoutes = [
     responses: { 200: { description: 'A page of timeline entries' }, 404: { description: 'No such customer' } },
     async handler({ auth, params, query, deps }) {
       await assertCustomerExists(deps, auth.tenantId, params.id);
-      const after = decodeCursor(query.cursor, 1);
+      const after = decodeCursor(query.cursor, 2);
       const subject = and(
         eq(timelineEntries.tenantId, auth.tenantId),
         eq(timelineEntries.subjectType, 'customer'),
         eq(timelineEntries.subjectId, params.id),
       );
+      // Oldest first: by when it happened, then by the order it was written (a customer's jobs and
+      // invoices write to the same timeline from their own workflows).
       const rows = await deps.db
         .select()
         .from(timelineEntries)
-        .where(after ? and(subject, gt(timelineEntries.seq, Number(after[0]))) : subject)
-        .orderBy(asc(timelineEntries.seq))
+        .where(
+          after
+            ? and(subject, sql`(${timelineEntries.occurredAt}, ${timelineEntries.position}) > (${new Date(String(after[0]))}, ${Number(after[1])})`)
+            : subject,
+        )
+        .orderBy(asc(timelineEntries.occurredAt), asc(timelineEntries.position))
         .limit(query.limit + 1);
-      const { data, next } = page(rows, query.limit, (r) => [r.seq]);
+      const { data, next } = page(rows, query.limit, (r) => [r.occurredAt.toISOString(), r.position]);
       return {
         status: 200,
         body: {
           data: data.map((r) => ({
             id: r.id,
-            seq: r.seq,
             kind: r.kind,
             type: r.type,
             summary: r.summary,

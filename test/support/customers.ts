@@ -1,15 +1,22 @@
 import { randomBytes } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { CustomerEvent, CustomerEventInput } from '../../domain/customer-events';
+import { and, asc, eq } from 'drizzle-orm';
+import type { Database } from '../../db/client';
+import { invoices, jobs, tasks } from '../../db/schema';
+import { referencesJobOrInvoice, type CustomerEvent, type CustomerEventInput } from '../../domain/customer-events';
 import { customerWorkflowId } from '../../domain/ids';
 import type { ResolvedPlaybook } from '../../playbooks';
 import type { customer } from '../../workflows/customer';
-import { customerEventSignal, customerStateQuery, type CustomerProfile } from '../../workflows/definitions';
+import { customerEventSignal, customerEventUpdate, customerStateQuery, type CustomerProfile, type CustomerView } from '../../workflows/definitions';
+import { messagesOf } from './database';
 import { eventually } from './eventually';
+
+export type CustomerHandle = WorkflowHandle<typeof customer>;
 
 export async function startCustomer(
   env: TestWorkflowEnvironment,
-  options: { taskQueue: string; tenantId: string; playbook: ResolvedPlaybook; customerId?: string; profile?: Partial<CustomerProfile> },
+  options: { taskQueue: string; tenantId: string; playbook: ResolvedPlaybook; customerId?: string; profile?: Partial<CustomerProfile>; historyLimit?: number },
 ) {
   const customerId = options.customerId ?? `c-${randomBytes(4).toString('hex')}`;
   const handle = await env.client.workflow.start<typeof customer>('customer', {
@@ -21,17 +28,61 @@ export async function startCustomer(
         customerId,
         profile: { name: 'Dana Reyes', phone: '+15550100200', email: 'dana@example.com', timezone: 'America/Chicago', ...options.profile },
         playbook: options.playbook,
+        ...(options.historyLimit ? { historyLimit: options.historyLimit } : {}),
       },
     ],
   });
+  await idle(handle);
   return { customerId, handle };
 }
 
 let counter = 0;
-/** Signals an event and waits until the workflow has applied it (or dropped it as a duplicate). */
-export async function deliver(handle: Awaited<ReturnType<typeof startCustomer>>['handle'], input: CustomerEventInput): Promise<CustomerEvent> {
+
+/**
+ * Delivers an event the way the API does (an update for events naming a job or invoice, a signal
+ * otherwise) and waits until the workflow has applied it and is idle again.
+ */
+export async function deliver(handle: CustomerHandle, input: CustomerEventInput): Promise<CustomerEvent> {
   const event = { ...input, eventId: input.eventId ?? `e-${++counter}-${randomBytes(3).toString('hex')}`, receivedAt: new Date().toISOString() } as CustomerEvent;
-  await handle.signal(customerEventSignal, event);
-  await eventually(() => handle.query(customerStateQuery), { until: (s) => s.recentEventIds.includes(event.eventId) });
+  if (referencesJobOrInvoice(event.type)) await handle.executeUpdate(customerEventUpdate, { args: [event], updateId: event.eventId });
+  else await handle.signal(customerEventSignal, event);
+  await idle(handle, event.eventId);
   return event;
+}
+
+/** Waits until the customer workflow has taken in `eventId` (if given) and is waiting again. */
+export function idle(handle: CustomerHandle, eventId?: string): Promise<CustomerView> {
+  return eventually(() => handle.query(customerStateQuery), {
+    until: (s) => (!eventId || s.recentEventIds.includes(eventId)) && s.pendingEvents === 0 && !s.busy,
+  });
+}
+
+const MINUTE = 60_000;
+
+/** The customer's messages as [kind, minutes after `t0`], in the order sent. */
+export async function sentAfter(db: Database, tenantId: string, customerId: string, t0: number) {
+  return (await messagesOf(db, tenantId, customerId)).map((m) => [m.kind, Math.round((m.sentAt.getTime() - t0) / MINUTE)] as const);
+}
+
+export async function invoicesOf(db: Database, tenantId: string, customerId: string) {
+  return db
+    .select()
+    .from(invoices)
+    .where(and(eq(invoices.tenantId, tenantId), eq(invoices.subjectType, 'customer'), eq(invoices.subjectId, customerId)))
+    .orderBy(asc(invoices.issuedAt));
+}
+
+export async function jobsOf(db: Database, tenantId: string, customerId: string) {
+  return db
+    .select()
+    .from(jobs)
+    .where(and(eq(jobs.tenantId, tenantId), eq(jobs.customerId, customerId)))
+    .orderBy(asc(jobs.bookedAt));
+}
+
+export async function tasksOf(db: Database, tenantId: string, customerId: string) {
+  return db
+    .select()
+    .from(tasks)
+    .where(and(eq(tasks.tenantId, tenantId), eq(tasks.subjectId, customerId)));
 }

@@ -29,5 +29,5 @@ export async function timelineOf(db: Database, tenantId: string, customerId: str
     .select()
     .from(timelineEntries)
     .where(and(eq(timelineEntries.tenantId, tenantId), eq(timelineEntries.subjectType, 'customer'), eq(timelineEntries.subjectId, customerId)))
-    .orderBy(asc(timelineEntries.seq));
+    .orderBy(asc(timelineEntries.occurredAt), asc(timelineEntries.position));
 }

@@ -1,39 +1,18 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DatabaseHandle } from '../../db/client';
+import { describe, expect, it } from 'vitest';
 import { customerStateQuery } from '../../workflows/definitions';
-import { deliver, startCustomer } from '../support/customers';
-import { createTestTenant, messagesOf, openTestDatabase, timelineOf } from '../support/database';
-import { testPlaybook } from '../support/playbooks';
+import { deliver, sentAfter, startCustomer } from '../support/customers';
+import { createTestTenant, messagesOf, timelineOf } from '../support/database';
 import { recordHistory } from '../support/histories';
-import { startTimeSkippingServer, startWorker, type RunningWorker } from '../support/temporal';
+import { testPlaybook } from '../support/playbooks';
+import { DAY, HOUR, MINUTE, timeSkippingSuite } from '../support/suite';
 
-const DAY = 24 * 60 * 60 * 1000;
-const MINUTE = 60 * 1000;
-
-// The test server fires a timer a few real milliseconds after its instant; compare to the minute.
-const daysAfter = (t0: number, at: Date) => Math.round((at.getTime() - t0) / MINUTE) / (DAY / MINUTE);
-
-describe('customer workflow: an unbooked inquiry', () => {
-  let env: TestWorkflowEnvironment;
-  let database: DatabaseHandle;
-  let worker: RunningWorker;
-
-  beforeAll(async () => {
-    env = await startTimeSkippingServer();
-    database = await openTestDatabase();
-    worker = await startWorker(env, database.db);
-  });
-  afterAll(async () => {
-    await worker?.stop();
-    await env?.teardown();
-    await database?.close();
-  });
-
-  // Quiet hours off: this test is about the playbook's timings, exactly.
+describe('customer workflow: speed to lead and unbooked inquiries', () => {
+  const suite = timeSkippingSuite();
+  // Quiet hours off: these tests are about the playbook's timings, to the minute.
   const playbook = testPlaybook('home-service', { quietHours: null, inquiry: { followUps: ['P1D', 'P7D', 'P14D'], lostAfter: 'P30D' } });
 
   it('acknowledges at once, follows up on days 1, 7 and 14, and marks the lead lost on day 30', async () => {
+    const { env, database, worker } = suite;
     const tenantId = await createTestTenant(database.db);
     const { customerId, handle } = await startCustomer(env, { taskQueue: worker.taskQueue, tenantId, playbook });
     await deliver(handle, { type: 'inquiry.received', channel: 'web', message: 'AC blowing warm air' });
@@ -41,39 +20,56 @@ describe('customer workflow: an unbooked inquiry', () => {
     expect(opened.stage).toBe('inquiry');
     const t0 = Date.parse(opened.inquiry!.openedAt);
 
-    await env.sleep(30 * DAY + 60_000);
+    await env.sleep(30 * DAY + MINUTE);
 
     const state = await handle.query(customerStateQuery);
     expect(state.stage).toBe('lost');
-    expect(state.nextActions).toEqual([]);
-    const sent = (await messagesOf(database.db, tenantId, customerId)).map((m) => [m.kind, daysAfter(t0, m.sentAt)]);
-    expect(sent).toEqual([
+    expect(state.nextActions.map((a) => a.kind)).toEqual(['reactivation.start']);
+    expect(await sentAfter(database.db, tenantId, customerId, t0)).toEqual([
       ['inquiry.acknowledgement', 0],
-      ['inquiry.follow_up', 1],
-      ['inquiry.follow_up', 7],
-      ['inquiry.follow_up', 14],
+      ['inquiry.follow_up', (1 * DAY) / MINUTE],
+      ['inquiry.follow_up', (7 * DAY) / MINUTE],
+      ['inquiry.follow_up', (14 * DAY) / MINUTE],
     ]);
     const lost = (await timelineOf(database.db, tenantId, customerId)).find((e) => e.type === 'stage.changed' && (e.data as { to?: string }).to === 'lost');
-    expect(lost && daysAfter(t0, lost.occurredAt)).toBe(30);
+    expect(lost && Math.round((lost.occurredAt.getTime() - t0) / MINUTE)).toBe((30 * DAY) / MINUTE);
     await recordHistory(handle, 'customer-inquiry-lost');
   });
 
+  it('texts back a missed call at once and chases it like any inquiry', async () => {
+    const { env, database, worker } = suite;
+    const tenantId = await createTestTenant(database.db);
+    const { customerId, handle } = await startCustomer(env, { taskQueue: worker.taskQueue, tenantId, playbook });
+    const t0 = await suite.now();
+    await deliver(handle, { type: 'call.missed', from: '+15550100200' });
+    await env.sleep(HOUR);
+
+    expect(await sentAfter(database.db, tenantId, customerId, t0)).toEqual([['missed_call.text_back', 0]]);
+    const [textBack] = await messagesOf(database.db, tenantId, customerId);
+    expect(textBack).toMatchObject({ channel: 'sms', recipient: '+15550100200', status: 'recorded' });
+    expect(textBack!.body).toContain('sorry we missed your call');
+    expect((await handle.query(customerStateQuery)).stage).toBe('inquiry');
+  });
+
   it('stops following up once the customer books', async () => {
+    const { env, database, worker } = suite;
     const tenantId = await createTestTenant(database.db);
     const { customerId, handle } = await startCustomer(env, { taskQueue: worker.taskQueue, tenantId, playbook });
     await deliver(handle, { type: 'inquiry.received', channel: 'call' });
     await env.sleep(2 * DAY);
-    await deliver(handle, { type: 'booking.requested', jobId: 'job-1', service: 'AC repair', scheduledAt: new Date((await env.currentTimeMs()) + 3 * DAY).toISOString() });
-    await env.sleep(40 * DAY);
+    await deliver(handle, { type: 'booking.requested', jobId: 'job-1', service: 'AC repair', scheduledAt: new Date((await suite.now()) + 10 * DAY).toISOString() });
+    await env.sleep(8 * DAY);
 
     const state = await handle.query(customerStateQuery);
     expect(state.stage).toBe('booking');
+    expect(state.inquiry).toBeNull();
     const kinds = (await messagesOf(database.db, tenantId, customerId)).map((m) => m.kind);
-    expect(kinds).toEqual(['inquiry.acknowledgement', 'inquiry.follow_up']);
+    expect(kinds).toEqual(['inquiry.acknowledgement', 'inquiry.follow_up', 'booking.confirmation']);
     await recordHistory(handle, 'customer-inquiry-booked');
   });
 
   it('applies an event delivered twice only once', async () => {
+    const { env, database, worker } = suite;
     const tenantId = await createTestTenant(database.db);
     const { customerId, handle } = await startCustomer(env, { taskQueue: worker.taskQueue, tenantId, playbook });
     await deliver(handle, { type: 'inquiry.received', channel: 'web', eventId: 'inq-dup' });

@@ -1,0 +1,167 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Database } from '../db/client';
+import { customers, invoiceLines, invoices, jobs, messages, messagingSettings, payments, tasks, timelineEntries } from '../db/schema';
+import { outboxRecord, type Transport } from './messages';
+import type { StepRecords } from './records';
+import { timelineRow } from './timeline';
+
+const d = (iso: string | undefined) => (iso ? new Date(iso) : null);
+
+export function createProgressActivities(db: Database) {
+  async function transportOf(tenantId: string): Promise<Transport> {
+    const [row] = await db.select({ transport: messagingSettings.transport }).from(messagingSettings).where(eq(messagingSettings.tenantId, tenantId));
+    return row?.transport ?? 'outbox';
+  }
+
+  return {
+    /**
+     * Records one workflow step atomically: timeline entries, the messages it sent (into the
+     * outbox), and the job, invoice, payments, tasks and customer read model it changed. Every row is
+     * keyed by an id the workflow chose, so a retried step writes nothing twice. Answers the
+     * messages still waiting for a delivering channel, including ones a previous attempt wrote.
+     */
+    async recordProgress(input: StepRecords): Promise<{ deliver: string[] }> {
+      const drafts = input.messages ?? [];
+      const transport = drafts.length > 0 ? await transportOf(input.tenantId) : 'outbox';
+      const outbox = drafts.map((m) => outboxRecord(input, m, transport));
+      const entries = [...input.entries, ...outbox.map((o) => o.entry)];
+      return db.transaction(async (tx) => {
+        if (outbox.length > 0) await tx.insert(messages).values(outbox.map((o) => o.row)).onConflictDoNothing();
+        if (entries.length > 0) await tx.insert(timelineEntries).values(entries.map((e) => timelineRow(input, e))).onConflictDoNothing();
+
+        if (input.job) {
+          const j = input.job;
+          const values = {
+            service: j.service,
+            status: j.status,
+            scheduledAt: new Date(j.scheduledAt),
+            estimateAmount: j.estimate?.amount ?? null,
+            currency: j.estimate?.currency ?? null,
+            startedAt: d(j.startedAt),
+            completedAt: d(j.completedAt),
+            cancelledAt: d(j.cancelledAt),
+            updatedAt: new Date(),
+          };
+          await tx
+            .insert(jobs)
+            .values({ tenantId: input.tenantId, id: j.jobId, customerId: j.customerId, bookedAt: new Date(j.bookedAt), ...values })
+            .onConflictDoUpdate({ target: [jobs.tenantId, jobs.id], set: values });
+        }
+
+        if (input.invoice) {
+          const inv = input.invoice;
+          const values = {
+            total: inv.total,
+            balance: inv.balance,
+            status: inv.status,
+            collectionsStep: inv.collectionsStep ?? null,
+            dueAt: new Date(inv.dueAt),
+            paidAt: d(inv.paidAt),
+            writtenOffAt: d(inv.writtenOffAt),
+            disputedAt: d(inv.disputedAt),
+            disputeReason: inv.disputeReason ?? null,
+            updatedAt: new Date(),
+          };
+          await tx
+            .insert(invoices)
+            .values({
+              tenantId: input.tenantId,
+              id: inv.invoiceId,
+              subjectType: input.subjectType,
+              subjectId: input.subjectId,
+              jobId: inv.jobId ?? null,
+              currency: inv.currency,
+              issuedAt: new Date(inv.issuedAt),
+              ...values,
+            })
+            .onConflictDoUpdate({ target: [invoices.tenantId, invoices.id], set: values });
+          if (inv.lines?.length) {
+            await tx
+              .insert(invoiceLines)
+              .values(
+                inv.lines.map((l, i) => ({
+                  tenantId: input.tenantId,
+                  invoiceId: inv.invoiceId,
+                  lineNo: i + 1,
+                  description: l.description,
+                  quantity: String(l.quantity),
+                  unitAmount: l.unitAmount,
+                  amount: l.amount,
+                })),
+              )
+              .onConflictDoNothing();
+          }
+        }
+
+        if (input.payments?.length) {
+          await tx
+            .insert(payments)
+            .values(
+              input.payments.map((p) => ({
+                tenantId: input.tenantId,
+                id: p.paymentId,
+                invoiceId: p.invoiceId,
+                status: p.status,
+                amount: p.amount ?? null,
+                currency: p.currency ?? null,
+                method: p.method ?? null,
+                reason: p.reason ?? null,
+                occurredAt: new Date(p.occurredAt),
+              })),
+            )
+            .onConflictDoNothing();
+        }
+
+        if (input.tasks?.length) {
+          await tx
+            .insert(tasks)
+            .values(
+              input.tasks.map((t) => ({
+                tenantId: input.tenantId,
+                id: t.taskId,
+                subjectType: input.subjectType,
+                subjectId: input.subjectId,
+                kind: t.kind,
+                summary: t.summary,
+                status: 'open' as const,
+                dueAt: d(t.dueAt),
+                createdAt: new Date(t.createdAt),
+              })),
+            )
+            .onConflictDoNothing();
+        }
+
+        if (input.customer && input.subjectType === 'customer') {
+          const s = input.customer;
+          await tx
+            .update(customers)
+            .set({
+              stage: s.stage,
+              balanceDue: s.balanceDue,
+              nextActionAt: d(s.nextActionAt ?? undefined),
+              lastActivityAt: d(s.lastActivityAt ?? undefined),
+              updatedAt: new Date(),
+            })
+            .where(and(eq(customers.tenantId, input.tenantId), eq(customers.id, input.subjectId)));
+        }
+
+        if (transport !== 'webhook' || drafts.length === 0) return { deliver: [] };
+        const pending = await tx
+          .select({ id: messages.id })
+          .from(messages)
+          .where(
+            and(
+              eq(messages.tenantId, input.tenantId),
+              inArray(
+                messages.id,
+                drafts.map((m) => m.messageId),
+              ),
+              eq(messages.status, 'pending'),
+            ),
+          )
+          .orderBy(sql`${messages.sentAt}`);
+        return { deliver: pending.map((p) => p.id) };
+      });
+    },
+  };
+}

@@ -1,0 +1,20 @@
+import { roundMinor } from './money';
+
+export interface PricedLine {
+  description: string;
+  quantity: number;
+  unitAmount: number;
+  /** quantity × unit price, rounded once per line with the project's rounding rule. */
+  amount: number;
+}
+
+/** Prices invoice lines. Rounding happens per line, so the lines always add up to the total. */
+export function priceLines(lines: ReadonlyArray<{ description: string; quantity: number; unitPrice: { amount: number } }>): { lines: PricedLine[]; total: number } {
+  const priced = lines.map((l) => ({
+    description: l.description,
+    quantity: l.quantity,
+    unitAmount: l.unitPrice.amount,
+    amount: roundMinor(l.quantity * l.unitPrice.amount),
+  }));
+  return { lines: priced, total: priced.reduce((sum, l) => sum + l.amount, 0) };
+}

@@ -1,0 +1,34 @@
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll } from 'vitest';
+import type { DatabaseHandle } from '../../db/client';
+import { openTestDatabase } from './database';
+import { startTimeSkippingServer, startWorker, type RunningWorker } from './temporal';
+
+export interface TimeSkippingSuite {
+  env: TestWorkflowEnvironment;
+  database: DatabaseHandle;
+  worker: RunningWorker;
+  /** The test server's clock, ms since epoch. */
+  now(): Promise<number>;
+}
+
+/** One time-skipping server, database connection and worker shared by the tests of a file. */
+export function timeSkippingSuite(): TimeSkippingSuite {
+  const suite = {} as TimeSkippingSuite;
+  beforeAll(async () => {
+    suite.env = await startTimeSkippingServer();
+    suite.database = await openTestDatabase();
+    suite.worker = await startWorker(suite.env, suite.database.db);
+    suite.now = () => suite.env.currentTimeMs();
+  });
+  afterAll(async () => {
+    await suite.worker?.stop();
+    await suite.env?.teardown();
+    await suite.database?.close();
+  });
+  return suite;
+}
+
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;

@@ -1,0 +1,258 @@
+import { setCurrentDetails, setHandler } from '@temporalio/workflow';
+import type { InvoiceRecord, PaymentRecord } from '../activities/records';
+import type { InvoiceEvent } from '../domain/customer-events';
+import { addDuration, humanizeMs } from '../domain/durations';
+import { priceLines } from '../domain/invoice-lines';
+import { formatLocal } from '../domain/local-time';
+import { formatMoney, type Money } from '../domain/money';
+import type { AgendaItem } from './agenda';
+import {
+  contactPreferencesSignal,
+  invoiceEventSignal,
+  invoiceStateQuery,
+  type InvoiceStatus,
+  type InvoiceView,
+  type InvoiceWorkflowInput,
+  type NextAction,
+} from './definitions';
+import { Messenger } from './messenger';
+import { notifyParent } from './parent';
+import { Scheduler } from './scheduler';
+
+type InvoiceAgendaKind = 'collections.step' | 'payment.retry';
+
+/**
+ * One invoice, from issue to paid or written off: issued at once, then the collections policy's
+ * steps measured from the due date (reminders, final notice, write-off), retry outreach after a
+ * failed payment, and a pause for as long as the invoice is disputed. Shared by every lifecycle
+ * that bills: the parent forwards payment events and hears back on every change.
+ */
+export async function invoice(input: InvoiceWorkflowInput): Promise<InvoiceStatus> {
+  const collections = new Collections(input);
+  setHandler(invoiceEventSignal, (event) => collections.receive(event));
+  setHandler(contactPreferencesSignal, ({ optOuts }) => collections.messenger.setOptOuts(optOuts));
+  setHandler(invoiceStateQuery, () => collections.view());
+  return collections.run();
+}
+
+class Collections {
+  readonly messenger: Messenger;
+  private readonly scheduler = new Scheduler<InvoiceAgendaKind>();
+  private readonly inbox: InvoiceEvent[] = [];
+  private readonly record: InvoiceRecord;
+  private payments: PaymentRecord[] = [];
+  /** Collections items set aside while disputed, with the time they had left. */
+  private paused: Array<AgendaItem<InvoiceAgendaKind> & { remainingMs: number }> = [];
+  private linesWritten = false;
+  private lastNotice = '';
+
+  constructor(private readonly input: InvoiceWorkflowInput) {
+    this.messenger = new Messenger({ ...input.messaging, optOuts: [...input.messaging.optOuts] });
+    const { lines, total } = priceLines(input.lines);
+    const issuedAt = Date.now();
+    this.record = {
+      invoiceId: input.invoiceId,
+      jobId: input.jobId,
+      currency: input.currency,
+      total,
+      balance: total,
+      status: 'open',
+      issuedAt: new Date(issuedAt).toISOString(),
+      dueAt: new Date(addDuration(issuedAt, input.collections.netTerms)).toISOString(),
+      lines,
+    };
+  }
+
+  receive(event: InvoiceEvent): void {
+    this.inbox.push(event);
+  }
+
+  private money(amount: number): Money {
+    return { amount, currency: this.record.currency };
+  }
+
+  private vars(): Record<string, string> {
+    return {
+      invoiceId: this.input.invoiceId,
+      amount: formatMoney(this.money(this.record.balance)),
+      total: formatMoney(this.money(this.record.total)),
+      dueAt: formatLocal(Date.parse(this.record.dueAt), this.input.messaging.recipient.timezone),
+    };
+  }
+
+  async run(): Promise<InvoiceStatus> {
+    this.messenger.note('invoice.issued', `invoice ${this.input.invoiceId} issued for ${formatMoney(this.money(this.record.total))}, due ${this.record.dueAt}`, {
+      invoiceId: this.input.invoiceId,
+      total: this.record.total,
+    });
+    this.messenger.send('invoice.issued', this.vars());
+    const dueAt = Date.parse(this.record.dueAt);
+    this.input.collections.steps.forEach((step, i) =>
+      this.scheduler.agenda.schedule({
+        key: `step:${i}`,
+        kind: 'collections.step',
+        dueAt: addDuration(dueAt, step.after),
+        summary: `${step.action.replace('_', ' ')} (${step.after} after due)`,
+        data: { action: step.action },
+      }),
+    );
+    for (;;) {
+      await this.publish();
+      if (this.record.status === 'paid' || this.record.status === 'written_off') break;
+      await this.scheduler.wait(() => this.inbox.length > 0);
+      for (let event = this.inbox.shift(); event; event = this.inbox.shift()) this.apply(event);
+      for (const item of this.scheduler.takeDue()) this.perform(item);
+    }
+    await this.ignoreLateEvents();
+    await this.messenger.settle();
+    return this.record.status;
+  }
+
+  private apply(event: InvoiceEvent): void {
+    const now = new Date().toISOString();
+    switch (event.type) {
+      case 'payment.received': {
+        const before = this.record.balance;
+        this.record.balance = Math.max(0, before - event.amount.amount);
+        this.payments.push({ paymentId: event.eventId, invoiceId: this.input.invoiceId, status: 'received', amount: event.amount.amount, currency: event.amount.currency, method: event.method, occurredAt: now });
+        const over = event.amount.amount - before;
+        this.messenger.note(
+          'payment.applied',
+          `payment of ${formatMoney(event.amount)} applied; balance ${formatMoney(this.money(this.record.balance))}${over > 0 ? ` (overpaid by ${formatMoney(this.money(over))})` : ''}`,
+          { invoiceId: this.input.invoiceId, amount: event.amount.amount, balance: this.record.balance },
+        );
+        if (this.record.balance === 0) {
+          this.record.paidAt = now;
+          this.setStatus('paid');
+          this.scheduler.agenda.cancelWhere(() => true);
+          this.paused = [];
+        }
+        return;
+      }
+      case 'payment.failed':
+        this.payments.push({ paymentId: event.eventId, invoiceId: this.input.invoiceId, status: 'failed', reason: event.reason, occurredAt: now });
+        if (this.record.status === 'disputed') return;
+        this.messenger.send('collections.payment_failed', this.vars());
+        this.input.collections.paymentRetries.forEach((after, i) =>
+          this.scheduler.agenda.schedule({
+            key: `retry:${event.eventId}:${i}`,
+            kind: 'payment.retry',
+            dueAt: addDuration(Date.now(), after),
+            summary: `payment retry reminder ${i + 1}/${this.input.collections.paymentRetries.length}`,
+          }),
+        );
+        return;
+      case 'invoice.disputed': {
+        if (this.record.status === 'disputed') return;
+        this.record.disputedAt = now;
+        this.record.disputeReason = event.reason;
+        this.setStatus('disputed');
+        const nowMs = Date.now();
+        this.paused = this.scheduler.agenda.cancelWhere(() => true).map((item) => ({ ...item, remainingMs: Math.max(0, item.dueAt - nowMs) }));
+        this.messenger.note('collections.paused', `collections paused: invoice disputed (${event.reason})`, { invoiceId: this.input.invoiceId });
+        return;
+      }
+      case 'invoice.dispute_resolved': {
+        if (this.record.status !== 'disputed') return;
+        this.setStatus(this.record.collectionsStep ? 'in_collections' : 'open');
+        const nowMs = Date.now();
+        for (const { remainingMs, ...item } of this.paused) this.scheduler.agenda.schedule({ ...item, dueAt: nowMs + remainingMs });
+        this.paused = [];
+        this.messenger.note('collections.resumed', `dispute resolved${event.resolution ? `: ${event.resolution}` : ''}; collections resume`, { invoiceId: this.input.invoiceId });
+        return;
+      }
+    }
+  }
+
+  private perform(item: AgendaItem<InvoiceAgendaKind>): void {
+    if (this.record.status === 'paid' || this.record.status === 'written_off' || this.record.status === 'disputed') return;
+    if (item.kind === 'payment.retry') {
+      if (this.messenger.deferForQuietHours(item, this.scheduler)) return;
+      this.messenger.send('collections.reminder', this.vars());
+      return;
+    }
+    const action = item.data?.action as 'reminder' | 'final_notice' | 'write_off';
+    if (action === 'write_off') {
+      this.record.collectionsStep = 'write_off';
+      this.record.writtenOffAt = new Date().toISOString();
+      this.messenger.note('invoice.written_off', `invoice ${this.input.invoiceId} written off with ${formatMoney(this.money(this.record.balance))} unpaid`, {
+        invoiceId: this.input.invoiceId,
+        balance: this.record.balance,
+      });
+      this.setStatus('written_off');
+      this.scheduler.agenda.cancelWhere(() => true);
+      return;
+    }
+    if (this.messenger.deferForQuietHours(item, this.scheduler)) return;
+    this.record.collectionsStep = action;
+    this.setStatus('in_collections');
+    this.messenger.send(action === 'final_notice' ? 'collections.final_notice' : 'collections.reminder', this.vars());
+  }
+
+  private setStatus(status: InvoiceStatus): void {
+    if (this.record.status === status) return;
+    this.messenger.note(`invoice.${status}`, `invoice ${this.input.invoiceId} ${this.record.status} → ${status}`, { invoiceId: this.input.invoiceId, from: this.record.status, to: status });
+    this.record.status = status;
+  }
+
+  private async ignoreLateEvents(): Promise<void> {
+    if (this.inbox.length === 0) return;
+    for (const event of this.inbox.splice(0)) {
+      this.messenger.note('event.ignored', `${event.type} ignored: invoice ${this.input.invoiceId} is already ${this.record.status}`, { eventId: event.eventId });
+    }
+    await this.messenger.flush();
+  }
+
+  private nextActions(): NextAction[] {
+    return this.scheduler.agenda.list().map((i) => ({ kind: i.kind, dueAt: new Date(i.dueAt).toISOString(), summary: `invoice ${this.input.invoiceId}: ${i.summary}` }));
+  }
+
+  private async publish(): Promise<void> {
+    const notice = {
+      kind: 'invoice' as const,
+      invoiceId: this.input.invoiceId,
+      status: this.record.status,
+      total: this.money(this.record.total),
+      balance: this.money(this.record.balance),
+      dueAt: this.record.dueAt,
+      nextAction: this.nextActions()[0] ?? null,
+    };
+    const noticeKey = JSON.stringify(notice);
+    if (this.messenger.hasPending() || this.payments.length > 0 || noticeKey !== this.lastNotice) {
+      const { lines, ...invoice } = this.record;
+      const payments = this.payments;
+      this.payments = [];
+      await this.messenger.flush({ invoice: this.linesWritten ? invoice : { ...invoice, ...(lines ? { lines } : {}) }, payments });
+      this.linesWritten = true;
+    }
+    if (noticeKey !== this.lastNotice) {
+      await notifyParent(this.input.parentWorkflowId, notice);
+      this.lastNotice = noticeKey;
+    }
+    const next = this.scheduler.agenda.next();
+    setCurrentDetails(
+      [
+        `Invoice **${this.input.invoiceId}** for ${this.input.messaging.recipient.name} · total ${formatMoney(this.money(this.record.total))} · balance **${formatMoney(this.money(this.record.balance))}**`,
+        `Status **${this.record.status}** · due ${this.record.dueAt}${this.record.collectionsStep ? ` · last collections step: ${this.record.collectionsStep}` : ''}`,
+        this.record.status === 'disputed'
+          ? `Collections paused while disputed (${this.record.disputeReason}); waiting for a payment or \`invoice.dispute_resolved\`.`
+          : next
+            ? `Waiting for payment, or ${next.summary} in ${humanizeMs(next.dueAt - Date.now())}.`
+            : 'Nothing scheduled.',
+      ].join('\n\n'),
+    );
+  }
+
+  view(): InvoiceView {
+    return {
+      invoiceId: this.input.invoiceId,
+      status: this.record.status,
+      total: this.money(this.record.total),
+      balance: this.money(this.record.balance),
+      issuedAt: this.record.issuedAt,
+      dueAt: this.record.dueAt,
+      collectionsStep: this.record.collectionsStep ?? null,
+      nextActions: this.nextActions(),
+    };
+  }
+}

@@ -1,0 +1,211 @@
+import { setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { JobRecord } from '../activities/records';
+import type { JobEvent } from '../domain/customer-events';
+import { addDuration, humanizeMs } from '../domain/durations';
+import { formatLocal } from '../domain/local-time';
+import type { AgendaItem } from './agenda';
+import { notifyParent } from './parent';
+import {
+  contactPreferencesSignal,
+  jobEventSignal,
+  jobStateQuery,
+  type JobStatus,
+  type JobView,
+  type JobWorkflowInput,
+  type NextAction,
+} from './definitions';
+import { Messenger } from './messenger';
+import { Scheduler } from './scheduler';
+
+type JobAgendaKind = 'booking.reminder' | 'booking.no_show' | 'job.expire';
+
+/** A no-show job stays open this long for a reschedule before it is closed. */
+const NO_SHOW_EXPIRY = 'P30D';
+
+/**
+ * One booked job, from confirmation to completion: the confirmation at once, reminders before
+ * the appointment, no-show outreach when nobody starts the job, and reminders that move with a
+ * reschedule. Its parent, the customer workflow, forwards the job's events and hears back on every
+ * change.
+ */
+export async function job(input: JobWorkflowInput): Promise<JobStatus> {
+  const booking = new Booking(input);
+  setHandler(jobEventSignal, (event) => booking.receive(event));
+  setHandler(contactPreferencesSignal, ({ optOuts }) => booking.messenger.setOptOuts(optOuts));
+  setHandler(jobStateQuery, () => booking.view());
+  return booking.run();
+}
+
+class Booking {
+  readonly messenger: Messenger;
+  private readonly scheduler = new Scheduler<JobAgendaKind>();
+  private readonly inbox: JobEvent[] = [];
+  private status: JobStatus = 'booked';
+  private scheduledAt: number;
+  private readonly record: JobRecord;
+  private lastNotice = '';
+
+  constructor(private readonly input: JobWorkflowInput) {
+    this.messenger = new Messenger({ ...input.messaging, optOuts: [...input.messaging.optOuts] });
+    this.scheduledAt = Date.parse(input.scheduledAt);
+    this.record = {
+      jobId: input.jobId,
+      customerId: input.customerId,
+      service: input.service,
+      status: 'booked',
+      scheduledAt: input.scheduledAt,
+      estimate: input.estimate,
+      bookedAt: new Date().toISOString(),
+    };
+  }
+
+  receive(event: JobEvent): void {
+    this.inbox.push(event);
+  }
+
+  async run(): Promise<JobStatus> {
+    if (this.input.booking.confirm) this.messenger.send('booking.confirmation', this.vars());
+    this.scheduleAppointment();
+    for (;;) {
+      await this.publish();
+      if (this.isClosed()) break;
+      await this.scheduler.wait(() => this.inbox.length > 0);
+      for (let event = this.inbox.shift(); event; event = this.inbox.shift()) this.apply(event);
+      for (const item of this.scheduler.takeDue()) this.perform(item);
+    }
+    await this.ignoreLateEvents();
+    await this.messenger.settle();
+    return this.status;
+  }
+
+  /** Events that raced the job's end are recorded as ignored rather than silently dropped. */
+  private async ignoreLateEvents(): Promise<void> {
+    if (this.inbox.length === 0) return;
+    for (const event of this.inbox.splice(0)) {
+      this.messenger.note('event.ignored', `${event.type} ignored: job ${this.input.jobId} is already ${this.status}`, { eventId: event.eventId });
+    }
+    await this.messenger.flush();
+  }
+
+  private isClosed(): boolean {
+    return this.status === 'completed' || this.status === 'cancelled' || (this.status === 'no_show' && !this.scheduler.agenda.next());
+  }
+
+  private vars(): Record<string, string> {
+    return { service: this.input.service, scheduledAt: formatLocal(this.scheduledAt, this.input.messaging.recipient.timezone) };
+  }
+
+  /** Reminders before the slot (those still in the future) and the no-show watch after it. */
+  private scheduleAppointment(): void {
+    const agenda = this.scheduler.agenda;
+    agenda.cancelWhere(() => true);
+    const now = Date.now();
+    const reminders = this.input.booking.remindersBefore;
+    reminders.forEach((before, i) => {
+      const dueAt = addDuration(this.scheduledAt, before, -1);
+      if (dueAt > now) {
+        agenda.schedule({ key: `reminder:${i}`, kind: 'booking.reminder', dueAt, summary: `booking reminder ${i + 1}/${reminders.length} (${before} before)` });
+      }
+    });
+    agenda.schedule({
+      key: 'no-show',
+      kind: 'booking.no_show',
+      dueAt: addDuration(this.scheduledAt, this.input.booking.noShowAfter),
+      summary: `no-show check ${this.input.booking.noShowAfter} after the slot`,
+    });
+  }
+
+  private apply(event: JobEvent): void {
+    const now = new Date().toISOString();
+    switch (event.type) {
+      case 'booking.rescheduled':
+        this.scheduledAt = Date.parse(event.scheduledAt);
+        this.record.scheduledAt = new Date(this.scheduledAt).toISOString();
+        this.setStatus('booked');
+        this.scheduleAppointment();
+        this.messenger.send('booking.rescheduled', this.vars());
+        return;
+      case 'booking.cancelled':
+        this.scheduler.agenda.cancelWhere(() => true);
+        this.record.cancelledAt = now;
+        this.setStatus('cancelled');
+        this.messenger.send('booking.cancelled', this.vars());
+        return;
+      case 'job.started':
+        this.scheduler.agenda.cancelWhere(() => true);
+        this.record.startedAt = now;
+        this.setStatus('in_progress');
+        return;
+      case 'job.completed':
+        this.scheduler.agenda.cancelWhere(() => true);
+        this.record.startedAt ??= now;
+        this.record.completedAt = now;
+        this.setStatus('completed');
+        return;
+    }
+  }
+
+  private perform(item: AgendaItem<JobAgendaKind>): void {
+    switch (item.kind) {
+      case 'booking.reminder':
+        if (this.status !== 'booked') return;
+        if (this.messenger.deferForQuietHours(item, this.scheduler)) return;
+        this.messenger.send('booking.reminder', this.vars());
+        return;
+      case 'booking.no_show':
+        if (this.status !== 'booked') return;
+        this.setStatus('no_show');
+        this.messenger.note('job.no_show', `nobody started ${this.input.service} by ${this.input.booking.noShowAfter} after the slot`, { jobId: this.input.jobId });
+        this.messenger.send('booking.no_show', this.vars());
+        this.scheduler.agenda.schedule({ key: 'expire', kind: 'job.expire', dueAt: addDuration(Date.now(), NO_SHOW_EXPIRY), summary: 'close the no-show job unless rescheduled' });
+        return;
+      case 'job.expire':
+        // Leaving the agenda empty while no_show closes the job.
+        return;
+    }
+  }
+
+  private setStatus(status: JobStatus): void {
+    if (this.status === status) return;
+    this.messenger.note(`job.${status}`, `job ${this.input.jobId} (${this.input.service}) ${this.status} → ${status}`, { jobId: this.input.jobId, from: this.status, to: status });
+    this.status = status;
+    this.record.status = status;
+  }
+
+  private nextAction(): NextAction | null {
+    const next = this.scheduler.agenda.next();
+    return next ? { kind: next.kind, dueAt: new Date(next.dueAt).toISOString(), summary: `job ${this.input.jobId}: ${next.summary}` } : null;
+  }
+
+  /** Writes the job and its messages, tells the customer workflow, updates the UI's details. */
+  private async publish(): Promise<void> {
+    const notice = { kind: 'job' as const, jobId: this.input.jobId, status: this.status, scheduledAt: new Date(this.scheduledAt).toISOString(), nextAction: this.nextAction() };
+    const noticeKey = JSON.stringify(notice);
+    if (this.messenger.hasPending() || noticeKey !== this.lastNotice) {
+      await this.messenger.flush({ job: { ...this.record } });
+    }
+    if (noticeKey !== this.lastNotice) {
+      await notifyParent(this.input.parentWorkflowId, notice);
+      this.lastNotice = noticeKey;
+    }
+    const next = this.scheduler.agenda.next();
+    setCurrentDetails(
+      [
+        `Job **${this.input.jobId}** · ${this.input.service} for ${this.input.messaging.recipient.name}`,
+        `Status **${this.status}** · slot ${new Date(this.scheduledAt).toISOString()} (${formatLocal(this.scheduledAt, this.input.messaging.recipient.timezone)} local)`,
+        next ? `Waiting for the job to start, or ${next.summary} in ${humanizeMs(next.dueAt - Date.now())}.` : 'Nothing scheduled.',
+        `Customer workflow: \`${this.input.parentWorkflowId}\` · run ${workflowInfo().runId.slice(0, 8)}`,
+      ].join('\n\n'),
+    );
+  }
+
+  view(): JobView {
+    return {
+      jobId: this.input.jobId,
+      service: this.input.service,
+      status: this.status,
+      scheduledAt: new Date(this.scheduledAt).toISOString(),
+      nextActions: this.scheduler.agenda.list().map((i) => ({ kind: i.kind, dueAt: new Date(i.dueAt).toISOString(), summary: i.summary })),
+    };
+  }
+}
