@@ -11,6 +11,7 @@ import type { customer } from '../../workflows/customer';
 import { customerEventSignal, customerEventUpdate, customerStateQuery, type CustomerProfile, type CustomerView } from '../../workflows/definitions';
 import { messagesOf } from './database';
 import { eventually } from './eventually';
+import { minutes } from './suite';
 
 export type CustomerHandle = WorkflowHandle<typeof customer>;
 
@@ -57,11 +58,9 @@ export function idle(handle: CustomerHandle, eventId?: string): Promise<Customer
   });
 }
 
-const MINUTE = 60_000;
-
 /** The customer's messages as [kind, minutes after `t0`], in the order sent. */
 export async function sentAfter(db: Database, tenantId: string, customerId: string, t0: number) {
-  return (await messagesOf(db, tenantId, customerId)).map((m) => [m.kind, Math.round((m.sentAt.getTime() - t0) / MINUTE)] as const);
+  return (await messagesOf(db, tenantId, customerId)).map((m) => [m.kind, minutes(m.sentAt.getTime() - t0)] as const);
 }
 
 export async function invoicesOf(db: Database, tenantId: string, customerId: string) {

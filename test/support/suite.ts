@@ -32,3 +32,13 @@ export function timeSkippingSuite(): TimeSkippingSuite {
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
 export const DAY = 24 * HOUR;
+
+/** Whole minutes in a span (never -0). The test server fires timers a few real milliseconds late. */
+export function minutes(ms: number): number {
+  return Math.round(ms / MINUTE) + 0;
+}
+
+/** An instant as ISO-8601, rounded to the minute, for comparing when things happened. */
+export function toMinute(ms: number): string {
+  return new Date(Math.round(ms / MINUTE) * MINUTE).toISOString();
+}

@@ -5,10 +5,9 @@ import { createTestTenant, timelineOf } from '../support/database';
 import { eventually } from '../support/eventually';
 import { recordHistory } from '../support/histories';
 import { testPlaybook } from '../support/playbooks';
-import { DAY, HOUR, MINUTE, timeSkippingSuite } from '../support/suite';
+import { DAY, HOUR, MINUTE, timeSkippingSuite, minutes, toMinute } from '../support/suite';
 
 const at = (ms: number) => new Date(ms).toISOString();
-const minutes = (ms: number) => Math.round(ms / MINUTE);
 
 describe('customer workflow: bookings, reminders and no-shows', () => {
   const suite = timeSkippingSuite();
