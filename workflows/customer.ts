@@ -48,6 +48,8 @@ const RECENT_EVENT_IDS = 500;
 const RECENT_CLOSED = 50;
 /** A safety net well under Temporal's 51,200-event limit, for servers that never suggest continue-as-new. */
 const DEFAULT_HISTORY_LIMIT = 10_000;
+/** Continue as new by here even with children open: far enough under Temporal's 51,200. */
+const HARD_HISTORY_LIMIT = 40_000;
 
 /**
  * One customer relationship, for as long as the business has the customer: inquiry, booking,
@@ -109,6 +111,8 @@ class Relationship {
   private changed = false;
   /** Between waits: applying events, acting on the agenda or writing the step. */
   private busy = true;
+  /** Children this run started that have not closed yet. */
+  private readonly running = new Map<string, Promise<unknown>>();
   private published = { searchAttributes: '', snapshot: '' };
 
   constructor(private readonly input: CustomerWorkflowInput) {
@@ -441,10 +445,21 @@ class Relationship {
     if (firstJob) this.reconcileSeasonalOutreach();
   }
 
-  /** Starting a child is idempotent: one that already runs under the id is the one we meant. */
-  private async startChildOnce(start: () => Promise<unknown>): Promise<void> {
+  /**
+   * Starts a job or invoice workflow and follows it until it closes. Starting is idempotent: one
+   * that already runs under the id is the one we meant.
+   */
+  private async startChildOnce(start: () => Promise<{ workflowId: string; result(): Promise<unknown> }>): Promise<void> {
     try {
-      await start();
+      const child = await start();
+      const closed = child
+        .result()
+        .catch(() => undefined)
+        .finally(() => {
+          this.running.delete(child.workflowId);
+          this.changed = true;
+        });
+      this.running.set(child.workflowId, closed);
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
     }
@@ -801,18 +816,36 @@ class Relationship {
     };
   }
 
+  /**
+   * Continue as new when Temporal suggests it or the run reaches its limit, at a moment when no
+   * job or invoice this run started is still open: a child's completion then lands in the run that
+   * started it. A relationship that always has children open still continues as new well before
+   * Temporal's hard limit.
+   */
   private shouldContinueAsNew(): boolean {
     const info = workflowInfo();
-    return info.continueAsNewSuggested || info.historyLength >= (this.input.historyLimit ?? DEFAULT_HISTORY_LIMIT);
+    const limit = this.input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+    if (!info.continueAsNewSuggested && info.historyLength < limit) return false;
+    return this.running.size === 0 || info.historyLength >= Math.min(4 * limit, HARD_HISTORY_LIMIT);
+  }
+
+  /** The newest version of the pinned playbook; the pinned one itself if it can no longer be resolved. */
+  private async newestPlaybook() {
+    try {
+      return await records.resolvePlaybook.executeWithOptions({ ...recordOptions, summary: 'adopt the newest playbook version' }, [
+        { tenantId: this.input.tenantId, playbookId: this.input.playbook.id },
+      ]);
+    } catch {
+      this.messenger.note('playbook.kept', `playbook ${this.input.playbook.id} could not be resolved; keeping v${this.input.playbook.version}`);
+      return this.input.playbook;
+    }
   }
 
   /** Hands the relationship to a fresh run: same memory, the newest playbook version, nothing lost. */
   private async continueAsNew(): Promise<never> {
     await this.messenger.settle();
     await condition(allHandlersFinished);
-    const playbook = await records.resolvePlaybook.executeWithOptions({ ...recordOptions, summary: 'adopt the newest playbook version' }, [
-      { tenantId: this.input.tenantId, playbookId: this.input.playbook.id },
-    ]);
+    const playbook = await this.newestPlaybook();
     if (playbook.version !== this.input.playbook.version) {
       this.messenger.note('playbook.adopted', `playbook ${playbook.id} v${this.input.playbook.version} → v${playbook.version}`, { from: this.input.playbook.version, to: playbook.version });
       await this.messenger.flush();

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import type { CustomerEvent } from '../../domain/customer-events';
+import { customerEventSignal, customerStateQuery } from '../../workflows/definitions';
+import { deliver, idle, invoicesOf, jobsOf, startCustomer } from '../support/customers';
+import { createTestTenant, timelineOf } from '../support/database';
+import { eventually } from '../support/eventually';
+import { recordHistory } from '../support/histories';
+import { testPlaybook } from '../support/playbooks';
+import { DAY, HOUR, timeSkippingSuite } from '../support/suite';
+
+const usd = (amount: number) => ({ amount, currency: 'USD' });
+
+describe('customer workflow: a decade of jobs', () => {
+  const suite = timeSkippingSuite();
+
+  it('runs ten years of jobs every few months with bounded history per run and every event accounted for', { timeout: 120_000 }, async () => {
+    const { env, database, worker } = suite;
+    const historyLimit = 400;
+    const tenantId = await createTestTenant(database.db);
+    const { customerId, handle } = await startCustomer(env, { taskQueue: worker.taskQueue, tenantId, playbook: testPlaybook('hvac'), historyLimit });
+    const firstRunId = (await handle.describe()).runId;
+
+    let sent = 0;
+    let maxHistory = 0;
+    const send = async (input: Parameters<typeof deliver>[1]) => {
+      await deliver(handle, input);
+      sent += 1;
+    };
+    const cycles = 40;
+    for (let i = 0; i < cycles; i++) {
+      const jobId = `job-${i}`;
+      await send({ type: 'inquiry.received', channel: i % 2 ? 'call' : 'web' });
+      await send({ type: 'booking.requested', jobId, service: i % 4 === 0 ? 'AC tune-up' : 'repair', scheduledAt: new Date((await suite.now()) + 2 * DAY).toISOString() });
+      await env.sleep(2 * DAY);
+      await send({ type: 'job.started', jobId });
+      await send({ type: 'job.completed', jobId, lineItems: [{ description: 'Visit', quantity: 1, unitPrice: usd(10_000 + i) }] });
+      await eventually(() => handle.query(customerStateQuery), { until: (s) => s.openInvoices.some((inv) => inv.invoiceId === `inv-${jobId}`) });
+      await send({ type: 'payment.received', invoiceId: `inv-${jobId}`, amount: usd(10_000 + i) });
+      if (i % 3 === 0) await send({ type: 'review.submitted', rating: 5, platform: 'google' });
+      // A late duplicate of the very first event, long after the workflow's own memory moved on.
+      if (i === cycles - 1) {
+        const first = (await timelineOf(database.db, tenantId, customerId)).find((e) => e.kind === 'event')!;
+        await handle.signal(customerEventSignal, { ...(first.data as CustomerEvent), receivedAt: new Date().toISOString() });
+        await idle(handle);
+      }
+      maxHistory = Math.max(maxHistory, (await handle.describe()).historyLength);
+      await env.sleep(89 * DAY + (i % 3) * 7 * DAY);
+    }
+    await env.sleep(HOUR);
+
+    const state = await idle(handle);
+    expect(state.runs).toBeGreaterThan(3);
+    // A run continues as new at its next idle point after the limit; one cycle's events at most on top.
+    expect(maxHistory).toBeLessThan(historyLimit + 150);
+    const firstRun = await env.client.workflow.getHandle(handle.workflowId, firstRunId).fetchHistory();
+    expect(firstRun.events!.length).toBeLessThan(historyLimit + 150);
+
+    expect(state.eventsApplied).toBe(sent);
+    const events = (await timelineOf(database.db, tenantId, customerId)).filter((e) => e.kind === 'event');
+    expect(events.length).toBe(sent);
+    expect(new Set(events.map((e) => e.id)).size).toBe(sent);
+    const invoices = await invoicesOf(database.db, tenantId, customerId);
+    expect(invoices.length).toBe(cycles);
+    expect(invoices.every((inv) => inv.status === 'paid' && inv.balance === 0)).toBe(true);
+    expect((await jobsOf(database.db, tenantId, customerId)).every((j) => j.status === 'completed')).toBe(true);
+    expect(state.completedJobs).toBe(cycles);
+    expect(state.balanceDue).toEqual(usd(0));
+    expect(state.openJobs).toEqual([]);
+    await recordHistory(handle, 'customer-decade-last-run');
+  });
+});
