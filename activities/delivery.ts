@@ -20,14 +20,15 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
      * the message and thrown so Temporal retries with backoff; the last allowed attempt records the
      * message as failed instead. Already delivered (a retry after success) is a no-op.
      */
-    async deliverMessage(input: { tenantId: string; messageId: string }): Promise<{ status: 'delivered' | 'failed' | 'skipped' }> {
+    async deliverMessage(input: { tenantId: string; messageId: string; maxAttempts: number }): Promise<{ status: 'delivered' | 'failed' | 'skipped' }> {
       const { db } = deps;
       const where = and(eq(messages.tenantId, input.tenantId), eq(messages.id, input.messageId));
       const [message] = await db.select().from(messages).where(where);
       if (!message || message.status !== 'pending') return { status: 'skipped' };
       const [settings] = await db.select().from(messagingSettings).where(eq(messagingSettings.tenantId, input.tenantId));
       const info = Context.current().info;
-      const lastAttempt = info.attempt >= (info.retryPolicy?.maximumAttempts ?? Infinity);
+      // The workflow passes its retry policy's attempt limit: the last attempt records the failure.
+      const lastAttempt = info.attempt >= input.maxAttempts;
 
       let failure: string | undefined;
       if (!settings?.webhookUrl || !settings.webhookSecret) {

@@ -39,7 +39,7 @@ export interface ResponseSpec {
 }
 
 export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete';
   /** Express syntax: `/v1/customers/:id`. */
   path: string;
   operationId: string;

@@ -35,6 +35,7 @@ import {
   type CustomerView,
   type CustomerWorkflowInput,
   type NextAction,
+  type OpenJob,
 } from './definitions';
 import type { invoice } from './invoice';
 import type { job } from './job';
@@ -111,6 +112,8 @@ class Relationship {
   private changed = false;
   /** Between waits: applying events, acting on the agenda or writing the step. */
   private busy = true;
+  /** Services of jobs closed in this step, for the review request and outreach that follow. */
+  private readonly closedServices = new Map<string, string>();
   /** Children this run started that have not closed yet. */
   private readonly running = new Map<string, Promise<unknown>>();
   private published = { searchAttributes: '', snapshot: '' };
@@ -161,7 +164,10 @@ class Relationship {
       this.busy = true;
       this.changed = false;
       if (this.inbox.length > 0) await this.applyInbox();
-      for (const item of this.scheduler.takeDue()) this.perform(item);
+      for (const item of this.scheduler.takeDue()) {
+        this.perform(item);
+        this.trackStage();
+      }
     }
   }
 
@@ -271,7 +277,10 @@ class Relationship {
     for (const event of batch) {
       this.rememberEventId(event.eventId);
       // Not fresh: recorded in an earlier run, and applied then.
-      if (fresh.has(event.eventId)) await this.apply(event);
+      if (fresh.has(event.eventId)) {
+        await this.apply(event);
+        this.trackStage();
+      }
     }
   }
 
@@ -304,11 +313,17 @@ class Relationship {
         this.closeInquiry();
         return this.book(event);
       case 'job.completed':
+        this.closeJob(event.jobId);
         await this.forwardToJob(event);
         return this.onJobCompleted(event);
-      case 'booking.rescheduled':
       case 'booking.cancelled':
+        this.closeJob(event.jobId);
+        return this.forwardToJob(event);
+      case 'booking.rescheduled':
+        this.updateJob(event.jobId, { status: 'booked', scheduledAt: new Date(event.scheduledAt).toISOString() });
+        return this.forwardToJob(event);
       case 'job.started':
+        this.updateJob(event.jobId, { status: 'in_progress' });
         return this.forwardToJob(event);
       case 'invoice.disputed':
         this.skipReviewFor(event.invoiceId, 'invoice disputed');
@@ -391,9 +406,19 @@ class Relationship {
     );
   }
 
+  private updateJob(jobId: string, change: Partial<OpenJob>): void {
+    this.memory.jobs = this.memory.jobs.map((j) => (j.jobId === jobId ? { ...j, ...change } : j));
+  }
+
+  private closeJob(jobId: string): void {
+    const job = this.memory.jobs.find((j) => j.jobId === jobId);
+    if (job) this.closedServices.set(jobId, job.service);
+    this.memory.jobs = this.memory.jobs.filter((j) => j.jobId !== jobId);
+    this.memory.closedJobIds = [...this.memory.closedJobIds.filter((id) => id !== jobId), jobId].slice(-RECENT_CLOSED);
+  }
+
   private async onJobCompleted(event: CustomerEventOf<'job.completed'>): Promise<void> {
-    const open = this.memory.jobs.find((j) => j.jobId === event.jobId);
-    const service = open?.service ?? 'service';
+    const service = this.closedServices.get(event.jobId) ?? 'service';
     const now = Date.now();
     const firstJob = this.memory.completedJobs === 0;
     this.memory.completedJobs += 1;
@@ -490,14 +515,13 @@ class Relationship {
   onChildNotice(notice: ChildNotice): void {
     this.changed = true;
     if (notice.kind === 'job') {
-      const closed = notice.status === 'completed' || notice.status === 'cancelled' || (notice.status === 'no_show' && notice.nextAction === null);
-      this.memory.jobs = this.memory.jobs.filter((j) => j.jobId !== notice.jobId);
-      if (closed) {
-        this.memory.closedJobIds = [...this.memory.closedJobIds.filter((id) => id !== notice.jobId), notice.jobId].slice(-RECENT_CLOSED);
-      } else {
-        const known = this.memory.closedJobIds.includes(notice.jobId);
-        if (!known) this.memory.jobs.push({ jobId: notice.jobId, service: this.serviceOf(notice.jobId), scheduledAt: notice.scheduledAt, status: notice.status, nextAction: notice.nextAction });
-      }
+      // The relationship applies booked, started, completed and cancelled itself, as the events
+      // come in. The job only knows what its own timers decide: a no-show, and when it gives up.
+      const local = this.memory.jobs.find((j) => j.jobId === notice.jobId);
+      if (!local) return;
+      if (notice.status === 'no_show' && notice.nextAction === null) return this.closeJob(notice.jobId);
+      const noShow = notice.status === 'no_show' && local.status === 'booked' && local.scheduledAt === notice.scheduledAt;
+      this.updateJob(notice.jobId, { nextAction: notice.nextAction, ...(noShow ? { status: 'no_show' as const } : {}) });
       return;
     }
     const existing = this.memory.invoices.find((i) => i.invoiceId === notice.invoiceId);
@@ -515,10 +539,6 @@ class Relationship {
         nextAction: notice.nextAction,
       });
     }
-  }
-
-  private serviceOf(jobId: string): string {
-    return this.memory.jobs.find((j) => j.jobId === jobId)?.service ?? 'service';
   }
 
   // ── reviews ──────────────────────────────────────────────────────────────────────────────────
@@ -708,13 +728,19 @@ class Relationship {
   }
 
   /** Brings PostgreSQL (timeline, outbox, read model), the search attributes and the UI's details up to date. */
-  private async publish(): Promise<void> {
+  /** Notes a change of stage on the timeline, after every event and action, so each stage passed through is on record. */
+  private trackStage(): CustomerStage {
     const stage = this.deriveStage();
     if (stage !== this.memory.stage) {
       this.messenger.note('stage.changed', `${this.memory.stage} → ${stage}`, { from: this.memory.stage, to: stage });
       this.memory.stage = stage;
       this.memory.stageSince = Date.now();
     }
+    return stage;
+  }
+
+  private async publish(): Promise<void> {
+    const stage = this.trackStage();
     const next = this.nextActions()[0];
     const customer = {
       stage,

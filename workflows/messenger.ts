@@ -120,7 +120,7 @@ export class Messenger {
   private startDelivery(messageId: string): void {
     const done: Promise<void> = delivery.deliverMessage
       .executeWithOptions({ ...deliveryOptions, summary: `deliver message ${messageId.slice(0, 8)} to the tenant's webhook` }, [
-        { tenantId: this.context.tenantId, messageId },
+        { tenantId: this.context.tenantId, messageId, maxAttempts: MAX_DELIVERY_ATTEMPTS },
       ])
       .then(
         () => undefined,

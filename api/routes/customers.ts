@@ -1,12 +1,14 @@
-import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import { customers, timelineEntries } from '../../db/schema';
+import { customers, invoiceLines, invoices, messages, payments, timelineEntries } from '../../db/schema';
+import { invoiceWorkflowId } from '../../domain/ids';
 import { CustomerEventInput } from '../../domain/customer-events';
 import { customerStages } from '../../workflows/definitions';
 import { CreateCustomerBody, customerLinks, customerResource, deliverCustomerEvent, getCustomerView, startCustomer } from '../customer-service';
 import type { ApiDependencies } from '../dependencies';
 import { decodeCursor, page } from '../pagination';
 import { IdParam, ListQuery, defineRoute } from '../route';
+import { temporalUiLink } from '../temporal-links';
 
 const CustomerListQuery = ListQuery.extend({ stage: z.enum(customerStages).optional() });
 const CustomerIdParam = IdParam;
@@ -165,6 +167,108 @@ export const customerRoutes = [
     async handler({ auth, params, body, deps }) {
       const accepted = await deliverCustomerEvent(deps, auth.tenantId, params.id, body);
       return { status: 202, body: { ...accepted, status: 'accepted' } };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/v1/customers/:id/messages',
+    operationId: 'listCustomerMessages',
+    summary: 'Messages sent (or suppressed, with the reason) to the customer, oldest first',
+    tag: 'Customers',
+    access: { kind: 'tenant', scope: 'read' },
+    params: CustomerIdParam,
+    query: ListQuery,
+    responses: { 200: { description: 'A page of messages' }, 404: { description: 'No such customer' } },
+    async handler({ auth, params, query, deps }) {
+      await assertCustomerExists(deps, auth.tenantId, params.id);
+      const after = decodeCursor(query.cursor, 2);
+      const subject = and(eq(messages.tenantId, auth.tenantId), eq(messages.subjectType, 'customer'), eq(messages.subjectId, params.id));
+      const rows = await deps.db
+        .select()
+        .from(messages)
+        .where(after ? and(subject, sql`(${messages.sentAt}, ${messages.id}) > (${new Date(String(after[0]))}, ${String(after[1])})`) : subject)
+        .orderBy(asc(messages.sentAt), asc(messages.id))
+        .limit(query.limit + 1);
+      const { data, next } = page(rows, query.limit, (r) => [r.sentAt.toISOString(), r.id]);
+      return {
+        status: 200,
+        body: {
+          data: data.map((m) => ({
+            id: m.id,
+            kind: m.kind,
+            purpose: m.purpose,
+            channel: m.channel,
+            recipient: m.recipient,
+            body: m.body,
+            status: m.status,
+            statusReason: m.statusReason,
+            transport: m.transport,
+            attempts: m.attempts,
+            sentAt: m.sentAt.toISOString(),
+            deliveredAt: m.deliveredAt?.toISOString() ?? null,
+          })),
+          next,
+        },
+      };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/v1/customers/:id/invoices',
+    operationId: 'listCustomerInvoices',
+    summary: 'Invoices with lines, payments, balance and collections status, oldest first',
+    tag: 'Customers',
+    access: { kind: 'tenant', scope: 'read' },
+    params: CustomerIdParam,
+    query: ListQuery,
+    responses: { 200: { description: 'A page of invoices' }, 404: { description: 'No such customer' } },
+    async handler({ auth, params, query, deps }) {
+      await assertCustomerExists(deps, auth.tenantId, params.id);
+      const after = decodeCursor(query.cursor, 2);
+      const subject = and(eq(invoices.tenantId, auth.tenantId), eq(invoices.subjectType, 'customer'), eq(invoices.subjectId, params.id));
+      const rows = await deps.db
+        .select()
+        .from(invoices)
+        .where(after ? and(subject, sql`(${invoices.issuedAt}, ${invoices.id}) > (${new Date(String(after[0]))}, ${String(after[1])})`) : subject)
+        .orderBy(asc(invoices.issuedAt), asc(invoices.id))
+        .limit(query.limit + 1);
+      const { data, next } = page(rows, query.limit, (r) => [r.issuedAt.toISOString(), r.id]);
+      const ids = data.map((r) => r.id);
+      const [lines, paid] = ids.length
+        ? await Promise.all([
+            deps.db.select().from(invoiceLines).where(and(eq(invoiceLines.tenantId, auth.tenantId), inArray(invoiceLines.invoiceId, ids))).orderBy(asc(invoiceLines.lineNo)),
+            deps.db.select().from(payments).where(and(eq(payments.tenantId, auth.tenantId), inArray(payments.invoiceId, ids))).orderBy(asc(payments.occurredAt)),
+          ])
+        : [[], []];
+      const money = (amount: number, currency: string) => ({ amount, currency });
+      return {
+        status: 200,
+        body: {
+          data: data.map((inv) => ({
+            id: inv.id,
+            jobId: inv.jobId,
+            status: inv.status,
+            total: money(inv.total, inv.currency),
+            balance: money(inv.balance, inv.currency),
+            collectionsStep: inv.collectionsStep,
+            issuedAt: inv.issuedAt.toISOString(),
+            dueAt: inv.dueAt.toISOString(),
+            paidAt: inv.paidAt?.toISOString() ?? null,
+            writtenOffAt: inv.writtenOffAt?.toISOString() ?? null,
+            dispute: inv.disputedAt ? { at: inv.disputedAt.toISOString(), reason: inv.disputeReason } : null,
+            lines: lines
+              .filter((l) => l.invoiceId === inv.id)
+              .map((l) => ({ description: l.description, quantity: Number(l.quantity), unitPrice: money(l.unitAmount, inv.currency), amount: money(l.amount, inv.currency) })),
+            payments: paid
+              .filter((p) => p.invoiceId === inv.id)
+              .map((p) => ({ id: p.id, status: p.status, amount: p.amount === null ? null : money(p.amount, p.currency ?? inv.currency), method: p.method, reason: p.reason, at: p.occurredAt.toISOString() })),
+            links: { temporalUi: temporalUiLink(deps.config, invoiceWorkflowId(auth.tenantId, inv.id)) },
+          })),
+          next,
+        },
+      };
     },
   }),
 ];

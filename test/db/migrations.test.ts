@@ -6,7 +6,7 @@ import { inject } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../db/client';
 import { customers, tenants, timelineEntries } from '../../db/schema';
 
-const expectedTables = ['api_keys', 'customers', 'messages', 'tenants', 'timeline_entries'];
+const expectedTables = ['api_keys', 'customers', 'invoice_lines', 'invoices', 'jobs', 'messages', 'messaging_settings', 'payments', 'playbooks', 'tasks', 'tenants', 'timeline_entries'];
 
 async function tablesOf(handle: DatabaseHandle): Promise<string[]> {
   const rows = await handle.db.execute<{ table_name: string }>(

@@ -42,6 +42,7 @@ describe('the customer slice over HTTP (dev server, worker, API, PostgreSQL)', (
       'inquiry follow-up 2/3',
       'inquiry follow-up 3/3',
       'unbooked inquiry becomes lost',
+      'reactivation after P18M without activity',
     ]);
 
     const timeline = await eventually(() => acme.request('GET', '/v1/customers/jane/timeline'), {

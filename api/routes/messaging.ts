@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { messagingSettings } from '../../db/schema';
+import { defineRoute } from '../route';
+
+const MessagingSettingsBody = z
+  .strictObject({
+    transport: z.enum(['outbox', 'webhook']),
+    webhookUrl: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+    /** Signs each delivery (`Revloop-Signature`); generated and shown once when omitted. */
+    webhookSecret: z.string().min(24).max(200).optional(),
+  })
+  .refine((b) => b.transport !== 'webhook' || b.webhookUrl, { path: ['webhookUrl'], message: 'required when transport is webhook' });
+
+function view(row: { transport: string; webhookUrl: string | null; webhookSecret: string | null } | undefined) {
+  return {
+    transport: row?.transport ?? 'outbox',
+    webhookUrl: row?.webhookUrl ?? null,
+    webhookSecretSet: Boolean(row?.webhookSecret),
+  };
+}
+
+/**
+ * Where a tenant's messages go. Not in API.md's first draft: the message channels it describes
+ * need a place to be configured, and this is it.
+ */
+export const messagingRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/v1/messaging',
+    operationId: 'getMessagingSettings',
+    summary: "How the tenant's messages leave: recorded in the outbox only, or POSTed to a webhook",
+    tag: 'Messaging',
+    access: { kind: 'tenant', scope: 'read' },
+    responses: { 200: { description: 'Settings (the secret is never shown again)' } },
+    async handler({ auth, deps }) {
+      const [row] = await deps.db.select().from(messagingSettings).where(eq(messagingSettings.tenantId, auth.tenantId));
+      return { status: 200, body: view(row) };
+    },
+  }),
+  defineRoute({
+    method: 'put',
+    path: '/v1/messaging',
+    operationId: 'putMessagingSettings',
+    summary: 'Choose the outbox or a signed webhook for outgoing messages',
+    tag: 'Messaging',
+    access: { kind: 'tenant', scope: 'admin' },
+    body: MessagingSettingsBody,
+    responses: { 200: { description: 'Saved; a generated secret is in `webhookSecret`, once' } },
+    async handler({ auth, body, deps }) {
+      const generated = body.transport === 'webhook' && !body.webhookSecret ? `whsec_${randomBytes(24).toString('base64url')}` : undefined;
+      const values = {
+        transport: body.transport,
+        webhookUrl: body.webhookUrl ?? null,
+        webhookSecret: body.transport === 'webhook' ? (body.webhookSecret ?? generated!) : null,
+        updatedAt: new Date(),
+      };
+      await deps.db
+        .insert(messagingSettings)
+        .values({ tenantId: auth.tenantId, ...values })
+        .onConflictDoUpdate({ target: messagingSettings.tenantId, set: values });
+      return { status: 200, body: { ...view(values), ...(generated ? { webhookSecret: generated } : {}) } };
+    },
+  }),
+];

@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { listPlaybooks, playbookVersions, registerPlaybook } from '../../db/playbook-store';
+import { HomeServicePlaybook, type ResolvedPlaybook } from '../../playbooks';
+import { problems } from '../problem';
+import { defineRoute } from '../route';
+
+const PlaybookIdParam = z.strictObject({ id: z.string().min(1).max(64) });
+
+function summary(p: ResolvedPlaybook) {
+  return { id: p.id, version: p.version, owner: p.owner === 'builtin' ? 'builtin' : 'tenant', kind: p.definition.kind, name: p.definition.name, description: p.definition.description };
+}
+
+export const playbookRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/v1/playbooks',
+    operationId: 'listPlaybooks',
+    summary: 'Built-in and tenant playbooks, newest version of each',
+    tag: 'Playbooks',
+    access: { kind: 'tenant', scope: 'read' },
+    responses: { 200: { description: 'Playbooks' } },
+    async handler({ auth, deps }) {
+      return { status: 200, body: { data: (await listPlaybooks(deps.db, auth.tenantId)).map(summary) } };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/v1/playbooks/:id',
+    operationId: 'getPlaybook',
+    summary: 'One playbook with every version',
+    tag: 'Playbooks',
+    access: { kind: 'tenant', scope: 'read' },
+    params: PlaybookIdParam,
+    responses: { 200: { description: 'The playbook' }, 404: { description: 'No such playbook' } },
+    async handler({ auth, params, deps }) {
+      const versions = await playbookVersions(deps.db, auth.tenantId, params.id);
+      const latest = versions.at(-1);
+      if (!latest) throw problems.notFound(`There is no playbook "${params.id}".`);
+      return {
+        status: 200,
+        body: { ...summary(latest), definition: latest.definition, versions: versions.map((v) => ({ version: v.version, owner: v.owner === 'builtin' ? 'builtin' : 'tenant', definition: v.definition })) },
+      };
+    },
+  }),
+
+  defineRoute({
+    method: 'post',
+    path: '/v1/playbooks',
+    operationId: 'registerPlaybook',
+    summary: 'Register a tenant playbook, or a new version of one (including of a built-in); customers adopt it at their next continue-as-new',
+    tag: 'Playbooks',
+    access: { kind: 'tenant', scope: 'admin' },
+    body: HomeServicePlaybook,
+    responses: {
+      201: { description: 'A new version' },
+      200: { description: 'Identical to the newest version, which is returned' },
+      400: { description: 'Invalid playbook; every issue is listed' },
+    },
+    async handler({ auth, body, deps }) {
+      const { created, playbook } = await registerPlaybook(deps.db, auth.tenantId, body);
+      return { status: created ? 201 : 200, body: { ...summary(playbook), definition: playbook.definition }, headers: { Location: `/v1/playbooks/${playbook.id}` } };
+    },
+  }),
+];

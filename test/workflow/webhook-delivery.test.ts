@@ -1,0 +1,74 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { messagingSettings } from '../../db/schema';
+import { verifySignature } from '../../domain/webhook-signature';
+import { deliver, startCustomer } from '../support/customers';
+import { createTestTenant, messagesOf } from '../support/database';
+import { eventually } from '../support/eventually';
+import { testPlaybook } from '../support/playbooks';
+import { HOUR, MINUTE, timeSkippingSuite } from '../support/suite';
+
+const SECRET = 'whsec_test_secret_that_is_long_enough';
+
+describe('webhook channel: signed delivery with retries', () => {
+  const suite = timeSkippingSuite();
+  let server: Server;
+  let url: string;
+  const received: Array<{ body: string; signature: string }> = [];
+  /** How many of the next requests the receiver answers with 503. */
+  let failNext = 0;
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        if (failNext > 0) {
+          failNext -= 1;
+          res.writeHead(503).end();
+          return;
+        }
+        received.push({ body, signature: String(req.headers['revloop-signature']) });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const playbook = testPlaybook('home-service', { quietHours: null });
+
+  async function webhookTenant(webhookUrl: string) {
+    const tenantId = await createTestTenant(suite.database.db);
+    await suite.database.db.insert(messagingSettings).values({ tenantId, transport: 'webhook', webhookUrl, webhookSecret: SECRET });
+    return tenantId;
+  }
+
+  it('retries a failing webhook with backoff, then records the delivery with a valid signature', async () => {
+    const tenantId = await webhookTenant(url);
+    const { customerId, handle } = await startCustomer(suite.env, { taskQueue: suite.worker.taskQueue, tenantId, playbook });
+    failNext = 2;
+    await deliver(handle, { type: 'inquiry.received', channel: 'web' });
+    await suite.env.sleep(5 * MINUTE);
+
+    const [ack] = await eventually(() => messagesOf(suite.database.db, tenantId, customerId), { until: (rows) => rows[0]?.status === 'delivered' });
+    expect(ack).toMatchObject({ kind: 'inquiry.acknowledgement', transport: 'webhook', status: 'delivered', attempts: 3 });
+    const delivery = received.find((r) => JSON.parse(r.body).id === ack!.id)!;
+    expect(JSON.parse(delivery.body)).toMatchObject({ kind: 'inquiry.acknowledgement', recipient: '+15550100200', subject: { type: 'customer', id: customerId } });
+    expect(verifySignature(SECRET, delivery.body, delivery.signature, Math.floor(Date.now() / 1000))).toBe('valid');
+  });
+
+  it('gives up after the last attempt and records the message as failed, and the lifecycle goes on', async () => {
+    const tenantId = await webhookTenant('http://127.0.0.1:9/unreachable');
+    const { customerId, handle } = await startCustomer(suite.env, { taskQueue: suite.worker.taskQueue, tenantId, playbook });
+    await deliver(handle, { type: 'inquiry.received', channel: 'web' });
+    await suite.env.sleep(3 * HOUR);
+
+    const rows = await eventually(() => messagesOf(suite.database.db, tenantId, customerId), { until: (r) => r[0]?.status === 'failed' });
+    expect(rows[0]).toMatchObject({ status: 'failed', attempts: 8 });
+    expect(rows[0]!.statusReason).toContain('webhook unreachable');
+    expect(rows.map((r) => r.kind)).toContain('inquiry.follow_up');
+  });
+});
