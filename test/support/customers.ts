@@ -43,11 +43,11 @@ let counter = 0;
  * Delivers an event the way the API does (an update for events naming a job or invoice, a signal
  * otherwise) and waits until the workflow has applied it and is idle again.
  */
-export async function deliver(handle: CustomerHandle, input: CustomerEventInput): Promise<CustomerEvent> {
+export async function deliver(handle: CustomerHandle, input: CustomerEventInput, options: { wait?: boolean } = {}): Promise<CustomerEvent> {
   const event = { ...input, eventId: input.eventId ?? `e-${++counter}-${randomBytes(3).toString('hex')}`, receivedAt: new Date().toISOString() } as CustomerEvent;
   if (referencesJobOrInvoice(event.type)) await handle.executeUpdate(customerEventUpdate, { args: [event], updateId: event.eventId });
   else await handle.signal(customerEventSignal, event);
-  await idle(handle, event.eventId);
+  if (options.wait ?? true) await idle(handle, event.eventId);
   return event;
 }
 

@@ -22,8 +22,11 @@ describe('customer workflow: a decade of jobs', () => {
 
     let sent = 0;
     let maxHistory = 0;
+    // The Java time-skipping server can lose a continue-as-new's workflow task (and with it the
+    // ability to skip time) when a query lands in the same moment, so this test drives the
+    // workflow without polling queries and waits on PostgreSQL instead.
     const send = async (input: Parameters<typeof deliver>[1]) => {
-      await deliver(handle, input);
+      await deliver(handle, input, { wait: false });
       sent += 1;
     };
     const cycles = 40;
@@ -34,14 +37,13 @@ describe('customer workflow: a decade of jobs', () => {
       await env.sleep(2 * DAY);
       await send({ type: 'job.started', jobId });
       await send({ type: 'job.completed', jobId, lineItems: [{ description: 'Visit', quantity: 1, unitPrice: usd(10_000 + i) }] });
-      await eventually(() => handle.query(customerStateQuery), { until: (s) => s.openInvoices.some((inv) => inv.invoiceId === `inv-${jobId}`) });
+      await eventually(() => invoicesOf(database.db, tenantId, customerId), { until: (rows) => rows.some((inv) => inv.id === `inv-${jobId}`) });
       await send({ type: 'payment.received', invoiceId: `inv-${jobId}`, amount: usd(10_000 + i) });
       if (i % 3 === 0) await send({ type: 'review.submitted', rating: 5, platform: 'google' });
       // A late duplicate of the very first event, long after the workflow's own memory moved on.
       if (i === cycles - 1) {
         const first = (await timelineOf(database.db, tenantId, customerId)).find((e) => e.kind === 'event')!;
         await handle.signal(customerEventSignal, { ...(first.data as CustomerEvent), receivedAt: new Date().toISOString() });
-        await idle(handle);
       }
       maxHistory = Math.max(maxHistory, (await handle.describe()).historyLength);
       await env.sleep(89 * DAY + (i % 3) * 7 * DAY);
