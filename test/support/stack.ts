@@ -3,7 +3,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { DatabaseHandle } from '../../db/client';
 import { startApiServer, type RunningApi } from '../../scripts/runtime/api-server';
 import { openTestDatabase } from './database';
-import { startDevServer, startWorker, type RunningWorker } from './temporal';
+import { startDevServer, startTimeSkippingServer, startWorker, type RunningWorker } from './temporal';
 
 export const ADMIN_TOKEN = `admin-${randomBytes(16).toString('hex')}`;
 
@@ -23,9 +23,12 @@ export interface TenantClient {
   request(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
 }
 
-/** What a frontend talks to: the Temporal dev server, a worker, the HTTP API and PostgreSQL, all real. */
-export async function startStack(): Promise<Stack> {
-  const env = await startDevServer();
+/**
+ * What a frontend talks to: the Temporal dev server (or, for stories that span years, the
+ * time-skipping server), a worker, the HTTP API and PostgreSQL, all real.
+ */
+export async function startStack(options: { timeSkipping?: boolean } = {}): Promise<Stack> {
+  const env = options.timeSkipping ? await startTimeSkippingServer() : await startDevServer();
   const database = await openTestDatabase();
   const worker = await startWorker(env, database.db);
   const api = await startApiServer({
