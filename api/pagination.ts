@@ -1,3 +1,4 @@
+import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { problems } from './problem';
 
 /** Opaque cursors: base64url JSON of the last row's sort key. Clients must not build them. */
@@ -21,4 +22,13 @@ export function page<T>(rows: T[], limit: number, keyOf: (row: T) => unknown[]):
   const data = rows.slice(0, limit);
   const last = data.at(-1);
   return { data, next: rows.length > limit && last ? encodeCursor(keyOf(last)) : null };
+}
+
+/** Keyset pagination: rows strictly after the cursor's `(time, id)` key, in the same order as listed. */
+export function afterKey(columns: [SQLWrapper, SQLWrapper], after: unknown[] | undefined, kinds: ['time', 'text' | 'number']): SQL | undefined {
+  if (!after) return undefined;
+  const first = new Date(String(after[0]));
+  if (Number.isNaN(first.getTime())) throw problems.validation([{ path: 'query.cursor', message: 'not a cursor this API issued' }]);
+  const second = kinds[1] === 'number' ? Number(after[1]) : String(after[1]);
+  return sql`(${columns[0]}, ${columns[1]}) > (${first}, ${second})`;
 }

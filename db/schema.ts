@@ -7,6 +7,11 @@ import { bigint, bigserial, index, integer, jsonb, numeric, pgTable, primaryKey,
  */
 
 const createdAt = () => timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow();
+/** The owning tenant: part of every tenant-owned row's key. */
+const tenantRef = () =>
+  text('tenant_id')
+    .notNull()
+    .references(() => tenants.id);
 
 export const tenants = pgTable('tenants', {
   id: text('id').primaryKey(),
@@ -18,9 +23,7 @@ export const apiKeys = pgTable(
   'api_keys',
   {
     id: text('id').primaryKey(),
-    tenantId: text('tenant_id')
-      .notNull()
-      .references(() => tenants.id),
+    tenantId: tenantRef(),
     name: text('name').notNull(),
     /** SHA-256 of the whole key, hex. The key itself is shown once and never stored. */
     keyHash: text('key_hash').notNull(),
@@ -35,9 +38,7 @@ export const apiKeys = pgTable(
 export const customers = pgTable(
   'customers',
   {
-    tenantId: text('tenant_id')
-      .notNull()
-      .references(() => tenants.id),
+    tenantId: tenantRef(),
     id: text('id').notNull(),
     name: text('name').notNull(),
     phone: text('phone'),
@@ -65,9 +66,7 @@ export const customers = pgTable(
 export const timelineEntries = pgTable(
   'timeline_entries',
   {
-    tenantId: text('tenant_id')
-      .notNull()
-      .references(() => tenants.id),
+    tenantId: tenantRef(),
     subjectType: text('subject_type', { enum: ['customer', 'contract'] }).notNull(),
     subjectId: text('subject_id').notNull(),
     id: text('id').notNull(),
@@ -100,9 +99,7 @@ export const timelineEntries = pgTable(
 export const messages = pgTable(
   'messages',
   {
-    tenantId: text('tenant_id')
-      .notNull()
-      .references(() => tenants.id),
+    tenantId: tenantRef(),
     id: text('id').notNull(),
     subjectType: text('subject_type', { enum: ['customer', 'contract'] }).notNull(),
     subjectId: text('subject_id').notNull(),
@@ -129,9 +126,7 @@ export const messages = pgTable(
 export const playbooks = pgTable(
   'playbooks',
   {
-    tenantId: text('tenant_id')
-      .notNull()
-      .references(() => tenants.id),
+    tenantId: tenantRef(),
     id: text('id').notNull(),
     version: integer('version').notNull(),
     kind: text('kind').notNull(),
@@ -155,9 +150,7 @@ export const messagingSettings = pgTable('messaging_settings', {
 export const jobs = pgTable(
   'jobs',
   {
-    tenantId: text('tenant_id')
-      .notNull()
-      .references(() => tenants.id),
+    tenantId: tenantRef(),
     id: text('id').notNull(),
     customerId: text('customer_id').notNull(),
     service: text('service').notNull(),
@@ -181,9 +174,7 @@ export const jobs = pgTable(
 export const invoices = pgTable(
   'invoices',
   {
-    tenantId: text('tenant_id')
-      .notNull()
-      .references(() => tenants.id),
+    tenantId: tenantRef(),
     id: text('id').notNull(),
     subjectType: text('subject_type', { enum: ['customer', 'contract'] }).notNull(),
     subjectId: text('subject_id').notNull(),
@@ -223,9 +214,7 @@ export const invoiceLines = pgTable(
 export const payments = pgTable(
   'payments',
   {
-    tenantId: text('tenant_id')
-      .notNull()
-      .references(() => tenants.id),
+    tenantId: tenantRef(),
     id: text('id').notNull(),
     invoiceId: text('invoice_id').notNull(),
     status: text('status', { enum: ['received', 'failed'] }).notNull(),
@@ -242,9 +231,7 @@ export const payments = pgTable(
 export const tasks = pgTable(
   'tasks',
   {
-    tenantId: text('tenant_id')
-      .notNull()
-      .references(() => tenants.id),
+    tenantId: tenantRef(),
     id: text('id').notNull(),
     subjectType: text('subject_type', { enum: ['customer', 'contract'] }).notNull(),
     subjectId: text('subject_id').notNull(),

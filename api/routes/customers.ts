@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { customers, invoiceLines, invoices, messages, payments, timelineEntries } from '../../db/schema';
 import { invoiceWorkflowId } from '../../domain/ids';
@@ -6,7 +6,7 @@ import { CustomerEventInput } from '../../domain/customer-events';
 import { customerStages } from '../../workflows/definitions';
 import { CreateCustomerBody, customerLinks, customerResource, deliverCustomerEvent, getCustomerView, startCustomer } from '../customer-service';
 import type { ApiDependencies } from '../dependencies';
-import { decodeCursor, page } from '../pagination';
+import { afterKey, decodeCursor, page } from '../pagination';
 import { IdParam, ListQuery, defineRoute } from '../route';
 import { temporalUiLink } from '../temporal-links';
 
@@ -125,11 +125,7 @@ export const customerRoutes = [
       const rows = await deps.db
         .select()
         .from(timelineEntries)
-        .where(
-          after
-            ? and(subject, sql`(${timelineEntries.occurredAt}, ${timelineEntries.position}) > (${new Date(String(after[0]))}, ${Number(after[1])})`)
-            : subject,
-        )
+        .where(and(subject, afterKey([timelineEntries.occurredAt, timelineEntries.position], after, ['time', 'number'])))
         .orderBy(asc(timelineEntries.occurredAt), asc(timelineEntries.position))
         .limit(query.limit + 1);
       const { data, next } = page(rows, query.limit, (r) => [r.occurredAt.toISOString(), r.position]);
@@ -187,7 +183,7 @@ export const customerRoutes = [
       const rows = await deps.db
         .select()
         .from(messages)
-        .where(after ? and(subject, sql`(${messages.sentAt}, ${messages.id}) > (${new Date(String(after[0]))}, ${String(after[1])})`) : subject)
+        .where(and(subject, afterKey([messages.sentAt, messages.id], after, ['time', 'text'])))
         .orderBy(asc(messages.sentAt), asc(messages.id))
         .limit(query.limit + 1);
       const { data, next } = page(rows, query.limit, (r) => [r.sentAt.toISOString(), r.id]);
@@ -231,7 +227,7 @@ export const customerRoutes = [
       const rows = await deps.db
         .select()
         .from(invoices)
-        .where(after ? and(subject, sql`(${invoices.issuedAt}, ${invoices.id}) > (${new Date(String(after[0]))}, ${String(after[1])})`) : subject)
+        .where(and(subject, afterKey([invoices.issuedAt, invoices.id], after, ['time', 'text'])))
         .orderBy(asc(invoices.issuedAt), asc(invoices.id))
         .limit(query.limit + 1);
       const { data, next } = page(rows, query.limit, (r) => [r.issuedAt.toISOString(), r.id]);

@@ -38,7 +38,8 @@ describe('database migrations', () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
-  it('apply to a fresh PostgreSQL database', async () => {
+  /** A new, empty PostgreSQL database next to the test database, dropped after the file. */
+  async function throwawayDatabase(): Promise<string> {
     const url = new URL(inject('databaseUrl'));
     const name = `revloop_migrate_${randomBytes(4).toString('hex')}`;
     const admin = postgres(url.toString(), { max: 1, onnotice: () => {} });
@@ -48,7 +49,11 @@ describe('database migrations', () => {
       await admin.end();
     });
     url.pathname = `/${name}`;
-    const handle = await openDatabase({ url: url.toString(), maxConnections: 2 });
+    return url.toString();
+  }
+
+  it('apply to a fresh PostgreSQL database', async () => {
+    const handle = await openDatabase({ url: await throwawayDatabase(), maxConnections: 2 });
     cleanups.push(() => handle.close());
     expect(handle.kind).toBe('postgres');
     await checkMigrations(handle);
@@ -62,16 +67,8 @@ describe('database migrations', () => {
   });
 
   it('serialise concurrent migrators on PostgreSQL', async () => {
-    const url = new URL(inject('databaseUrl'));
-    const name = `revloop_migrate_${randomBytes(4).toString('hex')}`;
-    const admin = postgres(url.toString(), { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${name}`);
-    cleanups.push(async () => {
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
-      await admin.end();
-    });
-    url.pathname = `/${name}`;
-    const handles = await Promise.all([1, 2, 3].map(() => openDatabase({ url: url.toString(), maxConnections: 1 })));
+    const url = await throwawayDatabase();
+    const handles = await Promise.all([1, 2, 3].map(() => openDatabase({ url, maxConnections: 1 })));
     cleanups.push(async () => void (await Promise.all(handles.map((h) => h.close()))));
     await Promise.all(handles.map((h) => h.migrate()));
     expect(await tablesOf(handles[0]!)).toEqual(expect.arrayContaining(expectedTables));
