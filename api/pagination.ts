@@ -30,5 +30,5 @@ export function afterKey(columns: [SQLWrapper, SQLWrapper], after: unknown[] | u
   const first = new Date(String(after[0]));
   if (Number.isNaN(first.getTime())) throw problems.validation([{ path: 'query.cursor', message: 'not a cursor this API issued' }]);
   const second = kinds[1] === 'number' ? Number(after[1]) : String(after[1]);
-  return sql`(${columns[0]}, ${columns[1]}) > (${first}, ${second})`;
+  return sql`(${columns[0]}, ${columns[1]}) > (${first.toISOString()}::timestamptz, ${second})`;
 }

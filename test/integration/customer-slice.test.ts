@@ -50,6 +50,17 @@ describe('the customer slice over HTTP (dev server, worker, API, PostgreSQL)', (
     });
     expect(timeline.body.data.map((e: { type: string }) => e.type).slice(0, 2)).toEqual(['customer.created', 'inquiry.received']);
 
+    // Paging one entry at a time walks the same timeline, in the same order.
+    const paged: string[] = [];
+    for (let cursor: string | null = ''; cursor !== null; ) {
+      const page = await acme.request('GET', `/v1/customers/jane/timeline?limit=1${cursor ? `&cursor=${cursor}` : ''}`);
+      paged.push(...page.body.data.map((e: { id: string }) => e.id));
+      cursor = page.body.next;
+    }
+    const all = (await acme.request('GET', '/v1/customers/jane/timeline')).body.data.map((e: { id: string }) => e.id);
+    expect(paged).toEqual(all);
+    expect((await acme.request('GET', '/v1/customers/jane/timeline?cursor=not-a-cursor')).status).toBe(400);
+
     const list = await acme.request('GET', '/v1/customers?stage=inquiry');
     expect(list.body.data.map((c: { id: string }) => c.id)).toEqual(['jane']);
   });
