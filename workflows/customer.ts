@@ -61,17 +61,17 @@ const HARD_HISTORY_LIMIT = 40_000;
  */
 export async function customer(input: CustomerWorkflowInput): Promise<void> {
   const relationship = new Relationship(input);
-  setHandler(customerEventSignal, (event) => relationship.receive(event));
+  setHandler(customerEventSignal, (event) => relationship.receive(event), { description: 'A lifecycle event (inquiry, missed call, review, opt-out…), applied once per eventId' });
   setHandler(
     customerEventUpdate,
     (event) => {
       relationship.receive(event);
       return { eventId: event.eventId, accepted: true as const };
     },
-    { validator: (event) => relationship.validate(event) },
+    { validator: (event) => relationship.validate(event), description: 'A lifecycle event naming a job or invoice; refused if the customer has no such open job or invoice' },
   );
-  setHandler(childNoticeSignal, (notice) => relationship.onChildNotice(notice));
-  setHandler(customerStateQuery, () => relationship.view());
+  setHandler(childNoticeSignal, (notice) => relationship.onChildNotice(notice), { description: 'A job or invoice workflow reports a change' });
+  setHandler(customerStateQuery, () => relationship.view(), { description: 'Live state: stage, open jobs and invoices, balance, next actions' });
   await relationship.run();
 }
 

@@ -29,9 +29,9 @@ type InvoiceAgendaKind = 'collections.step' | 'payment.retry';
  */
 export async function invoice(input: InvoiceWorkflowInput): Promise<InvoiceStatus> {
   const collections = new Collections(input);
-  setHandler(invoiceEventSignal, (event) => collections.receive(event));
-  setHandler(contactPreferencesSignal, ({ optOuts }) => collections.messenger.setOptOuts(optOuts));
-  setHandler(invoiceStateQuery, () => collections.view());
+  setHandler(invoiceEventSignal, (event) => collections.receive(event), { description: 'Payment received or failed, dispute opened or resolved, forwarded by the parent workflow' });
+  setHandler(contactPreferencesSignal, ({ optOuts }) => collections.messenger.setOptOuts(optOuts), { description: 'The customer opted out of or back in to a channel' });
+  setHandler(invoiceStateQuery, () => collections.view(), { description: 'Status, balance, due date and the next collections steps' });
   return collections.run();
 }
 

@@ -30,9 +30,9 @@ const NO_SHOW_EXPIRY = 'P30D';
  */
 export async function job(input: JobWorkflowInput): Promise<JobStatus> {
   const booking = new Booking(input);
-  setHandler(jobEventSignal, (event) => booking.receive(event));
-  setHandler(contactPreferencesSignal, ({ optOuts }) => booking.messenger.setOptOuts(optOuts));
-  setHandler(jobStateQuery, () => booking.view());
+  setHandler(jobEventSignal, (event) => booking.receive(event), { description: 'Reschedule, cancel, start or complete, forwarded by the customer workflow' });
+  setHandler(contactPreferencesSignal, ({ optOuts }) => booking.messenger.setOptOuts(optOuts), { description: 'The customer opted out of or back in to a channel' });
+  setHandler(jobStateQuery, () => booking.view(), { description: 'Status, slot and scheduled reminders' });
   return booking.run();
 }
 

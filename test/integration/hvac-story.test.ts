@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerWorkflowId } from '../../domain/ids';
-import { findBuiltinPlaybook } from '../../playbooks';
+import { hvacInSeconds } from '../../scripts/demo/hvac-in-seconds';
 import { RevloopStage, RevloopTenant } from '../../workflows/search-attributes';
 import { eventually } from '../support/eventually';
 import { startStack, type Stack, type TenantClient } from '../support/stack';
@@ -23,26 +23,7 @@ describe('an HVAC customer over HTTP, in seconds', () => {
     await stack?.stop();
   });
 
-  const hvac = findBuiltinPlaybook('hvac')!.definition;
-  const fast = {
-    ...hvac,
-    id: 'hvac-fast',
-    name: 'HVAC (seconds, for the story test)',
-    quietHours: null,
-    inquiry: { followUps: ['PT30S'], lostAfter: 'PT60S' },
-    booking: { confirm: true, remindersBefore: ['PT4S', 'PT2S'], noShowAfter: 'PT30S' },
-    review: { requestAfter: 'PT2S', windowAfterRequest: 'PT3S', serviceRecoveryAtOrBelow: 3 },
-    collections: {
-      steps: [
-        { after: 'PT3S', action: 'reminder' },
-        { after: 'PT60S', action: 'final_notice' },
-        { after: 'PT120S', action: 'write_off' },
-      ],
-      paymentRetries: ['PT5S'],
-    },
-    retention: { seasonal: [], afterService: [{ id: 'ac-tune-up', after: 'PT3S', service: 'AC tune-up' }] },
-    reactivation: { idleAfter: 'PT8S', messages: 3, interval: 'PT1S' },
-  };
+  const fast = hvacInSeconds;
 
   const messageKinds = async (id: string) => (await tenant.request('GET', `/v1/customers/${id}/messages?limit=200`)).body.data.map((m: { kind: string }) => m.kind) as string[];
   const waitForMessage = (id: string, kind: string, count = 1) =>
@@ -57,9 +38,9 @@ describe('an HVAC customer over HTTP, in seconds', () => {
   it('runs the whole relationship and shows it in the timeline, the outbox and the Temporal UI', { timeout: 150_000 }, async () => {
     const registered = await tenant.request('POST', '/v1/playbooks', fast);
     expect(registered.status, JSON.stringify(registered.body)).toBe(201);
-    expect(registered.body).toMatchObject({ id: 'hvac-fast', version: 1, owner: 'tenant' });
+    expect(registered.body).toMatchObject({ id: 'hvac-in-seconds', version: 1, owner: 'tenant' });
 
-    const created = await tenant.request('POST', '/v1/customers', { id: 'maria', name: 'Maria Lopez', phone: '+15125550123', email: 'maria@example.com', timezone: 'America/Chicago', playbook: 'hvac-fast' });
+    const created = await tenant.request('POST', '/v1/customers', { id: 'maria', name: 'Maria Lopez', phone: '+15125550123', email: 'maria@example.com', timezone: 'America/Chicago', playbook: 'hvac-in-seconds' });
     expect(created.status).toBe(201);
 
     // Missed call → text-back at once.
@@ -93,7 +74,7 @@ describe('an HVAC customer over HTTP, in seconds', () => {
     // Quiet: three reactivation messages, then dormant.
     await waitForMessage('maria', 'reactivation.outreach', 3);
     const dormant = await eventually(() => state('maria'), { until: (s) => s.stage === 'dormant', timeoutMs: 30_000 });
-    expect(dormant).toMatchObject({ completedJobs: 2, balanceDue: { amount: 0, currency: 'USD' }, playbook: { id: 'hvac-fast', version: 1 } });
+    expect(dormant).toMatchObject({ completedJobs: 2, balanceDue: { amount: 0, currency: 'USD' }, playbook: { id: 'hvac-in-seconds', version: 1 } });
 
     const kinds = await messageKinds('maria');
     expect(kinds.slice(0, 5)).toEqual(['missed_call.text_back', 'booking.confirmation', 'booking.reminder', 'booking.reminder', 'invoice.issued']);
@@ -112,7 +93,7 @@ describe('an HVAC customer over HTTP, in seconds', () => {
     const handle = stack.env.client.workflow.getHandle(customerWorkflowId(tenant.tenantId, 'maria'));
     const description = await eventually(() => handle.describe(), { until: (d) => d.typedSearchAttributes.get(RevloopStage) === 'dormant' });
     expect(description.typedSearchAttributes.get(RevloopTenant)).toBe(tenant.tenantId);
-    expect(await description.staticSummary()).toBe('Customer Maria Lopez · HVAC (seconds, for the story test) playbook');
+    expect(await description.staticSummary()).toBe('Customer Maria Lopez · HVAC in seconds (demo) playbook');
   });
 
   it('answers 404 for an unknown customer and 422 for an unknown job or invoice, signalling nothing', async () => {
