@@ -1,6 +1,7 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { and, eq, isNull } from 'drizzle-orm';
 import type { Database } from '../db/client';
+import { newId, newSecret } from './ids';
 import { apiKeys } from '../db/schema';
 import type { Scope, TenantAuth } from './route';
 
@@ -14,14 +15,6 @@ export const allScopes: Scope[] = ['read', 'write', 'admin'];
 
 export function hashKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
-}
-
-export function generateKey(): string {
-  return `rvl_${randomBytes(32).toString('base64url')}`;
-}
-
-export function newKeyId(): string {
-  return `key_${randomBytes(9).toString('base64url')}`;
 }
 
 /** Constant-time comparison of two secrets of any length. */
@@ -62,8 +55,8 @@ export class ApiKeyStore {
   constructor(private readonly db: Database) {}
 
   async create(input: KeyRequest, db: Pick<Database, 'insert'> = this.db): Promise<IssuedKey> {
-    const key = input.key ?? generateKey();
-    const id = newKeyId();
+    const key = input.key ?? newSecret('rvl');
+    const id = newId('key');
     await db.insert(apiKeys).values({ id, tenantId: input.tenantId, name: input.name, keyHash: hashKey(key), scopes: input.scopes });
     return { id, key, scopes: input.scopes };
   }

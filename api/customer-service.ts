@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { z } from 'zod';
@@ -11,6 +10,7 @@ import type { customer } from '../workflows/customer';
 import { customerEventSignal, customerEventUpdate, customerStateQuery, type CustomerView } from '../workflows/definitions';
 import { RevloopCustomer, RevloopPlaybook, RevloopStage, RevloopTenant } from '../workflows/search-attributes';
 import type { ApiDependencies } from './dependencies';
+import { newId } from './ids';
 import { problems } from './problem';
 import { isTemporalUnavailable, isWorkflowNotFound, temporalUnavailable } from './temporal-errors';
 import { temporalUiLink } from './temporal-links';
@@ -28,14 +28,6 @@ export const CreateCustomerBody = z.strictObject({
   playbook: PlaybookId,
 });
 export type CreateCustomerBody = z.infer<typeof CreateCustomerBody>;
-
-export function newCustomerId(): string {
-  return `cus_${randomBytes(9).toString('base64url').replace(/[-_]/g, 'x')}`;
-}
-
-export function newEventId(): string {
-  return `evt_${randomBytes(12).toString('base64url').replace(/[-_]/g, 'x')}`;
-}
 
 export async function resolvePlaybookForTenant(deps: ApiDependencies, tenantId: string, playbookId: string): Promise<ResolvedPlaybook> {
   const playbook = await resolvePlaybook(deps.db, tenantId, playbookId);
@@ -59,7 +51,7 @@ export function customerLinks(deps: ApiDependencies, customerId: string, tenantI
  */
 export async function startCustomer(deps: ApiDependencies, tenantId: string, body: CreateCustomerBody) {
   const playbook = await resolvePlaybookForTenant(deps, tenantId, body.playbook);
-  const customerId = body.id ?? newCustomerId();
+  const customerId = body.id ?? newId('cus');
   const profile = {
     name: body.name,
     ...(body.phone ? { phone: body.phone } : {}),
@@ -128,7 +120,7 @@ export async function customerResource(deps: ApiDependencies, tenantId: string, 
  * key all the way down: workflow memory, update id, and the timeline's primary key.
  */
 export async function deliverCustomerEvent(deps: ApiDependencies, tenantId: string, customerId: string, input: CustomerEventInput) {
-  const event = { ...input, eventId: input.eventId ?? newEventId(), receivedAt: new Date().toISOString() } as CustomerEvent;
+  const event = { ...input, eventId: input.eventId ?? newId('evt'), receivedAt: new Date().toISOString() } as CustomerEvent;
   const handle = deps.temporal.workflow.getHandle(customerWorkflowId(tenantId, customerId));
   try {
     // Events that name a job or invoice go through an Update, whose validator rejects an unknown

@@ -1,5 +1,8 @@
-import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { asc, sql, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { problems } from './problem';
+
+const badCursor = () => problems.validation([{ path: 'query.cursor', message: 'not a cursor this API issued' }]);
 
 /** Opaque cursors: base64url JSON of the last row's sort key. Clients must not build them. */
 export function encodeCursor(key: unknown[]): string {
@@ -14,7 +17,7 @@ export function decodeCursor(cursor: string | undefined, arity: number): unknown
   } catch {
     // fall through
   }
-  throw problems.validation([{ path: 'query.cursor', message: 'not a cursor this API issued' }]);
+  throw badCursor();
 }
 
 /** Takes `limit + 1` rows and turns the extra one into a `next` cursor. */
@@ -24,11 +27,27 @@ export function page<T>(rows: T[], limit: number, keyOf: (row: T) => unknown[]):
   return { data, next: rows.length > limit && last ? encodeCursor(keyOf(last)) : null };
 }
 
-/** Keyset pagination: rows strictly after the cursor's `(time, id)` key, in the same order as listed. */
-export function afterKey(columns: [SQLWrapper, SQLWrapper], after: unknown[] | undefined, kinds: ['time', 'text' | 'number']): SQL | undefined {
-  if (!after) return undefined;
-  const first = new Date(String(after[0]));
-  if (Number.isNaN(first.getTime())) throw problems.validation([{ path: 'query.cursor', message: 'not a cursor this API issued' }]);
-  const second = kinds[1] === 'number' ? Number(after[1]) : String(after[1]);
-  return sql`(${columns[0]}, ${columns[1]}) > (${first.toISOString()}::timestamptz, ${second})`;
+/**
+ * Keyset pagination over a list ordered by a time column, ties broken by a second column: the
+ * condition for "after the cursor", the order, the row limit, and the page with its `next`
+ * cursor, from one description of the sort key.
+ */
+export function timeOrdered<Row>(query: { cursor?: string | undefined; limit: number }, time: AnyPgColumn, tie: AnyPgColumn, keyOf: (row: Row) => [Date, string | number]) {
+  const after = decodeCursor(query.cursor, 2);
+  let condition: SQL | undefined;
+  if (after) {
+    const at = new Date(String(after[0]));
+    if (Number.isNaN(at.getTime()) || (typeof after[1] !== 'string' && typeof after[1] !== 'number')) throw badCursor();
+    condition = sql`(${time}, ${tie}) > (${at.toISOString()}::timestamptz, ${after[1]})`;
+  }
+  return {
+    after: condition,
+    orderBy: [asc(time), asc(tie)] as const,
+    limit: query.limit + 1,
+    page: (rows: Row[]) =>
+      page(rows, query.limit, (row) => {
+        const [at, id] = keyOf(row);
+        return [at.toISOString(), id];
+      }),
+  };
 }

@@ -1,11 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { tenants } from '../db/schema';
 import type { Database } from '../db/client';
 import { allScopes, type ApiKeyStore, type IssuedKey } from './api-keys';
-
-export function newTenantId(): string {
-  return `ten_${randomBytes(9).toString('base64url').replace(/[-_]/g, 'x')}`;
-}
+import { newId } from './ids';
 
 /**
  * Creates a tenant and its first key (all scopes). Returns `created: false` when the id is taken,
@@ -16,7 +12,7 @@ export async function createTenant(
   keys: ApiKeyStore,
   input: { id?: string | undefined; name: string; key?: string | undefined },
 ): Promise<{ created: true; tenant: { id: string; name: string }; apiKey: IssuedKey } | { created: false }> {
-  const id = input.id ?? newTenantId();
+  const id = input.id ?? newId('ten');
   return db.transaction(async (tx) => {
     const inserted = await tx.insert(tenants).values({ id, name: input.name }).onConflictDoNothing().returning({ id: tenants.id });
     if (inserted.length === 0) return { created: false as const };

@@ -76,7 +76,6 @@ export const CustomerEventInput = z.discriminatedUnion('type', [
 ]);
 export type CustomerEventInput = z.infer<typeof CustomerEventInput>;
 export type CustomerEventType = CustomerEventInput['type'];
-export const customerEventTypes = CustomerEventInput.options.map((o) => o.shape.type.value) as CustomerEventType[];
 
 /** An event as the workflow receives it: the id and receive time are always filled in by the API. */
 export type CustomerEvent = CustomerEventInput & { eventId: string; receivedAt: string };

@@ -23,7 +23,3 @@ export function jobWorkflowId(tenantId: string, jobId: string): string {
 export function invoiceWorkflowId(tenantId: string, invoiceId: string): string {
   return `invoice:${tenantId}:${invoiceId}`;
 }
-
-export function contractWorkflowId(tenantId: string, contractId: string): string {
-  return `contract:${tenantId}:${contractId}`;
-}

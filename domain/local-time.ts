@@ -122,15 +122,15 @@ export function nextLocalDate(after: number, month: number, day: number, time: s
   throw new Error('unreachable: a date recurs within two years');
 }
 
+// Building a formatter is far dearer than using one, and workflow details render a table of times on every step.
+const displayFormatters = new Map<string, Intl.DateTimeFormat>();
+
 /** "Tue, Mar 3, 2026, 10:00 AM" on the customer's wall clock, for message text. */
 export function formatLocal(at: number, tz: string): string {
-  return new Intl.DateTimeFormat('en-US', {
-    timeZone: tz,
-    weekday: 'short',
-    month: 'short',
-    day: 'numeric',
-    year: 'numeric',
-    hour: 'numeric',
-    minute: '2-digit',
-  }).format(new Date(at));
+  let f = displayFormatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone: tz, weekday: 'short', month: 'short', day: 'numeric', year: 'numeric', hour: 'numeric', minute: '2-digit' });
+    displayFormatters.set(tz, f);
+  }
+  return f.format(new Date(at));
 }

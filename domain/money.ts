@@ -45,11 +45,6 @@ export function add(a: Money, b: Money): Money {
   return { amount: a.amount + b.amount, currency: a.currency };
 }
 
-export function subtract(a: Money, b: Money): Money {
-  sameCurrency(a, b);
-  return { amount: a.amount - b.amount, currency: a.currency };
-}
-
 /** Formats for people (messages, summaries); never parse this back. */
 export function formatMoney(m: Money): string {
   const digits = minorDigits(m.currency);

@@ -214,13 +214,15 @@ async function measure(n: number, concurrency: number, send: (i: number) => Prom
 
 /** Waits until every customer workflow has applied what it was sent; returns the total applied. */
 async function drain(client: Client, tenantId: string, customers: string[]): Promise<number> {
+  const states = () => Promise.all(customers.map((id) => client.workflow.getHandle(customerWorkflowId(tenantId, id)).query(customerStateQuery)));
+  const idle = (all: Awaited<ReturnType<typeof states>>) => all.every((s) => s.pendingEvents === 0 && !s.busy);
   const deadline = Date.now() + 300_000;
   for (;;) {
-    const states = await Promise.all(customers.map((id) => client.workflow.getHandle(customerWorkflowId(tenantId, id)).query(customerStateQuery)));
-    if (states.every((s) => s.pendingEvents === 0)) {
+    // Idle twice in a row, half a second apart: nothing was still on its way in.
+    if (idle(await states())) {
       await new Promise((r) => setTimeout(r, 500));
-      const again = await Promise.all(customers.map((id) => client.workflow.getHandle(customerWorkflowId(tenantId, id)).query(customerStateQuery)));
-      if (again.every((s) => s.pendingEvents === 0)) return again.reduce((sum, s) => sum + s.eventsApplied, 0);
+      const again = await states();
+      if (idle(again)) return again.reduce((sum, s) => sum + s.eventsApplied, 0);
     }
     if (Date.now() > deadline) throw new Error('the worker did not catch up within 5 minutes');
     await new Promise((r) => setTimeout(r, 250));

@@ -112,8 +112,6 @@ class Relationship {
   private changed = false;
   /** Between waits: applying events, acting on the agenda or writing the step. */
   private busy = true;
-  /** Services of jobs closed in this step, for the review request and outreach that follow. */
-  private readonly closedServices = new Map<string, string>();
   /** Children this run started that have not closed yet. */
   private readonly running = new Map<string, Promise<unknown>>();
   private published = { searchAttributes: '', snapshot: '' };
@@ -312,10 +310,11 @@ class Relationship {
         this.reengage();
         this.closeInquiry();
         return this.book(event);
-      case 'job.completed':
-        this.closeJob(event.jobId);
+      case 'job.completed': {
+        const job = this.closeJob(event.jobId);
         await this.forwardToJob(event);
-        return this.onJobCompleted(event);
+        return this.onJobCompleted(event, job?.service ?? 'service');
+      }
       case 'booking.cancelled':
         this.closeJob(event.jobId);
         return this.forwardToJob(event);
@@ -410,15 +409,15 @@ class Relationship {
     this.memory.jobs = this.memory.jobs.map((j) => (j.jobId === jobId ? { ...j, ...change } : j));
   }
 
-  private closeJob(jobId: string): void {
+  /** Takes the job off the open list, remembering its id for late events; returns what it was. */
+  private closeJob(jobId: string): OpenJob | undefined {
     const job = this.memory.jobs.find((j) => j.jobId === jobId);
-    if (job) this.closedServices.set(jobId, job.service);
     this.memory.jobs = this.memory.jobs.filter((j) => j.jobId !== jobId);
     this.memory.closedJobIds = [...this.memory.closedJobIds.filter((id) => id !== jobId), jobId].slice(-RECENT_CLOSED);
+    return job;
   }
 
-  private async onJobCompleted(event: CustomerEventOf<'job.completed'>): Promise<void> {
-    const service = this.closedServices.get(event.jobId) ?? 'service';
+  private async onJobCompleted(event: CustomerEventOf<'job.completed'>, service: string): Promise<void> {
     const now = Date.now();
     const firstJob = this.memory.completedJobs === 0;
     this.memory.completedJobs += 1;
@@ -519,7 +518,10 @@ class Relationship {
       // come in. The job only knows what its own timers decide: a no-show, and when it gives up.
       const local = this.memory.jobs.find((j) => j.jobId === notice.jobId);
       if (!local) return;
-      if (notice.status === 'no_show' && notice.nextAction === null) return this.closeJob(notice.jobId);
+      if (notice.status === 'no_show' && notice.nextAction === null) {
+        this.closeJob(notice.jobId);
+        return;
+      }
       const noShow = notice.status === 'no_show' && local.status === 'booked' && local.scheduledAt === notice.scheduledAt;
       this.updateJob(notice.jobId, { nextAction: notice.nextAction, ...(noShow ? { status: 'no_show' as const } : {}) });
       return;
@@ -721,7 +723,7 @@ class Relationship {
 
   private nextActions(): NextAction[] {
     return [
-      ...this.agenda.list().map((i) => ({ kind: i.kind, dueAt: new Date(i.dueAt).toISOString(), summary: i.summary })),
+      ...this.scheduler.nextActions(),
       ...this.memory.jobs.flatMap((j) => (j.nextAction ? [j.nextAction] : [])),
       ...this.memory.invoices.flatMap((i) => (i.nextAction ? [i.nextAction] : [])),
     ].sort((a, b) => a.dueAt.localeCompare(b.dueAt));

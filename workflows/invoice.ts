@@ -103,7 +103,7 @@ class Collections {
       for (let event = this.inbox.shift(); event; event = this.inbox.shift()) this.apply(event);
       for (const item of this.scheduler.takeDue()) this.perform(item);
     }
-    await this.ignoreLateEvents();
+    await this.messenger.ignoreLateEvents(this.inbox.splice(0), `invoice ${this.input.invoiceId} is already ${this.record.status}`);
     await this.messenger.settle();
     return this.record.status;
   }
@@ -195,16 +195,8 @@ class Collections {
     this.record.status = status;
   }
 
-  private async ignoreLateEvents(): Promise<void> {
-    if (this.inbox.length === 0) return;
-    for (const event of this.inbox.splice(0)) {
-      this.messenger.note('event.ignored', `${event.type} ignored: invoice ${this.input.invoiceId} is already ${this.record.status}`, { eventId: event.eventId });
-    }
-    await this.messenger.flush();
-  }
-
   private nextActions(): NextAction[] {
-    return this.scheduler.agenda.list().map((i) => ({ kind: i.kind, dueAt: new Date(i.dueAt).toISOString(), summary: `invoice ${this.input.invoiceId}: ${i.summary}` }));
+    return this.scheduler.nextActions(`invoice ${this.input.invoiceId}: `);
   }
 
   private async publish(): Promise<void> {

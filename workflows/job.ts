@@ -73,18 +73,9 @@ class Booking {
       for (let event = this.inbox.shift(); event; event = this.inbox.shift()) this.apply(event);
       for (const item of this.scheduler.takeDue()) this.perform(item);
     }
-    await this.ignoreLateEvents();
+    await this.messenger.ignoreLateEvents(this.inbox.splice(0), `job ${this.input.jobId} is already ${this.status}`);
     await this.messenger.settle();
     return this.status;
-  }
-
-  /** Events that raced the job's end are recorded as ignored rather than silently dropped. */
-  private async ignoreLateEvents(): Promise<void> {
-    if (this.inbox.length === 0) return;
-    for (const event of this.inbox.splice(0)) {
-      this.messenger.note('event.ignored', `${event.type} ignored: job ${this.input.jobId} is already ${this.status}`, { eventId: event.eventId });
-    }
-    await this.messenger.flush();
   }
 
   private isClosed(): boolean {
@@ -173,8 +164,7 @@ class Booking {
   }
 
   private nextAction(): NextAction | null {
-    const next = this.scheduler.agenda.next();
-    return next ? { kind: next.kind, dueAt: new Date(next.dueAt).toISOString(), summary: `job ${this.input.jobId}: ${next.summary}` } : null;
+    return this.scheduler.nextActions(`job ${this.input.jobId}: `)[0] ?? null;
   }
 
   /** Writes the job and its messages, tells the customer workflow, updates the UI's details. */
@@ -205,7 +195,7 @@ class Booking {
       service: this.input.service,
       status: this.status,
       scheduledAt: new Date(this.scheduledAt).toISOString(),
-      nextActions: this.scheduler.agenda.list().map((i) => ({ kind: i.kind, dueAt: new Date(i.dueAt).toISOString(), summary: i.summary })),
+      nextActions: this.scheduler.nextActions(),
     };
   }
 }

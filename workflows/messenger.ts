@@ -100,6 +100,13 @@ export class Messenger {
     this.entries.push({ id: `act:${uuid4()}`, kind: 'action', type, summary, data, occurredAt: new Date().toISOString(), seq: this.nextSeq() });
   }
 
+  /** Events that raced the end of a job or invoice are recorded as ignored rather than silently dropped. */
+  async ignoreLateEvents(events: Array<{ type: string; eventId: string }>, why: string): Promise<void> {
+    if (events.length === 0) return;
+    for (const event of events) this.note('event.ignored', `${event.type} ignored: ${why}`, { eventId: event.eventId });
+    await this.flush();
+  }
+
   hasPending(): boolean {
     return this.messages.length > 0 || this.entries.length > 0;
   }

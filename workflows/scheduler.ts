@@ -1,6 +1,7 @@
 import { CancellationScope, condition, isCancellation, sleep } from '@temporalio/workflow';
 import { humanizeMs } from '../domain/durations';
 import { Agenda, type AgendaItem } from './agenda';
+import type { NextAction } from './definitions';
 
 /**
  * An agenda plus the one timer that waits for its earliest item. The timer outlives a wait: an
@@ -50,6 +51,11 @@ export class Scheduler<Kind extends string> {
     const due: AgendaItem<Kind>[] = [];
     for (let item = this.agenda.takeDue(Date.now()); item; item = this.agenda.takeDue(Date.now())) due.push(item);
     return due;
+  }
+
+  /** The agenda as ops and parents see it, soonest first; `label` says whose action it is. */
+  nextActions(label = ''): NextAction[] {
+    return this.agenda.list().map((i) => ({ kind: i.kind, dueAt: new Date(i.dueAt).toISOString(), summary: `${label}${i.summary}` }));
   }
 
   cancelTimer(): void {

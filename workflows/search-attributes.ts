@@ -27,14 +27,3 @@ export const revloopSearchAttributes = [
   RevloopBalanceDue,
   RevloopNextActionAt,
 ] as const;
-
-const cliTypeNames: Record<string, string> = {
-  [SearchAttributeType.KEYWORD]: 'Keyword',
-  [SearchAttributeType.INT]: 'Int',
-  [SearchAttributeType.DATETIME]: 'Datetime',
-};
-
-/** `Name=Type` pairs for `temporal server start-dev --search-attribute` and `temporal operator search-attribute create`. */
-export function searchAttributeCliArgs(): string[] {
-  return revloopSearchAttributes.flatMap((k) => ['--search-attribute', `${k.name}=${cliTypeNames[k.type]}`]);
-}

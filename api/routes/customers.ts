@@ -2,16 +2,16 @@ import { and, asc, eq, gt, inArray, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { customers, invoiceLines, invoices, messages, payments, timelineEntries } from '../../db/schema';
 import { invoiceWorkflowId } from '../../domain/ids';
+import { money } from '../../domain/money';
 import { CustomerEventInput } from '../../domain/customer-events';
 import { customerStages } from '../../workflows/definitions';
 import { CreateCustomerBody, customerLinks, customerResource, deliverCustomerEvent, getCustomerView, startCustomer } from '../customer-service';
 import type { ApiDependencies } from '../dependencies';
-import { afterKey, decodeCursor, page } from '../pagination';
+import { decodeCursor, page, timeOrdered } from '../pagination';
 import { IdParam, ListQuery, defineRoute } from '../route';
 import { temporalUiLink } from '../temporal-links';
 
 const CustomerListQuery = ListQuery.extend({ stage: z.enum(customerStages).optional() });
-const CustomerIdParam = IdParam;
 
 /** 404 for a customer this tenant does not have: a read model row, or failing that the workflow itself. */
 async function assertCustomerExists(deps: ApiDependencies, tenantId: string, customerId: string): Promise<void> {
@@ -95,7 +95,7 @@ export const customerRoutes = [
     summary: "A customer's live lifecycle state, answered by its workflow",
     tag: 'Customers',
     access: { kind: 'tenant', scope: 'read' },
-    params: CustomerIdParam,
+    params: IdParam,
     responses: { 200: { description: 'Live state' }, 404: { description: 'No such customer' } },
     async handler({ auth, params, deps }) {
       return { status: 200, body: await customerResource(deps, auth.tenantId, params.id) };
@@ -109,26 +109,23 @@ export const customerRoutes = [
     summary: 'Every accepted event and every action taken, oldest first',
     tag: 'Customers',
     access: { kind: 'tenant', scope: 'read' },
-    params: CustomerIdParam,
+    params: IdParam,
     query: ListQuery,
     responses: { 200: { description: 'A page of timeline entries' }, 404: { description: 'No such customer' } },
     async handler({ auth, params, query, deps }) {
       await assertCustomerExists(deps, auth.tenantId, params.id);
-      const after = decodeCursor(query.cursor, 2);
-      const subject = and(
-        eq(timelineEntries.tenantId, auth.tenantId),
-        eq(timelineEntries.subjectType, 'customer'),
-        eq(timelineEntries.subjectId, params.id),
-      );
       // Oldest first: by when it happened, then by the order it was written (a customer's jobs and
       // invoices write to the same timeline from their own workflows).
+      const order = timeOrdered(query, timelineEntries.occurredAt, timelineEntries.position, (r: typeof timelineEntries.$inferSelect) => [r.occurredAt, r.position]);
       const rows = await deps.db
         .select()
         .from(timelineEntries)
-        .where(and(subject, afterKey([timelineEntries.occurredAt, timelineEntries.position], after, ['time', 'number'])))
-        .orderBy(asc(timelineEntries.occurredAt), asc(timelineEntries.position))
-        .limit(query.limit + 1);
-      const { data, next } = page(rows, query.limit, (r) => [r.occurredAt.toISOString(), r.position]);
+        .where(
+          and(eq(timelineEntries.tenantId, auth.tenantId), eq(timelineEntries.subjectType, 'customer'), eq(timelineEntries.subjectId, params.id), order.after),
+        )
+        .orderBy(...order.orderBy)
+        .limit(order.limit);
+      const { data, next } = order.page(rows);
       return {
         status: 200,
         body: {
@@ -153,7 +150,7 @@ export const customerRoutes = [
     summary: 'Deliver one lifecycle event to the customer (accepted once per eventId)',
     tag: 'Customers',
     access: { kind: 'tenant', scope: 'write' },
-    params: CustomerIdParam,
+    params: IdParam,
     body: CustomerEventInput,
     responses: {
       202: { description: 'Accepted: the lifecycle will react' },
@@ -173,20 +170,19 @@ export const customerRoutes = [
     summary: 'Messages sent (or suppressed, with the reason) to the customer, oldest first',
     tag: 'Customers',
     access: { kind: 'tenant', scope: 'read' },
-    params: CustomerIdParam,
+    params: IdParam,
     query: ListQuery,
     responses: { 200: { description: 'A page of messages' }, 404: { description: 'No such customer' } },
     async handler({ auth, params, query, deps }) {
       await assertCustomerExists(deps, auth.tenantId, params.id);
-      const after = decodeCursor(query.cursor, 2);
-      const subject = and(eq(messages.tenantId, auth.tenantId), eq(messages.subjectType, 'customer'), eq(messages.subjectId, params.id));
+      const order = timeOrdered(query, messages.sentAt, messages.id, (r: typeof messages.$inferSelect) => [r.sentAt, r.id]);
       const rows = await deps.db
         .select()
         .from(messages)
-        .where(and(subject, afterKey([messages.sentAt, messages.id], after, ['time', 'text'])))
-        .orderBy(asc(messages.sentAt), asc(messages.id))
-        .limit(query.limit + 1);
-      const { data, next } = page(rows, query.limit, (r) => [r.sentAt.toISOString(), r.id]);
+        .where(and(eq(messages.tenantId, auth.tenantId), eq(messages.subjectType, 'customer'), eq(messages.subjectId, params.id), order.after))
+        .orderBy(...order.orderBy)
+        .limit(order.limit);
+      const { data, next } = order.page(rows);
       return {
         status: 200,
         body: {
@@ -217,20 +213,19 @@ export const customerRoutes = [
     summary: 'Invoices with lines, payments, balance and collections status, oldest first',
     tag: 'Customers',
     access: { kind: 'tenant', scope: 'read' },
-    params: CustomerIdParam,
+    params: IdParam,
     query: ListQuery,
     responses: { 200: { description: 'A page of invoices' }, 404: { description: 'No such customer' } },
     async handler({ auth, params, query, deps }) {
       await assertCustomerExists(deps, auth.tenantId, params.id);
-      const after = decodeCursor(query.cursor, 2);
-      const subject = and(eq(invoices.tenantId, auth.tenantId), eq(invoices.subjectType, 'customer'), eq(invoices.subjectId, params.id));
+      const order = timeOrdered(query, invoices.issuedAt, invoices.id, (r: typeof invoices.$inferSelect) => [r.issuedAt, r.id]);
       const rows = await deps.db
         .select()
         .from(invoices)
-        .where(and(subject, afterKey([invoices.issuedAt, invoices.id], after, ['time', 'text'])))
-        .orderBy(asc(invoices.issuedAt), asc(invoices.id))
-        .limit(query.limit + 1);
-      const { data, next } = page(rows, query.limit, (r) => [r.issuedAt.toISOString(), r.id]);
+        .where(and(eq(invoices.tenantId, auth.tenantId), eq(invoices.subjectType, 'customer'), eq(invoices.subjectId, params.id), order.after))
+        .orderBy(...order.orderBy)
+        .limit(order.limit);
+      const { data, next } = order.page(rows);
       const ids = data.map((r) => r.id);
       const [lines, paid] = ids.length
         ? await Promise.all([
@@ -238,7 +233,6 @@ export const customerRoutes = [
             deps.db.select().from(payments).where(and(eq(payments.tenantId, auth.tenantId), inArray(payments.invoiceId, ids))).orderBy(asc(payments.occurredAt)),
           ])
         : [[], []];
-      const money = (amount: number, currency: string) => ({ amount, currency });
       return {
         status: 200,
         body: {

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { messagingSettings } from '../../db/schema';
+import { newSecret } from '../ids';
 import { defineRoute } from '../route';
 
 const MessagingSettingsBody = z
@@ -49,7 +49,7 @@ export const messagingRoutes = [
     body: MessagingSettingsBody,
     responses: { 200: { description: 'Saved; a generated secret is in `webhookSecret`, once' } },
     async handler({ auth, body, deps }) {
-      const generated = body.transport === 'webhook' && !body.webhookSecret ? `whsec_${randomBytes(24).toString('base64url')}` : undefined;
+      const generated = body.transport === 'webhook' && !body.webhookSecret ? newSecret('whsec') : undefined;
       const values = {
         transport: body.transport,
         webhookUrl: body.webhookUrl ?? null,

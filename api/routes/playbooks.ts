@@ -1,10 +1,7 @@
-import { z } from 'zod';
 import { listPlaybooks, playbookVersions, registerPlaybook } from '../../db/playbook-store';
 import { HomeServicePlaybook, type ResolvedPlaybook } from '../../playbooks';
 import { problems } from '../problem';
-import { defineRoute } from '../route';
-
-const PlaybookIdParam = z.strictObject({ id: z.string().min(1).max(64) });
+import { defineRoute, IdParam } from '../route';
 
 function summary(p: ResolvedPlaybook) {
   return { id: p.id, version: p.version, owner: p.owner === 'builtin' ? 'builtin' : 'tenant', kind: p.definition.kind, name: p.definition.name, description: p.definition.description };
@@ -31,7 +28,7 @@ export const playbookRoutes = [
     summary: 'One playbook with every version',
     tag: 'Playbooks',
     access: { kind: 'tenant', scope: 'read' },
-    params: PlaybookIdParam,
+    params: IdParam,
     responses: { 200: { description: 'The playbook' }, 404: { description: 'No such playbook' } },
     async handler({ auth, params, deps }) {
       const versions = await playbookVersions(deps.db, auth.tenantId, params.id);

@@ -5,11 +5,17 @@ import proto from '@temporalio/proto';
 const { temporal } = proto;
 import { revloopSearchAttributes } from '../../workflows/search-attributes';
 
-const indexedType: Record<string, proto.temporal.api.enums.v1.IndexedValueType> = {
-  KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-  INT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
-  DATETIME: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+/** Each type Revloop uses, as the operator API and the CLI name it. */
+const types: Record<string, { indexed: proto.temporal.api.enums.v1.IndexedValueType; cli: string }> = {
+  KEYWORD: { indexed: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, cli: 'Keyword' },
+  INT: { indexed: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT, cli: 'Int' },
+  DATETIME: { indexed: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME, cli: 'Datetime' },
 };
+
+/** `--search-attribute Name=Type` pairs for `temporal server start-dev`. */
+export function searchAttributeCliArgs(): string[] {
+  return revloopSearchAttributes.flatMap((k) => ['--search-attribute', `${k.name}=${types[k.type]!.cli}`]);
+}
 
 /**
  * Registers Revloop's search attributes in a namespace, adding only the missing ones. A workflow
@@ -29,7 +35,7 @@ export async function registerSearchAttributes(connection: Connection, namespace
   if (missing.length === 0) return [];
   await connection.operatorService.addSearchAttributes({
     namespace,
-    searchAttributes: Object.fromEntries(missing.map((k) => [k.name, indexedType[k.type]!])),
+    searchAttributes: Object.fromEntries(missing.map((k) => [k.name, types[k.type]!.indexed])),
   });
   return missing.map((k) => k.name);
 }

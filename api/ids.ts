@@ -1,0 +1,14 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Ids the server chooses when the client did not (`cus_…`, `evt_…`, `ten_…`, `key_…`). Base64url
+ * keeps them valid client ids, so they can stand inside workflow ids such as `customer:{tenant}:{id}`.
+ */
+export function newId(prefix: 'cus' | 'evt' | 'ten' | 'key'): string {
+  return `${prefix}_${randomBytes(12).toString('base64url')}`;
+}
+
+/** A 256-bit secret shown once: API keys (`rvl_…`) and webhook signing secrets (`whsec_…`). */
+export function newSecret(prefix: 'rvl' | 'whsec'): string {
+  return `${prefix}_${randomBytes(32).toString('base64url')}`;
+}
