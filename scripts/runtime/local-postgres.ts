@@ -54,7 +54,9 @@ export function ensureLocalPostgres(database: string): string {
   if (!cluster) throw new Error('pg_lsclusters lists no cluster; create one with pg_createcluster or set DATABASE_URL.');
   if (!cluster.running) {
     log(`starting PostgreSQL ${cluster.version}/${cluster.name} on port ${cluster.port} (pg_ctlcluster)`);
-    execFileSync('pg_ctlcluster', [cluster.version, cluster.name, 'start'], { stdio: 'inherit' });
+    // pg_ctlcluster talks on stdout ("Removed stale pid file." after an unclean stop); our stdout is
+    // the URL callers capture with $(npm run -s db:local), so its chatter goes to stderr.
+    execFileSync('pg_ctlcluster', [cluster.version, cluster.name, 'start'], { stdio: ['ignore', process.stderr, 'inherit'] });
   }
   const roleExists = psqlAsSuperuser(cluster.port, `select 1 from pg_roles where rolname = '${LOCAL_ROLE}'`) === '1';
   if (!roleExists) {

@@ -93,9 +93,9 @@ export function installTemporalTools(): boolean {
   const staging = join(toolsDir, `venv.staging-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   try {
-    execFileSync(py, ['-m', 'venv', staging], { stdio: 'inherit' });
+    execFileSync(py, ['-m', 'venv', staging], { stdio: ['ignore', process.stderr, 'inherit'] });
     const pip = join(staging, process.platform === 'win32' ? 'Scripts' : 'bin', 'pip');
-    execFileSync(pip, ['install', '--disable-pip-version-check', '--no-input', '--quiet', ...packages], { stdio: 'inherit' });
+    execFileSync(pip, ['install', '--disable-pip-version-check', '--no-input', '--quiet', ...packages], { stdio: ['ignore', process.stderr, 'inherit'] });
     writeFileSync(join(staging, 'revloop-tools.json'), wantedStamp);
     rmSync(venvDir, { recursive: true, force: true });
     renameSync(staging, venvDir);
