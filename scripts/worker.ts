@@ -4,10 +4,12 @@ import { openDatabase } from '../db/client';
 import { loadConfig } from './runtime/config';
 import { registerSearchAttributes } from './runtime/search-attributes';
 import { onShutdown } from './runtime/shutdown';
+import { installTemporalRuntime } from './runtime/temporal-runtime';
 import { createRevloopWorker } from './runtime/worker';
 
 /** `npm run worker`: runs workflows and activities on the `revloop` task queue. */
 const config = loadConfig();
+installTemporalRuntime({ metricsAddress: config.sdkMetricsAddress });
 const database = await openDatabase({ url: config.databaseUrl });
 const registered = await withClientConnection(config.temporalAddress, (c) => registerSearchAttributes(c, config.namespace));
 if (registered.length) console.log(`revloop worker: registered search attributes ${registered.join(', ')}`);
@@ -24,6 +26,7 @@ const stop = onShutdown([
 ]);
 const running = worker.run();
 console.log(`revloop worker: polling task queue "${config.taskQueue}" on ${config.temporalAddress} (${database.kind})`);
+if (config.sdkMetricsAddress) console.log(`revloop worker: Temporal SDK metrics on http://${config.sdkMetricsAddress}/metrics`);
 running.catch((error) => {
   console.error('revloop worker failed:', error);
   void stop('worker failed', 1);
