@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { newId, newSecret } from './ids';
 import { apiKeys } from '../db/schema';
@@ -8,7 +8,9 @@ import type { Scope, TenantAuth } from './route';
 /**
  * API keys: shown once, stored as SHA-256 hashes. The keys are 256-bit random strings, so a plain
  * hash is enough (no password stretching needed) and lookups go through the unique hash index.
- * Verified keys are cached briefly so a busy webhook does not cost a query per request.
+ * Verified keys are cached briefly so a busy client does not cost a query per request; revoking a
+ * key drops it from this process's cache at once, and other API processes forget it within
+ * `CACHE_MS`.
  */
 
 export const allScopes: Scope[] = ['read', 'write', 'admin'];
@@ -80,6 +82,45 @@ export class ApiKeyStore {
     this.cache.set(hash, { auth, hash, expiresAt: now + CACHE_MS });
     this.touch(row.id, now);
     return auth;
+  }
+
+  async list(tenantId: string) {
+    const rows = await this.db
+      .select({ id: apiKeys.id, name: apiKeys.name, scopes: apiKeys.scopes, createdAt: apiKeys.createdAt, lastUsedAt: apiKeys.lastUsedAt, revokedAt: apiKeys.revokedAt })
+      .from(apiKeys)
+      .where(eq(apiKeys.tenantId, tenantId))
+      .orderBy(asc(apiKeys.createdAt), asc(apiKeys.id));
+    return rows.map((r) => ({ ...r, scopes: r.scopes as Scope[] }));
+  }
+
+  /**
+   * Revokes a key of this tenant. Idempotent: revoking a revoked key is a no-op. Refuses to revoke
+   * the tenant's last live admin key, which would lock the tenant out of its own key management.
+   */
+  async revoke(tenantId: string, keyId: string): Promise<'revoked' | 'already_revoked' | 'not_found' | 'last_admin_key'> {
+    const outcome = await this.db.transaction(async (tx) => {
+      // Serialises revocations within a tenant, so two concurrent ones cannot each leave "the other" admin key.
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`api-keys:${tenantId}`}))`);
+      const [key] = await tx.select().from(apiKeys).where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, keyId)));
+      if (!key) return 'not_found' as const;
+      if (key.revokedAt) return 'already_revoked' as const;
+      if (key.scopes.includes('admin')) {
+        const otherAdmins = await tx
+          .select({ id: apiKeys.id })
+          .from(apiKeys)
+          .where(and(eq(apiKeys.tenantId, tenantId), ne(apiKeys.id, keyId), isNull(apiKeys.revokedAt), sql`'admin' = any(${apiKeys.scopes})`))
+          .limit(1);
+        if (otherAdmins.length === 0) return 'last_admin_key' as const;
+      }
+      await tx.update(apiKeys).set({ revokedAt: new Date() }).where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, keyId)));
+      return 'revoked' as const;
+    });
+    if (outcome === 'revoked') this.forget(keyId);
+    return outcome;
+  }
+
+  private forget(keyId: string): void {
+    for (const [hash, cached] of this.cache) if (cached.auth.keyId === keyId) this.cache.delete(hash);
   }
 
   /** Records last use at most once a minute per key, off the request path. */

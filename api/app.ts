@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import './express-augment';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { ApiDependencies } from './dependencies';
 import { docsPage } from './docs-page';
+import { createLogger } from './observability/logger';
+import { HttpMetrics } from './observability/metrics';
+import { recordServerError, requestLog } from './observability/request-log';
 import { buildOpenApi } from './openapi';
 import { Problem, problems } from './problem';
 import { buildRouter } from './router';
@@ -17,6 +21,8 @@ export function createApp(deps: ApiDependencies, routes: readonly RouteSpec[] = 
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   const openapi = buildOpenApi(routes, { version: API_VERSION });
+  const logger = deps.logger ?? createLogger('silent');
+  const metrics = new HttpMetrics();
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     const requestId = /^[A-Za-z0-9._-]{1,64}$/.test(req.get('request-id') ?? '') ? req.get('request-id')! : randomUUID();
@@ -24,7 +30,19 @@ export function createApp(deps: ApiDependencies, routes: readonly RouteSpec[] = 
     res.setHeader('Request-Id', requestId);
     next();
   });
-  app.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+  // Before the body parser, so that requests it rejects (400, 413, 415) are logged and counted too.
+  app.use(requestLog(logger));
+  app.use(metrics.middleware());
+  app.use(
+    express.json({
+      limit: '1mb',
+      type: ['application/json', 'application/*+json'],
+      // Webhook signatures and Idempotency-Key fingerprints are computed over the exact bytes sent.
+      verify: (req, _res, buf) => {
+        (req as Request).rawBody = buf;
+      },
+    }),
+  );
 
   app.get('/v1/openapi.json', (_req, res) => {
     res.json(openapi);
@@ -32,13 +50,19 @@ export function createApp(deps: ApiDependencies, routes: readonly RouteSpec[] = 
   app.get('/docs', (_req, res) => {
     res.type('html').send(docsPage);
   });
+  // Public like /healthz: Prometheus scrapes without a key.
+  app.get('/metrics', async (_req, res) => {
+    const text = await metrics.exposition(deps.temporalSdkMetrics);
+    res.setHeader('Content-Type', metrics.contentType);
+    res.send(text);
+  });
   app.use(buildRouter(routes, deps));
 
   app.use((req: Request, _res: Response, next: NextFunction) => next(problems.notFound(`No route for ${req.method} ${req.path}.`)));
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const problem = toProblem(error);
     if (problem.status >= 500 && !(error instanceof Problem)) {
-      console.error(`revloop api: ${req.method} ${req.path} failed (request ${res.locals.requestId}):`, error);
+      recordServerError(logger, res, error);
     }
     for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
     res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem.body(req.originalUrl)));

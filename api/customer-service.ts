@@ -2,6 +2,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { z } from 'zod';
 import { CustomerEventInput, referencesJobOrInvoice, type CustomerEvent } from '../domain/customer-events';
+import { PhoneNumber } from '../domain/contact';
 import { ClientId, customerWorkflowId } from '../domain/ids';
 import { TimeZone } from '../domain/local-time';
 import { resolvePlaybook } from '../db/playbook-store';
@@ -10,7 +11,7 @@ import type { customer } from '../workflows/customer';
 import { customerEventSignal, customerEventUpdate, customerStateQuery, type CustomerView } from '../workflows/definitions';
 import { RevloopCustomer, RevloopPlaybook, RevloopStage, RevloopTenant } from '../workflows/search-attributes';
 import type { ApiDependencies } from './dependencies';
-import { newId } from './ids';
+import { idFor } from './ids';
 import { problems } from './problem';
 import { isTemporalUnavailable, isWorkflowNotFound, temporalUnavailable } from './temporal-errors';
 import { temporalUiLink } from './temporal-links';
@@ -19,10 +20,7 @@ import { temporalUiLink } from './temporal-links';
 export const CreateCustomerBody = z.strictObject({
   id: ClientId.optional(),
   name: z.string().trim().min(1).max(200),
-  phone: z
-    .string()
-    .regex(/^\+?[0-9 ().-]{5,24}$/, 'must be a phone number, ideally E.164 such as +15551234567')
-    .optional(),
+  phone: PhoneNumber.optional(),
   email: z.email().max(320).optional(),
   timezone: TimeZone.optional(),
   playbook: PlaybookId,
@@ -49,9 +47,9 @@ export function customerLinks(deps: ApiDependencies, customerId: string, tenantI
  * The workflow writes the customer's record itself (an activity), so nothing is half-written when
  * Temporal is unreachable.
  */
-export async function startCustomer(deps: ApiDependencies, tenantId: string, body: CreateCustomerBody) {
+export async function startCustomer(deps: ApiDependencies, tenantId: string, body: CreateCustomerBody, seed: string | undefined) {
   const playbook = await resolvePlaybookForTenant(deps, tenantId, body.playbook);
-  const customerId = body.id ?? newId('cus');
+  const customerId = body.id ?? idFor('cus', seed);
   const profile = {
     name: body.name,
     ...(body.phone ? { phone: body.phone } : {}),
@@ -119,8 +117,8 @@ export async function customerResource(deps: ApiDependencies, tenantId: string, 
  * Delivers one lifecycle event. The event id (the client's, or a new one) is the deduplication
  * key all the way down: workflow memory, update id, and the timeline's primary key.
  */
-export async function deliverCustomerEvent(deps: ApiDependencies, tenantId: string, customerId: string, input: CustomerEventInput) {
-  const event = { ...input, eventId: input.eventId ?? newId('evt'), receivedAt: new Date().toISOString() } as CustomerEvent;
+export async function deliverCustomerEvent(deps: ApiDependencies, tenantId: string, customerId: string, input: CustomerEventInput, seed: string | undefined) {
+  const event = { ...input, eventId: input.eventId ?? idFor('evt', seed), receivedAt: new Date().toISOString() } as CustomerEvent;
   const handle = deps.temporal.workflow.getHandle(customerWorkflowId(tenantId, customerId));
   try {
     // Events that name a job or invoice go through an Update, whose validator rejects an unknown

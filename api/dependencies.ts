@@ -1,6 +1,10 @@
 import type { Client } from '@temporalio/client';
 import type { Database } from '../db/client';
 import type { ApiKeyStore } from './api-keys';
+import type { Logger } from './observability/logger';
+import type { IdempotencyStore } from './idempotency';
+import type { RateLimiter, RateLimitSettings } from './rate-limit';
+import type { WebhookSecretStore } from './webhook-secrets';
 
 export interface ApiConfig {
   namespace: string;
@@ -9,11 +13,25 @@ export interface ApiConfig {
   temporalUiUrl: string;
   /** Operator token for `POST /v1/tenants`; without one, tenant creation is disabled. */
   adminToken?: string | undefined;
+  /** Per-key request budget; undefined turns rate limiting off (the bench does). */
+  rateLimit?: RateLimitSettings | undefined;
+  /** A request still running after this long is answered 503 (it may still finish; see Idempotency-Key). */
+  requestTimeoutMs?: number | undefined;
 }
 
 export interface ApiDependencies {
   db: Database;
   temporal: Client;
   keys: ApiKeyStore;
+  webhookSecrets: WebhookSecretStore;
+  idempotency: IdempotencyStore;
+  rateLimiter?: RateLimiter | undefined;
   config: ApiConfig;
+  /** Request logs; without one the app logs nothing (tests). */
+  logger?: Logger | undefined;
+  /**
+   * The Temporal SDK's own Prometheus text, appended to `GET /metrics`. Only `npm run dev` sets it,
+   * where the worker runs in the API's process; a separate worker serves it on its own port.
+   */
+  temporalSdkMetrics?: (() => Promise<string>) | undefined;
 }

@@ -12,22 +12,31 @@ export function buildOpenApi(routes: readonly RouteSpec[], info: { version: stri
     const parameters = [
       ...objectParameters(route.params, 'path'),
       ...objectParameters(route.query, 'query'),
+      ...(route.access.kind === 'signature' ? signatureParameters : []),
+      ...(route.method !== 'get' && route.access.kind !== 'public' ? [idempotencyKeyParameter] : []),
     ];
     const responses: Record<string, unknown> = {};
+    for (const [status, description] of Object.entries(commonProblems(route))) responses[status] = problemResponse(description);
     for (const [status, spec] of Object.entries(route.responses)) {
-      responses[status] = {
-        description: spec.description,
-        ...(spec.schema ? { content: { 'application/json': { schema: toSchema(spec.schema, 'output') } } } : {}),
-      };
+      responses[status] = Number(status) >= 400
+        ? problemResponse(spec.description)
+        : { description: spec.description, ...(spec.schema ? { content: { 'application/json': { schema: toSchema(spec.schema, 'output') } } } : {}) };
     }
-    responses.default = { description: 'Problem details (RFC 9457)', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
+    responses.default = problemResponse('Problem details (RFC 9457)');
     (paths[path] ??= {})[route.method] = {
       operationId: route.operationId,
       summary: route.summary,
       tags: [route.tag],
-      security: route.access.kind === 'public' ? [] : [{ [route.access.kind === 'operator' ? 'operatorToken' : 'apiKey']: [] }],
+      security: security(route),
       ...(parameters.length ? { parameters } : {}),
-      ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(route.body, 'input') } } } } : {}),
+      ...(route.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: toSchema(route.body, 'input'), ...(route.example?.body !== undefined ? { example: route.example.body } : {}) } },
+            },
+          }
+        : {}),
       responses,
     };
   }
@@ -39,6 +48,12 @@ export function buildOpenApi(routes: readonly RouteSpec[], info: { version: stri
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: 'A tenant API key' },
         operatorToken: { type: 'http', scheme: 'bearer', description: 'REVLOOP_ADMIN_TOKEN' },
+        webhookSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Revloop-Signature',
+          description: 't=<unix seconds>,v1=<hex HMAC-SHA256 of "t.<raw body>"> with the tenant\'s secret for the source; at most 5 minutes old, each delivery accepted once',
+        },
       },
       schemas: {
         Problem: {
@@ -58,6 +73,57 @@ export function buildOpenApi(routes: readonly RouteSpec[], info: { version: stri
       },
     },
   };
+}
+
+const signatureParameters = [
+  { name: 'tenant', in: 'query', required: true, description: 'The tenant whose secret signed the delivery', schema: { type: 'string', maxLength: 64 } },
+];
+
+const idempotencyKeyParameter = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description: 'Makes the write safe to retry for 24 h: the same key and body replay the first response; another body answers 422; while the first runs, 409',
+  schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
+};
+
+function security(route: RouteSpec): Array<Record<string, string[]>> {
+  switch (route.access.kind) {
+    case 'public':
+      return [];
+    case 'operator':
+      return [{ operatorToken: [] }];
+    case 'tenant':
+      return [{ apiKey: [] }];
+    case 'signature':
+      return [{ webhookSignature: [] }];
+  }
+}
+
+/** The problems any route of this shape can answer, whatever its handler does. */
+function commonProblems(route: RouteSpec): Record<number, string> {
+  const takesInput = Boolean(route.params || route.query || route.body || route.access.kind === 'signature');
+  const problems: Record<number, string> = {};
+  if (takesInput) problems[400] = 'Invalid request: every issue is listed in `errors`';
+  if (route.access.kind !== 'public') {
+    problems[401] = 'Missing or invalid credentials';
+    problems[429] = 'Rate limited; see Retry-After';
+  }
+  if (route.access.kind === 'tenant' || route.access.kind === 'operator') problems[403] = 'The key lacks the scope this route needs';
+  if (route.body) {
+    problems[413] = 'Body over 1 MiB';
+    problems[415] = 'Body is not JSON';
+  }
+  if (route.method !== 'get' && route.access.kind !== 'public') {
+    problems[409] = 'A request with this Idempotency-Key is still running';
+    problems[422] = 'Idempotency-Key reused with a different request';
+  }
+  problems[503] = 'PostgreSQL or Temporal is unreachable, or the request timed out; see Retry-After';
+  return problems;
+}
+
+function problemResponse(description: string) {
+  return { description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } };
 }
 
 function toSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {

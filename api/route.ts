@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { z } from 'zod';
+import type { WebhookSource } from '../domain/webhook-payloads';
 import type { ApiDependencies } from './dependencies';
 
 /**
@@ -15,20 +16,31 @@ export interface TenantAuth {
   scopes: Scope[];
 }
 
-export type RouteAccess = { kind: 'public' } | { kind: 'operator' } | { kind: 'tenant'; scope: Scope };
+/**
+ * Who may call: anyone; the operator (REVLOOP_ADMIN_TOKEN); a tenant key with a scope; or a
+ * webhook sender, whose tenant is named by `?tenant=` and proved by a signature over the raw body.
+ */
+export type RouteAccess = { kind: 'public' } | { kind: 'operator' } | { kind: 'tenant'; scope: Scope } | { kind: 'signature'; source: WebhookSource };
 
 export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** Served as `application/problem+json` (a 4xx the route answered, kept for idempotent replays). */
+  problem?: boolean;
 }
 
 export interface RouteContext<P, Q, B> {
   params: P;
   query: Q;
   body: B;
-  /** Present on tenant routes. The tenant always comes from the key, never from the request. */
+  /** Present on tenant and webhook routes. The tenant comes from the key or the signature, never from the body. */
   auth: TenantAuth;
+  /**
+   * Present when the request carries an Idempotency-Key: a stable seed for ids the handler would
+   * otherwise pick at random, so a re-run after a crash names the same things (`idFor`).
+   */
+  seed: string | undefined;
   deps: ApiDependencies;
   req: Request;
 }
@@ -50,6 +62,11 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   query?: Q;
   body?: B;
   responses: Record<number, ResponseSpec>;
+  /**
+   * A request that passes validation: shown in the OpenAPI document, and used by the tests that
+   * call every route (tenant isolation, fuzzing). Required for routes that take a body.
+   */
+  example?: { body?: unknown; query?: Record<string, string> };
   handler: (ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>) => Promise<Reply>;
 }
 

@@ -1,11 +1,17 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
+import { TenantId } from '../domain/ids';
 import type { ApiDependencies } from './dependencies';
-import { issuesFrom, problems, type ProblemIssue } from './problem';
+import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint, requestSeed } from './idempotency';
+import { issuesFrom, Problem, problems, type ProblemIssue } from './problem';
 import { secretsEqual } from './api-keys';
-import type { RouteSpec, TenantAuth } from './route';
+import type { Reply, RouteSpec, TenantAuth } from './route';
 
-/** Turns the route table into an Express router: auth, validation of every input, the reply. */
+/**
+ * Turns the route table into an Express router. Every request passes the same gates in the same
+ * order: who is calling (key, operator token or webhook signature), their rate budget, validation
+ * of every input at once, the Idempotency-Key, then the handler under a deadline.
+ */
 export function buildRouter(routes: readonly RouteSpec[], deps: ApiDependencies): express.Router {
   const router = express.Router();
   const methodsByPath = new Map<string, string[]>();
@@ -13,13 +19,29 @@ export function buildRouter(routes: readonly RouteSpec[], deps: ApiDependencies)
   for (const route of routes) {
     methodsByPath.set(route.path, [...(methodsByPath.get(route.path) ?? []), route.method.toUpperCase()]);
     router[route.method](route.path, async (req: Request, res: Response) => {
-      const auth = await authorize(route, req, deps);
-      const input = parseInputs(route, req);
-      const reply = await route.handler({ ...input, auth: auth as TenantAuth, deps, req });
-      for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
-      res.status(reply.status);
-      if (reply.body === undefined) res.end();
-      else res.json(reply.body);
+      // The route pattern (not the raw path) labels logs and metrics: bounded, and free of ids.
+      res.locals.route = route.path;
+      const caller = await authenticate(route, req, deps);
+      res.locals.auth = caller.auth;
+      const work = (async () => {
+        limitRate(caller.rateKey, res, deps);
+        const input = parseInputs(route, req);
+        return runIdempotently(route, req, caller, deps, (seed) =>
+          answer(route, req, () => route.handler({ ...input, auth: caller.auth as TenantAuth, deps, req, seed })),
+        );
+      })();
+      // A delivery that failed changed nothing: the sender may send it again.
+      const settled = work.then(
+        async (reply) => {
+          if (reply.status >= 400) await caller.onRejected?.();
+          return reply;
+        },
+        async (error: unknown) => {
+          await caller.onRejected?.();
+          throw error;
+        },
+      );
+      send(res, await withDeadline(settled, deps.config.requestTimeoutMs));
     });
   }
 
@@ -33,9 +55,44 @@ export function buildRouter(routes: readonly RouteSpec[], deps: ApiDependencies)
   return router;
 }
 
-async function authorize(route: RouteSpec, req: Request, deps: ApiDependencies): Promise<TenantAuth | undefined> {
+interface Caller {
+  auth: TenantAuth | undefined;
+  /** Whose budget the request spends; undefined for public routes. */
+  rateKey: string | undefined;
+  /** Whose Idempotency-Keys these are. */
+  idempotencyScope: string | undefined;
+  onRejected?: () => Promise<void>;
+}
+
+async function authenticate(route: RouteSpec, req: Request, deps: ApiDependencies): Promise<Caller> {
   const access = route.access;
-  if (access.kind === 'public') return undefined;
+  if (access.kind === 'public') return { auth: undefined, rateKey: undefined, idempotencyScope: undefined };
+  if (access.kind === 'signature') {
+    // Every refusal looks the same, so a prober learns nothing about which tenants or secrets exist.
+    const refuse = (why: string) => problems.unauthorized(`The webhook signature was not accepted: ${why}.`, 'Revloop-Signature');
+    const tenant = TenantId.safeParse(typeof req.query.tenant === 'string' ? req.query.tenant : undefined);
+    const header = req.get('revloop-signature');
+    if (!tenant.success) throw refuse('name the tenant with ?tenant=');
+    if (!header) throw refuse('send Revloop-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.<raw body>">');
+    const check = await deps.webhookSecrets.check(tenant.data, access.source, req.rawBody ?? Buffer.alloc(0), header, Math.floor(Date.now() / 1000));
+    if (!check.ok) {
+      const why = {
+        malformed: 'the header is malformed',
+        expired: 'the timestamp is more than 5 minutes away from now',
+        mismatch: 'no live secret for this source signed this body',
+        no_secret: 'no live secret for this source signed this body',
+        replayed: 'this delivery was accepted before (replay)',
+      }[check.reason];
+      throw refuse(why);
+    }
+    const tenantId = tenant.data;
+    return {
+      auth: { tenantId, keyId: `webhook:${access.source}`, scopes: ['write'] },
+      rateKey: `webhook:${tenantId}:${access.source}`,
+      idempotencyScope: tenantId,
+      onRejected: () => deps.webhookSecrets.forget(tenantId, access.source, check.receipt).catch(() => {}),
+    };
+  }
   const header = req.get('authorization') ?? '';
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!match) throw problems.unauthorized('Send `Authorization: Bearer <key>`.');
@@ -44,14 +101,25 @@ async function authorize(route: RouteSpec, req: Request, deps: ApiDependencies):
     const adminToken = deps.config.adminToken;
     if (!adminToken) throw problems.forbidden('Tenant creation is disabled: the server has no REVLOOP_ADMIN_TOKEN.');
     if (!secretsEqual(token, adminToken)) throw problems.unauthorized('The operator token is not valid.');
-    return undefined;
+    return { auth: undefined, rateKey: '@operator', idempotencyScope: '@operator' };
   }
   const auth = await deps.keys.verify(token);
   if (!auth) throw problems.unauthorized('The API key is unknown or revoked.');
   if (!auth.scopes.includes(access.scope) && !auth.scopes.includes('admin')) {
     throw problems.forbidden(`This key lacks the \`${access.scope}\` scope.`);
   }
-  return auth;
+  return { auth, rateKey: auth.keyId, idempotencyScope: auth.tenantId };
+}
+
+function limitRate(rateKey: string | undefined, res: Response, deps: ApiDependencies): void {
+  if (!rateKey || !deps.rateLimiter) return;
+  const decision = deps.rateLimiter.take(rateKey);
+  res.setHeader('RateLimit-Limit', String(deps.rateLimiter.settings.burst));
+  if (!decision.allowed) {
+    res.setHeader('RateLimit-Remaining', '0');
+    throw problems.tooManyRequests(decision.retryAfterSeconds);
+  }
+  res.setHeader('RateLimit-Remaining', String(decision.remaining));
 }
 
 /** Validates params, query and body together, so one 400 lists every issue in the request. */
@@ -68,12 +136,98 @@ function parseInputs(route: RouteSpec, req: Request): { params: unknown; query: 
     return undefined;
   };
   const params = parse(route.params, req.params, 'params');
-  const query = parse(route.query, { ...req.query }, 'query');
+  // Webhook routes name their tenant in the query; it was checked with the signature.
+  const { tenant: _tenant, ...query } = req.query;
+  const rawQuery = route.access.kind === 'signature' ? query : { ...req.query };
+  const parsedQuery = parse(route.query, rawQuery, 'query');
+  if (!route.query && route.access.kind !== 'signature' && Object.keys(req.query).length > 0) {
+    issues.push(...Object.keys(req.query).map((name) => ({ path: `query.${name}`, message: 'unknown query parameter', code: 'unrecognized_keys' })));
+  }
   const body = parse(route.body, req.body, 'body');
+  if (!route.body && hasBody(req) && req.body !== undefined && !(typeof req.body === 'object' && req.body !== null && Object.keys(req.body).length === 0)) {
+    issues.push({ path: 'body', message: 'this route takes no body', code: 'unrecognized_keys' });
+  }
   if (issues.length > 0) throw problems.validation(issues);
-  return { params, query, body };
+  return { params, query: parsedQuery, body };
 }
 
 function hasBody(req: Request): boolean {
   return Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+}
+
+/**
+ * Runs the handler under the request's Idempotency-Key, when it has one: the first run's answer is
+ * stored and replayed; a 5xx is not stored (nothing changed), so the key is freed for a retry.
+ */
+async function runIdempotently(
+  route: RouteSpec,
+  req: Request,
+  caller: Caller,
+  deps: ApiDependencies,
+  run: (seed: string | undefined) => Promise<Reply>,
+): Promise<Reply> {
+  const key = req.get('idempotency-key');
+  if (key === undefined || route.method === 'get' || !caller.idempotencyScope) return run(undefined);
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw problems.validation([{ path: 'headers.idempotency-key', message: 'must be 1 to 255 printable ASCII characters without spaces (a UUID is ideal)' }]);
+  }
+  const scope = caller.idempotencyScope;
+  const claim = await deps.idempotency.claim(scope, key, requestFingerprint(route.method, route.path, req.params, req.rawBody));
+  switch (claim.kind) {
+    case 'mismatch':
+      throw problems.unprocessable('This Idempotency-Key was used with a different request; use a new key for a new request.', [
+        { path: 'headers.idempotency-key', message: 'already used with a different request' },
+      ]);
+    case 'in_flight':
+      throw problems.conflict('A request with this Idempotency-Key is still being processed; retry shortly to get its result.', 1);
+    case 'replay':
+      return { ...claim.reply, headers: { ...claim.reply.headers, 'Idempotent-Replayed': 'true' } };
+  }
+  let reply: Reply;
+  try {
+    reply = await run(requestSeed(scope, key));
+  } catch (error) {
+    await deps.idempotency.release(scope, key, claim.leaseId).catch(() => {});
+    throw error;
+  }
+  await deps.idempotency.complete(scope, key, claim.leaseId, reply);
+  return reply;
+}
+
+/** The handler's reply, with the 4xx problems it throws turned into replies (so they can be stored). */
+async function answer(route: RouteSpec, req: Request, handler: () => Promise<Reply>): Promise<Reply> {
+  try {
+    return await handler();
+  } catch (error) {
+    if (error instanceof Problem && error.status < 500) {
+      return { status: error.status, body: error.body(req.originalUrl), headers: error.headers, problem: true };
+    }
+    throw error;
+  }
+}
+
+/**
+ * Answers 503 when the work outlives the deadline. The work itself goes on: what it does is still
+ * recorded under its Idempotency-Key, which is how a client learns the outcome.
+ */
+function withDeadline<T>(work: Promise<T>, ms: number | undefined): Promise<T> {
+  if (!ms) return work;
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      work.catch(() => {});
+      reject(problems.timeout(ms));
+    }, ms);
+    work.then(
+      (value) => (clearTimeout(timer), resolve(value)),
+      (error: unknown) => (clearTimeout(timer), reject(error)),
+    );
+  });
+}
+
+function send(res: Response, reply: Reply): void {
+  for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
+  res.status(reply.status);
+  if (reply.body === undefined) res.end();
+  else if (reply.problem) res.type('application/problem+json').send(JSON.stringify(reply.body));
+  else res.json(reply.body);
 }

@@ -16,6 +16,8 @@ const tenantRef = () =>
 export const tenants = pgTable('tenants', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
+  /** The playbook a customer gets when a webhook (a missed call from a new number) creates it. */
+  defaultPlaybookId: text('default_playbook_id').notNull().default('home-service'),
   createdAt: createdAt(),
 });
 
@@ -242,4 +244,62 @@ export const tasks = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index('tasks_by_subject').on(t.tenantId, t.subjectType, t.subjectId)],
+);
+
+/**
+ * Signing secrets for webhooks a tenant's providers send in, one set per source. Rotation adds a
+ * secret and gives the ones it replaces an `expires_at` (the grace period); a secret with no
+ * `expires_at` is current. The secret is kept as is: verifying an HMAC needs it.
+ */
+export const webhookSecrets = pgTable(
+  'webhook_secrets',
+  {
+    tenantId: tenantRef(),
+    id: text('id').notNull(),
+    source: text('source', { enum: ['telephony', 'payments', 'reviews', 'generic'] }).notNull(),
+    secret: text('secret').notNull(),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index('webhook_secrets_by_source').on(t.tenantId, t.source)],
+);
+
+/**
+ * Signatures already accepted, so a captured request replayed inside the 5-minute window answers
+ * 401. Rows older than the window are pruned as new ones arrive.
+ */
+export const webhookReceipts = pgTable(
+  'webhook_receipts',
+  {
+    tenantId: tenantRef(),
+    source: text('source').notNull(),
+    signature: text('signature').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.source, t.signature] }), index('webhook_receipts_received').on(t.receivedAt)],
+);
+
+/**
+ * `Idempotency-Key` records: the first response to a write, replayed to retries for 24 hours.
+ * `scope` is the tenant (or `@operator`); the key is stored hashed and the response encrypted
+ * under the key itself, so a response carrying a secret (a new API key) is not readable from here.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    scope: text('scope').notNull(),
+    keyHash: text('key_hash').notNull(),
+    /** SHA-256 of method, route, parameters and the raw body: the same key with another request is 422. */
+    fingerprint: text('fingerprint').notNull(),
+    state: text('state', { enum: ['in_flight', 'completed'] }).notNull(),
+    /** The request holding the key; a crashed one loses it when `locked_until` passes. */
+    leaseId: text('lease_id').notNull(),
+    lockedUntil: timestamp('locked_until', { withTimezone: true, mode: 'date' }).notNull(),
+    responseStatus: integer('response_status'),
+    /** AES-256-GCM of the response (status line aside): iv, tag and ciphertext, base64. */
+    response: text('response'),
+    createdAt: createdAt(),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.keyHash] }), index('idempotency_keys_expires').on(t.expiresAt)],
 );

@@ -1,13 +1,17 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { ApiKeyStore } from '../api/api-keys';
+import { createLogger } from '../api/observability/logger';
+import { temporalSdkMetricsFrom } from '../api/observability/sdk-metrics';
 import { openDatabase, defaultPgliteDir } from '../db/client';
 import { startApiServer } from './runtime/api-server';
-import { loadConfig } from './runtime/config';
+import { apiTemporalConnection } from './runtime/api-temporal-connection';
+import { apiConfigOf, loadConfig } from './runtime/config';
 import { ensureDevTenant } from './runtime/dev-tenant';
 import { fromRoot } from './runtime/paths';
 import { onShutdown } from './runtime/shutdown';
 import { startTemporalDevServer } from './runtime/temporal-dev-server';
+import { installTemporalRuntime } from './runtime/temporal-runtime';
 import { createRevloopWorker } from './runtime/worker';
 
 /**
@@ -21,6 +25,7 @@ const steps: Array<() => Promise<void>> = [];
 const stop = onShutdown(steps);
 
 try {
+  installTemporalRuntime({ metricsAddress: config.sdkMetricsAddress });
   say('revloop dev: starting the Temporal dev server…');
   const temporalServer = await startTemporalDevServer({
     port: config.temporalPort,
@@ -56,13 +61,16 @@ try {
     void stop('the worker failed', 1);
   });
 
-  const connection = await Connection.connect({ address: temporalServer.address });
+  const connection = apiTemporalConnection(temporalServer.address);
   steps.unshift(() => connection.close());
   const api = await startApiServer({
     db: database.db,
     temporal: new Client({ connection, namespace: config.namespace }),
     port: config.port,
-    config: { namespace: config.namespace, taskQueue: config.taskQueue, temporalUiUrl: temporalServer.uiUrl ?? config.temporalUiUrl, adminToken: config.adminToken },
+    config: apiConfigOf(config, temporalServer.uiUrl ?? config.temporalUiUrl),
+    logger: createLogger(config.logLevel),
+    // The worker runs in this process, so its SDK metrics join the API's on one /metrics.
+    temporalSdkMetrics: config.sdkMetricsAddress ? temporalSdkMetricsFrom(config.sdkMetricsAddress) : undefined,
   });
   steps.unshift(() => api.close());
 

@@ -33,13 +33,14 @@ export const customerRoutes = [
     tag: 'Customers',
     access: { kind: 'tenant', scope: 'write' },
     body: CreateCustomerBody,
+    example: { body: { id: 'jane', name: 'Jane Doe', phone: '+15551230000', timezone: 'America/Chicago', playbook: 'hvac' } },
     responses: {
       201: { description: 'Created; the lifecycle workflow is running' },
       200: { description: 'A customer with this id already exists; it is returned unchanged' },
       422: { description: 'Unknown playbook' },
     },
-    async handler({ auth, body, deps }) {
-      const result = await startCustomer(deps, auth.tenantId, body);
+    async handler({ auth, body, deps, seed }) {
+      const result = await startCustomer(deps, auth.tenantId, body, seed);
       return { status: result.created ? 201 : 200, body: result.customer, headers: { Location: result.customer.links.self } };
     },
   }),
@@ -152,13 +153,14 @@ export const customerRoutes = [
     access: { kind: 'tenant', scope: 'write' },
     params: IdParam,
     body: CustomerEventInput,
+    example: { body: { type: 'inquiry.received', eventId: 'web-form-1001', channel: 'web', message: 'My AC stopped cooling.' } },
     responses: {
       202: { description: 'Accepted: the lifecycle will react' },
       404: { description: 'No such customer' },
       422: { description: 'The event names a job or invoice this customer does not have' },
     },
-    async handler({ auth, params, body, deps }) {
-      const accepted = await deliverCustomerEvent(deps, auth.tenantId, params.id, body);
+    async handler({ auth, params, body, deps, seed }) {
+      const accepted = await deliverCustomerEvent(deps, auth.tenantId, params.id, body, seed);
       return { status: 202, body: { ...accepted, status: 'accepted' } };
     },
   }),

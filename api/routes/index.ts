@@ -1,9 +1,19 @@
 import type { RouteSpec } from '../route';
+import { apiKeyRoutes } from './api-keys';
 import { customerRoutes } from './customers';
 import { healthRoutes } from './health';
 import { messagingRoutes } from './messaging';
 import { playbookRoutes } from './playbooks';
 import { tenantRoutes } from './tenants';
+import { webhookRoutes } from './webhooks';
 
 /** The whole API surface: the router, the OpenAPI document and the isolation tests read this table. */
-export const routes: readonly RouteSpec[] = [...healthRoutes, ...tenantRoutes, ...customerRoutes, ...playbookRoutes, ...messagingRoutes];
+export const routes: readonly RouteSpec[] = [
+  ...healthRoutes,
+  ...tenantRoutes,
+  ...apiKeyRoutes,
+  ...customerRoutes,
+  ...playbookRoutes,
+  ...messagingRoutes,
+  ...webhookRoutes,
+];

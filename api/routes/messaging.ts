@@ -47,6 +47,7 @@ export const messagingRoutes = [
     tag: 'Messaging',
     access: { kind: 'tenant', scope: 'admin' },
     body: MessagingSettingsBody,
+    example: { body: { transport: 'outbox' } },
     responses: { 200: { description: 'Saved; a generated secret is in `webhookSecret`, once' } },
     async handler({ auth, body, deps }) {
       const generated = body.transport === 'webhook' && !body.webhookSecret ? newSecret('whsec') : undefined;

@@ -1,5 +1,5 @@
 import { listPlaybooks, playbookVersions, registerPlaybook } from '../../db/playbook-store';
-import { HomeServicePlaybook, type ResolvedPlaybook } from '../../playbooks';
+import { findBuiltinPlaybook, HomeServicePlaybook, type ResolvedPlaybook } from '../../playbooks';
 import { problems } from '../problem';
 import { defineRoute, IdParam } from '../route';
 
@@ -49,6 +49,7 @@ export const playbookRoutes = [
     tag: 'Playbooks',
     access: { kind: 'tenant', scope: 'admin' },
     body: HomeServicePlaybook,
+    example: { body: { ...findBuiltinPlaybook('plumbing')!.definition, id: 'acme-plumbing', name: 'Acme Plumbing' } },
     responses: {
       201: { description: 'A new version' },
       200: { description: 'Identical to the newest version, which is returned' },

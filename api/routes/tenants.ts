@@ -1,10 +1,19 @@
 import { z } from 'zod';
 import { TenantId } from '../../domain/ids';
+import { builtinPlaybooks, findBuiltinPlaybook } from '../../playbooks';
 import { problems } from '../problem';
 import { defineRoute } from '../route';
 import { createTenant } from '../tenants';
 
-const CreateTenantBody = z.strictObject({ id: TenantId.optional(), name: z.string().trim().min(1).max(200) });
+const CreateTenantBody = z.strictObject({
+  id: TenantId.optional(),
+  name: z.string().trim().min(1).max(200),
+  /** The playbook for customers a webhook creates (a missed call from a new number). */
+  defaultPlaybook: z
+    .string()
+    .refine((id) => findBuiltinPlaybook(id) !== undefined, { message: `must be a built-in playbook: ${builtinPlaybooks.map((p) => p.id).join(', ')}` })
+    .default('home-service'),
+});
 
 export const tenantRoutes = [
   defineRoute({
@@ -15,6 +24,7 @@ export const tenantRoutes = [
     tag: 'Tenants',
     access: { kind: 'operator' },
     body: CreateTenantBody,
+    example: { body: { id: 'acme-hvac', name: 'Acme Heating & Cooling', defaultPlaybook: 'hvac' } },
     responses: { 201: { description: 'Created' }, 409: { description: 'A tenant with this id exists' } },
     async handler({ body, deps }) {
       const result = await createTenant(deps.db, deps.keys, body);

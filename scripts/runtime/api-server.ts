@@ -2,7 +2,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../api/app';
 import { ApiKeyStore } from '../../api/api-keys';
-import type { ApiConfig } from '../../api/dependencies';
+import { IdempotencyStore } from '../../api/idempotency';
+import { RateLimiter } from '../../api/rate-limit';
+import { WebhookSecretStore } from '../../api/webhook-secrets';
+import type { ApiConfig, ApiDependencies } from '../../api/dependencies';
 import type { Client } from '@temporalio/client';
 import type { Database } from '../../db/client';
 
@@ -13,8 +16,26 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-export async function startApiServer(options: { db: Database; temporal: Client; config: ApiConfig; port: number; host?: string }): Promise<RunningApi> {
-  const app = createApp({ db: options.db, temporal: options.temporal, keys: new ApiKeyStore(options.db), config: options.config });
+export interface ApiServerOptions extends Pick<ApiDependencies, 'logger' | 'temporalSdkMetrics'> {
+  db: Database;
+  temporal: Client;
+  config: ApiConfig;
+  port: number;
+  host?: string;
+}
+
+export async function startApiServer(options: ApiServerOptions): Promise<RunningApi> {
+  const app = createApp({
+    db: options.db,
+    temporal: options.temporal,
+    keys: new ApiKeyStore(options.db),
+    webhookSecrets: new WebhookSecretStore(options.db),
+    idempotency: new IdempotencyStore(options.db),
+    rateLimiter: options.config.rateLimit ? new RateLimiter(options.config.rateLimit) : undefined,
+    config: options.config,
+    logger: options.logger,
+    temporalSdkMetrics: options.temporalSdkMetrics,
+  });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(options.port, options.host ?? '0.0.0.0', (error?: Error) => (error ? reject(error) : resolve(s)));
     s.once('error', reject);

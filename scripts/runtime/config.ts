@@ -18,6 +18,13 @@ const EnvSchema = z.object({
   TEMPORAL_UI_URL: z.string().url().optional(),
   REVLOOP_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   REVLOOP_DEV_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // 0 turns the worker's Prometheus exporter off (for example when two workers share a host).
+  REVLOOP_SDK_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  // Per API key (and per webhook source): sustained requests per second, and the burst allowed. 0 turns limiting off.
+  REVLOOP_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(50),
+  REVLOOP_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(100),
+  REVLOOP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
 });
 
 export interface RevloopConfig {
@@ -31,6 +38,12 @@ export interface RevloopConfig {
   temporalUiUrl: string;
   adminToken: string | undefined;
   devApiKey: string | undefined;
+  /** pino level for the API's request logs. */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Where the worker's Temporal Core serves its Prometheus metrics (`host:port`); undefined when off. */
+  sdkMetricsAddress: string | undefined;
+  rateLimit: { perSecond: number; burst: number } | undefined;
+  requestTimeoutMs: number;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): RevloopConfig {
@@ -51,5 +64,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RevloopConfig 
     temporalUiUrl: e.TEMPORAL_UI_URL ?? `http://localhost:${e.TEMPORAL_UI_PORT}`,
     adminToken: e.REVLOOP_ADMIN_TOKEN,
     devApiKey: e.REVLOOP_DEV_API_KEY,
+    logLevel: e.LOG_LEVEL,
+    // Loopback only: the exporter has no auth, and `npm run dev` reads it from the same machine.
+    sdkMetricsAddress: e.REVLOOP_SDK_METRICS_PORT === 0 ? undefined : `127.0.0.1:${e.REVLOOP_SDK_METRICS_PORT}`,
+    rateLimit: e.REVLOOP_RATE_LIMIT_PER_SECOND === 0 ? undefined : { perSecond: e.REVLOOP_RATE_LIMIT_PER_SECOND, burst: e.REVLOOP_RATE_LIMIT_BURST },
+    requestTimeoutMs: e.REVLOOP_REQUEST_TIMEOUT_MS,
+  };
+}
+
+/** The API's slice of the configuration (`npm run api` and `npm run dev` both serve it). */
+export function apiConfigOf(config: RevloopConfig, temporalUiUrl = config.temporalUiUrl) {
+  return {
+    namespace: config.namespace,
+    taskQueue: config.taskQueue,
+    temporalUiUrl,
+    adminToken: config.adminToken,
+    rateLimit: config.rateLimit,
+    requestTimeoutMs: config.requestTimeoutMs,
   };
 }

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Logger } from '../../api/observability/logger';
+import type { ApiConfig } from '../../api/dependencies';
 import type { DatabaseHandle } from '../../db/client';
 import { startApiServer, type RunningApi } from '../../scripts/runtime/api-server';
 import { openTestDatabase } from './database';
@@ -27,7 +29,7 @@ export interface TenantClient {
  * What a frontend talks to: the Temporal dev server (or, for stories that span years, the
  * time-skipping server), a worker, the HTTP API and PostgreSQL, all real.
  */
-export async function startStack(options: { timeSkipping?: boolean } = {}): Promise<Stack> {
+export async function startStack(options: { timeSkipping?: boolean; logger?: Logger; api?: Partial<ApiConfig> } = {}): Promise<Stack> {
   const env = options.timeSkipping ? await startTimeSkippingServer() : await startDevServer();
   const database = await openTestDatabase();
   const worker = await startWorker(env, database.db);
@@ -36,7 +38,8 @@ export async function startStack(options: { timeSkipping?: boolean } = {}): Prom
     temporal: env.client,
     port: 0,
     host: '127.0.0.1',
-    config: { namespace: 'default', taskQueue: worker.taskQueue, temporalUiUrl: 'http://localhost:8233', adminToken: ADMIN_TOKEN },
+    config: { namespace: 'default', taskQueue: worker.taskQueue, temporalUiUrl: 'http://localhost:8233', adminToken: ADMIN_TOKEN, ...options.api },
+    logger: options.logger,
   });
   const stack: Stack = {
     env,

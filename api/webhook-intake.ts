@@ -1,0 +1,33 @@
+import { and, asc, eq, sql } from 'drizzle-orm';
+import { customers, tenants } from '../db/schema';
+import { phoneDigits } from '../domain/contact';
+import { mapWebhook, type WebhookPayload, type WebhookSource, type WebhookSubject } from '../domain/webhook-payloads';
+import { deliverCustomerEvent, startCustomer } from './customer-service';
+import type { ApiDependencies } from './dependencies';
+
+/**
+ * A verified webhook becomes a lifecycle event for one customer. A call or text from a number
+ * nobody knows is a new lead: the customer is created (id `tel-{digits}`, so a second delivery
+ * finds the same one) on the tenant's default playbook before the event is delivered.
+ */
+export async function receiveWebhook<S extends WebhookSource>(deps: ApiDependencies, tenantId: string, source: S, payload: WebhookPayload<S>, rawBody: Buffer) {
+  const { subject, event } = mapWebhook(source, payload, rawBody);
+  const customerId = await resolveSubject(deps, tenantId, subject);
+  const accepted = await deliverCustomerEvent(deps, tenantId, customerId, event, undefined);
+  return { customerId, ...accepted };
+}
+
+async function resolveSubject(deps: ApiDependencies, tenantId: string, subject: WebhookSubject): Promise<string> {
+  if ('customerId' in subject) return subject.customerId;
+  const digits = phoneDigits(subject.phone);
+  const [known] = await deps.db
+    .select({ id: customers.id })
+    .from(customers)
+    .where(and(eq(customers.tenantId, tenantId), sql`regexp_replace(${customers.phone}, '[^0-9]', '', 'g') = ${digits}`))
+    .orderBy(asc(customers.createdAt))
+    .limit(1);
+  if (known) return known.id;
+  const [tenant] = await deps.db.select({ defaultPlaybookId: tenants.defaultPlaybookId }).from(tenants).where(eq(tenants.id, tenantId));
+  const { customer } = await startCustomer(deps, tenantId, { id: `tel-${digits}`, name: subject.name, phone: subject.phone, playbook: tenant?.defaultPlaybookId ?? 'home-service' }, undefined);
+  return customer.id;
+}
