@@ -8,8 +8,9 @@ import type { Reply } from './route';
  * `Idempotency-Key` for writes, after Stripe's semantics: the first request with a key runs and its
  * response is kept for 24 hours; a retry with the same key and the same request gets that response
  * again; the same key with a different request is refused (422); a retry while the first is still
- * running is told to wait (409). Requests that fail validation are not recorded (they changed
- * nothing), and neither are 5xx answers (nothing was changed, so the retry should run for real).
+ * running is told to wait (409). Only successes are kept: a 4xx or 5xx changed nothing, so its
+ * key is freed and a retry runs for real (unlike Stripe, which also keeps 4xx answers; keeping
+ * them would write a row for a request that was refused).
  *
  * A request that crashes the process mid-way leaves its key locked until the lease runs out; the
  * same request may then take the key over and run again, which is safe because every write below

@@ -156,8 +156,9 @@ function hasBody(req: Request): boolean {
 }
 
 /**
- * Runs the handler under the request's Idempotency-Key, when it has one: the first run's answer is
- * stored and replayed; a 5xx is not stored (nothing changed), so the key is freed for a retry.
+ * Runs the handler under the request's Idempotency-Key, when it has one: the first successful
+ * answer is stored and replayed; a refusal or failure is not (nothing changed), so the key is
+ * freed for a retry.
  */
 async function runIdempotently(
   route: RouteSpec,
@@ -190,7 +191,10 @@ async function runIdempotently(
     await deps.idempotency.release(scope, key, claim.leaseId).catch(() => {});
     throw error;
   }
-  await deps.idempotency.complete(scope, key, claim.leaseId, reply);
+  // Only what changed something is kept: a refused request leaves nothing behind, not even its
+  // key, and a retry is judged afresh (the customer may exist by then).
+  if (reply.status >= 400) await deps.idempotency.release(scope, key, claim.leaseId);
+  else await deps.idempotency.complete(scope, key, claim.leaseId, reply);
   return reply;
 }
 

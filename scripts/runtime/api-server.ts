@@ -25,12 +25,13 @@ export interface ApiServerOptions extends Pick<ApiDependencies, 'logger' | 'temp
 }
 
 export async function startApiServer(options: ApiServerOptions): Promise<RunningApi> {
+  const idempotency = new IdempotencyStore(options.db);
   const app = createApp({
     db: options.db,
     temporal: options.temporal,
     keys: new ApiKeyStore(options.db),
     webhookSecrets: new WebhookSecretStore(options.db),
-    idempotency: new IdempotencyStore(options.db),
+    idempotency,
     rateLimiter: options.config.rateLimit ? new RateLimiter(options.config.rateLimit) : undefined,
     config: options.config,
     logger: options.logger,
@@ -41,12 +42,19 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     s.once('error', reject);
   });
   server.keepAliveTimeout = 5_000;
+  // Slow-loris protection: a client gets this long to send its headers and its whole request.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  // Idempotency keys live 24 h; the expired ones are swept hourly (a failed sweep waits for the next).
+  const sweeper = setInterval(() => void idempotency.prune().catch(() => {}), 3_600_000);
+  sweeper.unref();
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://localhost:${port}`,
     port,
     close: () =>
       new Promise<void>((resolve) => {
+        clearInterval(sweeper);
         server.close(() => resolve());
         server.closeIdleConnections();
         // Requests still running after 10 s are cut off rather than holding shutdown forever.

@@ -70,9 +70,11 @@ describe('idempotency, rate limits, timeouts and failure (dev server, worker, AP
       expect((await elsewhere.request('POST', '/v1/customers', { id: 'kim', name: 'Kim Changed', playbook: 'hvac' }, { 'Idempotency-Key': key })).status).toBe(201);
     });
 
-    it('does not record requests that fail validation, so the corrected request may use the key', async () => {
+    it('keeps nothing of a refused request, so the corrected request may use the key', async () => {
       const key = randomUUID();
       expect((await acme.request('POST', '/v1/customers', { name: '', playbook: 'hvac' }, { 'Idempotency-Key': key })).status).toBe(400);
+      expect((await acme.request('POST', '/v1/customers', { name: 'Val', playbook: 'no-such-playbook' }, { 'Idempotency-Key': key })).status).toBe(422);
+      expect(await stack.database.db.select().from(idempotencyKeys).where(eq(idempotencyKeys.scope, acme.tenantId)).then((rows) => rows.filter((r) => r.state === 'in_flight'))).toEqual([]);
       expect((await acme.request('POST', '/v1/customers', { id: 'val', name: 'Val', playbook: 'hvac' }, { 'Idempotency-Key': key })).status).toBe(201);
       const badKey = await acme.request('POST', '/v1/customers', { name: 'Val', playbook: 'hvac' }, { 'Idempotency-Key': 'has spaces in it' });
       expect(badKey.status).toBe(400);
@@ -82,10 +84,16 @@ describe('idempotency, rate limits, timeouts and failure (dev server, worker, AP
     it('answers 409 while the first request runs, 503 when it outlives the deadline, and the outcome to the retry once it finishes', async () => {
       const stalled = await stalledCustomer('sal');
       const key = randomUUID();
-      const event = { type: 'job.started', jobId: 'nope' };
+      // Booking goes through an Update, which waits for a worker to validate it.
+      const event = { type: 'booking.requested', jobId: 'j-sal', service: 'Tune-up', scheduledAt: new Date(Date.now() + 86_400_000).toISOString() };
 
       const slow = acme.request('POST', '/v1/customers/sal/events', event, { 'Idempotency-Key': key });
-      const busy = await eventually(() => acme.request('POST', '/v1/customers/sal/events', event, { 'Idempotency-Key': key }), { until: (r) => r.status === 409 });
+      // The first request holds the key before the second one asks.
+      await eventually(() => stack.database.db.select().from(idempotencyKeys).where(eq(idempotencyKeys.scope, acme.tenantId)), {
+        until: (rows) => rows.some((r) => r.state === 'in_flight'),
+      });
+      const busy = await acme.request('POST', '/v1/customers/sal/events', event, { 'Idempotency-Key': key });
+      expect(busy.status).toBe(409);
       expect(busy.headers.get('retry-after')).toBe('1');
 
       const timedOut = await slow;
@@ -93,12 +101,13 @@ describe('idempotency, rate limits, timeouts and failure (dev server, worker, AP
       expect(timedOut.body.type).toContain('timeout');
       expect(timedOut.headers.get('retry-after')).toBe('1');
 
-      // A worker turns up; the Update is judged (no such job: 422) and that answer is kept for the key.
+      // A worker turns up and the first request finishes; its result is what the retry gets.
       const worker = await stalled.poll();
       try {
         const outcome = await eventually(() => acme.request('POST', '/v1/customers/sal/events', event, { 'Idempotency-Key': key }), { until: (r) => r.status !== 409 });
-        expect(outcome.status).toBe(422);
+        expect(outcome.status).toBe(202);
         expect(outcome.headers.get('idempotent-replayed')).toBe('true');
+        expect(outcome.body.eventId).toMatch(/^evt_/);
       } finally {
         await worker.stop();
       }
