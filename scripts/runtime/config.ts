@@ -21,6 +21,8 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // 0 turns the worker's Prometheus exporter off (for example when two workers share a host).
   REVLOOP_SDK_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  // Loopback by default: the exporter has no auth. A container sets 0.0.0.0 so Prometheus can scrape it.
+  REVLOOP_SDK_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   // Per API key (and per webhook source): sustained requests per second, and the burst allowed. 0 turns limiting off.
   REVLOOP_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(50),
   REVLOOP_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(100),
@@ -65,8 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RevloopConfig 
     adminToken: e.REVLOOP_ADMIN_TOKEN,
     devApiKey: e.REVLOOP_DEV_API_KEY,
     logLevel: e.LOG_LEVEL,
-    // Loopback only: the exporter has no auth, and `npm run dev` reads it from the same machine.
-    sdkMetricsAddress: e.REVLOOP_SDK_METRICS_PORT === 0 ? undefined : `127.0.0.1:${e.REVLOOP_SDK_METRICS_PORT}`,
+    sdkMetricsAddress: e.REVLOOP_SDK_METRICS_PORT === 0 ? undefined : `${e.REVLOOP_SDK_METRICS_HOST}:${e.REVLOOP_SDK_METRICS_PORT}`,
     rateLimit: e.REVLOOP_RATE_LIMIT_PER_SECOND === 0 ? undefined : { perSecond: e.REVLOOP_RATE_LIMIT_PER_SECOND, burst: e.REVLOOP_RATE_LIMIT_BURST },
     requestTimeoutMs: e.REVLOOP_REQUEST_TIMEOUT_MS,
   };
