@@ -75,7 +75,8 @@ function toProblem(error: unknown): Problem {
   const parserError = error as { type?: string; status?: number; message?: string };
   switch (parserError?.type) {
     case 'entity.parse.failed':
-      return problems.malformedJson(`The body is not valid JSON: ${parserError.message}`);
+      // The parser is strict: a bare string, number or null is valid JSON but not a request body.
+      return problems.malformedJson(`The body must be a JSON object (or array): ${parserError.message}`);
     case 'entity.too.large':
       return problems.payloadTooLarge('The body is larger than 1 MiB.');
     case 'encoding.unsupported':

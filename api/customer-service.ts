@@ -2,7 +2,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { z } from 'zod';
 import { CustomerEventInput, referencesJobOrInvoice, type CustomerEvent } from '../domain/customer-events';
-import { PhoneNumber } from '../domain/contact';
+import { EmailAddress, NonBlank, PhoneNumber } from '../domain/contact';
 import { ClientId, customerWorkflowId } from '../domain/ids';
 import { TimeZone } from '../domain/local-time';
 import { resolvePlaybook } from '../db/playbook-store';
@@ -13,15 +13,15 @@ import { RevloopCustomer, RevloopPlaybook, RevloopStage, RevloopTenant } from '.
 import type { ApiDependencies } from './dependencies';
 import { idFor } from './ids';
 import { problems } from './problem';
-import { isTemporalUnavailable, isWorkflowNotFound, temporalUnavailable } from './temporal-errors';
+import { isTemporalUnavailable, isWorkflowNotAnswering, isWorkflowNotFound, temporalUnavailable, workflowNotAnswering } from './temporal-errors';
 import { temporalUiLink } from './temporal-links';
 
 /** What `POST /v1/customers` takes. */
 export const CreateCustomerBody = z.strictObject({
   id: ClientId.optional(),
-  name: z.string().trim().min(1).max(200),
+  name: NonBlank(200),
   phone: PhoneNumber.optional(),
-  email: z.email().max(320).optional(),
+  email: EmailAddress.optional(),
   timezone: TimeZone.optional(),
   playbook: PlaybookId,
 });
@@ -103,6 +103,7 @@ export async function getCustomerView(deps: ApiDependencies, tenantId: string, c
   } catch (error) {
     if (isWorkflowNotFound(error)) throw problems.notFound(`There is no customer "${customerId}".`);
     if (isTemporalUnavailable(error)) throw temporalUnavailable();
+    if (isWorkflowNotAnswering(error)) throw workflowNotAnswering();
     throw error;
   }
 }

@@ -81,5 +81,5 @@ export const IdParam = z.strictObject({ id: z.string().min(1).max(64) });
 
 export const ListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional(),
+  cursor: z.string().min(1).max(200).optional(),
 });

@@ -143,12 +143,23 @@ function parseInputs(route: RouteSpec, req: Request): { params: unknown; query: 
   if (!route.query && route.access.kind !== 'signature' && Object.keys(req.query).length > 0) {
     issues.push(...Object.keys(req.query).map((name) => ({ path: `query.${name}`, message: 'unknown query parameter', code: 'unrecognized_keys' })));
   }
+  // PostgreSQL text cannot hold U+0000: refused here, not as a failed write deep in a workflow.
+  issues.push(...nulCharacters(req.body, 'body'), ...nulCharacters(req.query, 'query'));
   const body = parse(route.body, req.body, 'body');
   if (!route.body && hasBody(req) && req.body !== undefined && !(typeof req.body === 'object' && req.body !== null && Object.keys(req.body).length === 0)) {
     issues.push({ path: 'body', message: 'this route takes no body', code: 'unrecognized_keys' });
   }
   if (issues.length > 0) throw problems.validation(issues);
   return { params, query: parsedQuery, body };
+}
+
+function nulCharacters(value: unknown, path: string): ProblemIssue[] {
+  if (typeof value === 'string') return value.includes('\u0000') ? [{ path, message: 'must not contain the NUL character (U+0000)', code: 'invalid_string' }] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => nulCharacters(v, `${path}.${i}`));
+  if (value && typeof value === 'object') {
+    return Object.entries(value).flatMap(([k, v]) => [...(k.includes('\u0000') ? [{ path, message: 'keys must not contain the NUL character (U+0000)' }] : []), ...nulCharacters(v, `${path}.${k}`)]);
+  }
+  return [];
 }
 
 function hasBody(req: Request): boolean {

@@ -7,9 +7,14 @@ import { z } from 'zod';
  */
 const PATTERN = /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
 
+/** Nothing a lifecycle schedules is further off than this; it also keeps every date representable. */
+const MAX_YEARS = 100;
+
 export const IsoDuration = z
   .string()
-  .regex(PATTERN, 'must be an ISO-8601 duration such as PT15M, P3D or P12M');
+  .max(40)
+  .regex(PATTERN, 'must be an ISO-8601 duration such as PT15M, P3D or P12M')
+  .refine((iso) => !PATTERN.test(iso) || addDuration(0, iso) <= addDuration(0, `P${MAX_YEARS}Y`), `must be at most ${MAX_YEARS} years`);
 export type IsoDuration = z.infer<typeof IsoDuration>;
 
 export interface DurationParts {

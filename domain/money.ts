@@ -15,9 +15,9 @@ export const Money = z.strictObject({
 });
 export type Money = z.infer<typeof Money>;
 
-export const PositiveMoney = Money.refine((m) => m.amount > 0, {
-  message: 'must be greater than zero',
-  path: ['amount'],
+export const PositiveMoney = z.strictObject({
+  amount: z.number().int('must be an integer number of minor units').min(1, 'must be greater than zero').max(1e13),
+  currency: Currency,
 });
 
 /** Half away from zero, to the minor unit: the rounding every invoice, credit and schedule uses. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { PhoneNumber } from './contact';
+import { NonBlank, PhoneNumber } from './contact';
 import { CustomerEventInput, type CustomerEventInput as CustomerEventInputType } from './customer-events';
 import { ClientId } from './ids';
 import { PositiveMoney } from './money';
@@ -26,23 +26,22 @@ export const TelephonyPayload = z.strictObject({
   to: PhoneNumber.optional(),
   /** When the caller is already known by id; otherwise the customer is found (or created) by `from`. */
   customerId: ClientId.optional(),
-  callerName: z.string().trim().min(1).max(200).optional(),
+  callerName: NonBlank(200).optional(),
   text: z.string().max(5000).optional(),
   occurredAt: UtcTimestamp.optional(),
 });
 
-export const PaymentsPayload = z
-  .strictObject({
-    id: ProviderId,
-    type: z.enum(['payment.succeeded', 'payment.failed', 'payment.disputed', 'dispute.closed']),
-    customerId: ClientId,
-    invoiceId: ClientId,
-    amount: PositiveMoney.optional(),
-    method: z.string().max(50).optional(),
-    reason: z.string().min(1).max(1000).optional(),
-    occurredAt: UtcTimestamp.optional(),
-  })
-  .refine((p) => p.type !== 'payment.succeeded' || p.amount !== undefined, { message: 'a succeeded payment needs its amount', path: ['amount'] });
+const paymentCommon = {
+  id: ProviderId,
+  customerId: ClientId,
+  invoiceId: ClientId,
+  reason: z.string().min(1).max(1000).optional(),
+  occurredAt: UtcTimestamp.optional(),
+};
+export const PaymentsPayload = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('payment.succeeded'), ...paymentCommon, amount: PositiveMoney, method: z.string().max(50).optional() }),
+  z.strictObject({ type: z.enum(['payment.failed', 'payment.disputed', 'dispute.closed']), ...paymentCommon }),
+]);
 
 export const ReviewsPayload = z.strictObject({
   id: ProviderId,
@@ -95,7 +94,7 @@ export function mapWebhook<S extends WebhookSource>(source: S, payload: WebhookP
       const reason = p.reason ?? 'reported by the payments provider';
       const event: MappedWebhook['event'] =
         p.type === 'payment.succeeded'
-          ? { type: 'payment.received', ...common, amount: p.amount!, ...(p.method ? { method: p.method } : {}) }
+          ? { type: 'payment.received', ...common, amount: p.amount, ...(p.method ? { method: p.method } : {}) }
           : p.type === 'payment.failed'
             ? { type: 'payment.failed', ...common, reason }
             : p.type === 'payment.disputed'

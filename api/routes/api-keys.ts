@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { NonBlank } from '../../domain/contact';
 import { allScopes } from '../api-keys';
 import { problems } from '../problem';
 import { defineRoute, IdParam, type Scope } from '../route';
@@ -7,9 +8,10 @@ const Scopes = z
   .array(z.enum(allScopes as [Scope, ...Scope[]]))
   .min(1)
   .max(3)
-  .refine((s) => new Set(s).size === s.length, 'list each scope once');
+  .refine((s) => new Set(s).size === s.length, 'list each scope once')
+  .meta({ uniqueItems: true });
 
-const CreateKeyBody = z.strictObject({ name: z.string().trim().min(1).max(200), scopes: Scopes });
+const CreateKeyBody = z.strictObject({ name: NonBlank(200), scopes: Scopes });
 
 function keyView(k: { id: string; name: string; scopes: Scope[]; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null }) {
   return {

@@ -4,14 +4,15 @@ import { messagingSettings } from '../../db/schema';
 import { newSecret } from '../ids';
 import { defineRoute } from '../route';
 
-const MessagingSettingsBody = z
-  .strictObject({
-    transport: z.enum(['outbox', 'webhook']),
-    webhookUrl: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+const MessagingSettingsBody = z.discriminatedUnion('transport', [
+  z.strictObject({ transport: z.literal('outbox') }),
+  z.strictObject({
+    transport: z.literal('webhook'),
+    webhookUrl: z.url({ protocol: /^https?$/ }).max(2000),
     /** Signs each delivery (`Revloop-Signature`); generated and shown once when omitted. */
     webhookSecret: z.string().min(24).max(200).optional(),
-  })
-  .refine((b) => b.transport !== 'webhook' || b.webhookUrl, { path: ['webhookUrl'], message: 'required when transport is webhook' });
+  }),
+]);
 
 function view(row: { transport: string; webhookUrl: string | null; webhookSecret: string | null } | undefined) {
   return {
@@ -53,7 +54,7 @@ export const messagingRoutes = [
       const generated = body.transport === 'webhook' && !body.webhookSecret ? newSecret('whsec') : undefined;
       const values = {
         transport: body.transport,
-        webhookUrl: body.webhookUrl ?? null,
+        webhookUrl: body.transport === 'webhook' ? body.webhookUrl : null,
         webhookSecret: body.transport === 'webhook' ? (body.webhookSecret ?? generated!) : null,
         updatedAt: new Date(),
       };

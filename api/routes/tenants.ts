@@ -1,18 +1,16 @@
 import { z } from 'zod';
+import { NonBlank } from '../../domain/contact';
 import { TenantId } from '../../domain/ids';
-import { builtinPlaybooks, findBuiltinPlaybook } from '../../playbooks';
+import { builtinPlaybooks } from '../../playbooks';
 import { problems } from '../problem';
 import { defineRoute } from '../route';
 import { createTenant } from '../tenants';
 
 const CreateTenantBody = z.strictObject({
   id: TenantId.optional(),
-  name: z.string().trim().min(1).max(200),
+  name: NonBlank(200),
   /** The playbook for customers a webhook creates (a missed call from a new number). */
-  defaultPlaybook: z
-    .string()
-    .refine((id) => findBuiltinPlaybook(id) !== undefined, { message: `must be a built-in playbook: ${builtinPlaybooks.map((p) => p.id).join(', ')}` })
-    .default('home-service'),
+  defaultPlaybook: z.enum(builtinPlaybooks.map((p) => p.id) as [string, ...string[]]).default('home-service'),
 });
 
 export const tenantRoutes = [

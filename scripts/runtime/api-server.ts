@@ -14,6 +14,8 @@ export interface RunningApi {
   port: number;
   /** Stops accepting connections and waits for requests in flight to finish. */
   close(): Promise<void>;
+  /** Requests being answered right now (what shutdown drains). */
+  activeRequests(): number;
 }
 
 export interface ApiServerOptions extends Pick<ApiDependencies, 'logger' | 'temporalSdkMetrics'> {
@@ -41,6 +43,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     const s = app.listen(options.port, options.host ?? '0.0.0.0', (error?: Error) => (error ? reject(error) : resolve(s)));
     s.once('error', reject);
   });
+  let active = 0;
+  server.on('request', (_req, res) => {
+    active += 1;
+    res.once('close', () => (active -= 1));
+  });
   server.keepAliveTimeout = 5_000;
   // Slow-loris protection: a client gets this long to send its headers and its whole request.
   server.headersTimeout = 10_000;
@@ -52,6 +59,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   return {
     url: `http://localhost:${port}`,
     port,
+    activeRequests: () => active,
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(sweeper);

@@ -105,6 +105,11 @@ describe('tenants, scoped keys and problem details on the wire', () => {
     expectProblem(await acme.request('POST', '/v1/customers', '{"name": "Jo",', { 'Content-Type': 'application/json' }), 400);
     expectProblem(await acme.request('POST', '/v1/customers', 'name=Jo', { 'Content-Type': 'application/x-www-form-urlencoded' }), 415);
     expectProblem(await acme.request('POST', '/v1/customers', { name: 'x'.repeat(1_100_000), playbook: 'hvac' }), 413);
+    // PostgreSQL cannot store U+0000: refused at the edge, with nothing started.
+    const nul = await acme.request('POST', '/v1/customers', { id: 'nul', name: 'a\u0000b', playbook: 'hvac' });
+    expectProblem(nul, 400);
+    expect(nul.body.errors).toEqual([expect.objectContaining({ path: 'body.name' })]);
+    expect((await acme.request('GET', '/v1/customers/nul')).status).toBe(404);
     const unknownQuery = await acme.request('GET', '/v1/playbooks?sort=name');
     expectProblem(unknownQuery, 400);
     expect(unknownQuery.body.errors).toEqual([expect.objectContaining({ path: 'query.sort' })]);

@@ -85,6 +85,7 @@ describe('fuzzing the write endpoints (dev server, worker, API, PostgreSQL)', ()
           rating: fc.oneof(fc.integer({ min: -2, max: 9 }), fc.double(), fc.string()),
           amount: fc.oneof(fc.record({ amount: fc.oneof(fc.integer(), fc.double(), fc.string()), currency: fc.string({ maxLength: 4 }) }), anyJson),
           from: fc.string({ maxLength: 30 }),
+          message: fc.oneof(fc.string({ maxLength: 30 }), fc.constant('nul \u0000 inside')),
           customerId: fc.oneof(fc.constant(customerId), fc.string({ maxLength: 70 })),
           id: fc.string({ maxLength: 210 }),
           scheduledAt: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string()),

@@ -196,11 +196,8 @@ describe('idempotency, rate limits, timeouts and failure (dev server, worker, AP
         config: { namespace: 'default', taskQueue: stack.worker.taskQueue, temporalUiUrl: 'http://localhost:8233' },
       });
       const inFlight = call(api.url, acme.key, 'POST', '/v1/customers/gus/events', { type: 'booking.requested', jobId: 'j1', service: 'Tune-up', scheduledAt: new Date(Date.now() + 86_400_000).toISOString() });
-      // The request has reached the workflow (its Update is waiting for a worker) before shutdown starts.
-      await eventually(async () => {
-        const described = await stack.env.client.workflow.getHandle(customerWorkflowId(acme.tenantId, 'gus')).describe();
-        return described.raw.pendingWorkflowTask ?? null;
-      }, { until: (task) => task !== null });
+      // The request is being answered (its Update waits for a worker) before shutdown starts.
+      await eventually(() => api.activeRequests(), { until: (n) => n === 1 });
       let closed = false;
       const closing = api.close().then(() => (closed = true));
       await expect(call(api.url, acme.key, 'GET', '/v1/playbooks')).rejects.toThrow();

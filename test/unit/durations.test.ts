@@ -33,4 +33,10 @@ describe('ISO-8601 durations', () => {
     expect(humanizeMs(15 * 60_000)).toBe('15m');
     expect(humanizeMs(3 * 86_400_000)).toBe('3d');
   });
+
+  it('refuses durations beyond a century, which no lifecycle schedules and no date can hold', () => {
+    expect(IsoDuration.safeParse('P100Y').success).toBe(true);
+    expect(IsoDuration.safeParse('P36500D').success).toBe(true);
+    for (const huge of ['P101Y', 'P400000Y', 'PT99999999999H', `P${'9'.repeat(40)}D`]) expect(IsoDuration.safeParse(huge).success).toBe(false);
+  });
 });
