@@ -4,6 +4,7 @@ import { createDeliveryActivities } from './delivery';
 import { createPlaybookActivities } from './playbooks';
 import { createProgressActivities } from './progress';
 import { createTimelineActivities } from './timeline';
+import { createUsageActivities } from './usage';
 
 export interface ActivityDependencies {
   db: Database;
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDependencies) {
     ...createProgressActivities(deps.db),
     ...createDeliveryActivities(deps),
     ...createPlaybookActivities(deps.db),
+    ...createUsageActivities(deps.db),
   };
 }
 

@@ -1,5 +1,6 @@
 import { messages } from '../db/schema';
 import { renderTemplate } from '../domain/render-template';
+import type { ContractTemplateKey } from '../playbooks/b2b-schema';
 import type { MessageTemplate, TemplateKey } from '../playbooks/schema';
 import type { Subject, TimelineEntryInput } from './timeline';
 
@@ -7,7 +8,7 @@ import type { Subject, TimelineEntryInput } from './timeline';
 export interface MessageDraft {
   /** Chosen by the workflow, so a retried step records the same message once. */
   messageId: string;
-  kind: TemplateKey;
+  kind: TemplateKey | ContractTemplateKey;
   template: MessageTemplate;
   vars: Record<string, string>;
   /** Phone for sms, address for email; null when the customer has none. */

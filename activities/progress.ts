@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { customers, invoiceLines, invoices, jobs, messages, messagingSettings, payments, tasks, timelineEntries } from '../db/schema';
+import { contractChanges, contracts, customers, invoiceLines, invoices, jobs, messages, messagingSettings, payments, policyExceptions, revenueLines, tasks, timelineEntries } from '../db/schema';
 import { outboxRecord, type Transport } from './messages';
 import type { StepRecords } from './records';
 import { timelineRow } from './timeline';
@@ -48,8 +48,7 @@ export function createProgressActivities(db: Database) {
             .onConflictDoUpdate({ target: [jobs.tenantId, jobs.id], set: values });
         }
 
-        if (input.invoice) {
-          const inv = input.invoice;
+        for (const inv of [...(input.invoice ? [input.invoice] : []), ...(input.invoices ?? [])]) {
           const values = {
             total: inv.total,
             balance: inv.balance,
@@ -60,6 +59,9 @@ export function createProgressActivities(db: Database) {
             writtenOffAt: d(inv.writtenOffAt),
             disputedAt: d(inv.disputedAt),
             disputeReason: inv.disputeReason ?? null,
+            // A held invoice is issued when released: its issue date is the release.
+            issuedAt: new Date(inv.issuedAt),
+            ...(inv.holdReason ? { holdReason: inv.holdReason } : {}),
             updatedAt: new Date(),
           };
           await tx
@@ -71,7 +73,9 @@ export function createProgressActivities(db: Database) {
               subjectId: input.subjectId,
               jobId: inv.jobId ?? null,
               currency: inv.currency,
-              issuedAt: new Date(inv.issuedAt),
+              kind: inv.kind ?? 'invoice',
+              periodStart: d(inv.periodStart),
+              periodEnd: d(inv.periodEnd),
               ...values,
             })
             .onConflictDoUpdate({ target: [invoices.tenantId, invoices.id], set: values });
@@ -87,6 +91,9 @@ export function createProgressActivities(db: Database) {
                   quantity: String(l.quantity),
                   unitAmount: l.unitAmount,
                   amount: l.amount,
+                  lineRef: l.lineRef ?? null,
+                  periodStart: d(l.periodStart),
+                  periodEnd: d(l.periodEnd),
                 })),
               )
               .onConflictDoNothing();
@@ -143,6 +150,47 @@ export function createProgressActivities(db: Database) {
               updatedAt: new Date(),
             })
             .where(and(eq(customers.tenantId, input.tenantId), eq(customers.id, input.subjectId)));
+        }
+
+        if (input.contract && input.subjectType === 'contract') {
+          const c = input.contract;
+          const values = {
+            customerName: c.customerName,
+            stage: c.stage,
+            currency: c.currency,
+            playbookId: c.playbook.id,
+            playbookVersion: c.playbook.version,
+            usageMetrics: c.usageMetrics,
+            termStart: d(c.termStart ?? undefined),
+            termEnd: d(c.termEnd ?? undefined),
+            autoRenew: c.autoRenew ? 1 : 0,
+            mrr: c.mrr,
+            nextInvoiceAt: d(c.nextInvoiceAt ?? undefined),
+            updatedAt: new Date(),
+          };
+          await tx
+            .insert(contracts)
+            .values({ tenantId: input.tenantId, id: input.subjectId, ...values })
+            .onConflictDoUpdate({ target: [contracts.tenantId, contracts.id], set: values });
+        }
+        const contractRow = { tenantId: input.tenantId, contractId: input.subjectId };
+        if (input.revenueLines?.length) {
+          await tx
+            .insert(revenueLines)
+            .values(input.revenueLines.map((r) => ({ ...contractRow, ...r, start: new Date(r.start), end: new Date(r.end), billedAt: new Date(r.billedAt) })))
+            .onConflictDoNothing();
+        }
+        if (input.contractChanges?.length) {
+          await tx
+            .insert(contractChanges)
+            .values(input.contractChanges.map((c) => ({ ...contractRow, ...c, occurredAt: new Date(c.occurredAt) })))
+            .onConflictDoNothing();
+        }
+        if (input.policyExceptions?.length) {
+          await tx
+            .insert(policyExceptions)
+            .values(input.policyExceptions.map((p) => ({ ...contractRow, ...p, occurredAt: new Date(p.occurredAt) })))
+            .onConflictDoNothing();
         }
 
         if (transport !== 'webhook' || drafts.length === 0) return { deliver: [] };

@@ -28,6 +28,10 @@ export interface InvoiceLineRecord {
   quantity: number;
   unitAmount: number;
   amount: number;
+  /** Contract invoices: the contract line billed and its service period. */
+  lineRef?: string | undefined;
+  periodStart?: string | undefined;
+  periodEnd?: string | undefined;
 }
 
 export interface InvoiceRecord {
@@ -36,7 +40,12 @@ export interface InvoiceRecord {
   currency: string;
   total: number;
   balance: number;
-  status: 'open' | 'in_collections' | 'disputed' | 'paid' | 'written_off';
+  status: 'held' | 'open' | 'in_collections' | 'disputed' | 'paid' | 'written_off' | 'issued';
+  /** Absent on invoices; `credit_note` for credits (negative total). */
+  kind?: 'invoice' | 'credit_note' | undefined;
+  holdReason?: string | undefined;
+  periodStart?: string | undefined;
+  periodEnd?: string | undefined;
   collectionsStep?: string | undefined;
   issuedAt: string;
   dueAt: string;
@@ -67,6 +76,46 @@ export interface TaskRecord {
   createdAt: string;
 }
 
+/** The contract read model (lists, the usage endpoint's checks, reports). */
+export interface ContractSnapshot {
+  customerName: string;
+  stage: string;
+  currency: string;
+  playbook: { id: string; version: number };
+  usageMetrics: string[];
+  termStart: string | null;
+  termEnd: string | null;
+  autoRenew: boolean;
+  mrr: number;
+  nextInvoiceAt: string | null;
+}
+
+export interface RevenueLineRecord {
+  key: string;
+  invoiceId: string;
+  amount: number;
+  method: 'ratable' | 'point';
+  start: string;
+  end: string;
+  billedAt: string;
+}
+
+export interface ContractChangeRecord {
+  id: string;
+  kind: 'new' | 'expansion' | 'contraction' | 'renewal' | 'churn';
+  mrrDelta: number;
+  currency: string;
+  occurredAt: string;
+}
+
+export interface PolicyExceptionRecord {
+  id: string;
+  kind: 'discount' | 'term';
+  detail: string;
+  approvedBy: string;
+  occurredAt: string;
+}
+
 /** Everything one workflow step writes, in one transaction. */
 export interface StepRecords extends Subject {
   entries: TimelineEntryInput[];
@@ -76,4 +125,10 @@ export interface StepRecords extends Subject {
   invoice?: InvoiceRecord;
   payments?: PaymentRecord[];
   tasks?: TaskRecord[];
+  contract?: ContractSnapshot;
+  /** Several invoices (a held one and a credit note) in one step; `invoice` is the common single case. */
+  invoices?: InvoiceRecord[];
+  revenueLines?: RevenueLineRecord[];
+  contractChanges?: ContractChangeRecord[];
+  policyExceptions?: PolicyExceptionRecord[];
 }

@@ -184,7 +184,14 @@ export const invoices = pgTable(
     currency: text('currency').notNull(),
     total: bigint('total', { mode: 'number' }).notNull(),
     balance: bigint('balance', { mode: 'number' }).notNull(),
-    status: text('status', { enum: ['open', 'in_collections', 'disputed', 'paid', 'written_off'] }).notNull(),
+    status: text('status', { enum: ['held', 'open', 'in_collections', 'disputed', 'paid', 'written_off', 'issued'] }).notNull(),
+    /** `credit_note` rows carry a negative total: credits are recorded as such, never netted away. */
+    kind: text('kind', { enum: ['invoice', 'credit_note'] }).notNull().default('invoice'),
+    /** Why a pre-bill check held the invoice; it stays held until `invoice.approved`. */
+    holdReason: text('hold_reason'),
+    /** The service period a contract invoice bills (customer invoices have none). */
+    periodStart: timestamp('period_start', { withTimezone: true, mode: 'date' }),
+    periodEnd: timestamp('period_end', { withTimezone: true, mode: 'date' }),
     /** The last dunning step taken: reminder, final_notice, write_off. */
     collectionsStep: text('collections_step'),
     issuedAt: timestamp('issued_at', { withTimezone: true, mode: 'date' }).notNull(),
@@ -208,6 +215,10 @@ export const invoiceLines = pgTable(
     quantity: numeric('quantity').notNull(),
     unitAmount: bigint('unit_amount', { mode: 'number' }).notNull(),
     amount: bigint('amount', { mode: 'number' }).notNull(),
+    /** The contract line it bills, and for which service period. */
+    lineRef: text('line_ref'),
+    periodStart: timestamp('period_start', { withTimezone: true, mode: 'date' }),
+    periodEnd: timestamp('period_end', { withTimezone: true, mode: 'date' }),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.invoiceId, t.lineNo] })],
 );
@@ -302,4 +313,113 @@ export const idempotencyKeys = pgTable(
     expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.scope, t.keyHash] }), index('idempotency_keys_expires').on(t.expiresAt)],
+);
+
+/**
+ * Read model of each contract workflow (the workflow query is the live truth), and the terms the
+ * usage endpoint checks records against.
+ */
+export const contracts = pgTable(
+  'contracts',
+  {
+    tenantId: tenantRef(),
+    id: text('id').notNull(),
+    customerName: text('customer_name').notNull(),
+    stage: text('stage').notNull(),
+    currency: text('currency').notNull(),
+    playbookId: text('playbook_id').notNull(),
+    playbookVersion: integer('playbook_version').notNull(),
+    /** Metrics the contract's usage lines are rated on: usage for any other metric is refused. */
+    usageMetrics: text('usage_metrics').array().notNull(),
+    termStart: timestamp('term_start', { withTimezone: true, mode: 'date' }),
+    termEnd: timestamp('term_end', { withTimezone: true, mode: 'date' }),
+    autoRenew: integer('auto_renew').notNull().default(1),
+    /** Monthly recurring revenue of the subscription lines, minor units. */
+    mrr: bigint('mrr', { mode: 'number' }).notNull().default(0),
+    nextInvoiceAt: timestamp('next_invoice_at', { withTimezone: true, mode: 'date' }),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index('contracts_stage').on(t.tenantId, t.stage, t.id)],
+);
+
+/** Usage as `POST /v1/contracts/{id}/usage` received it: each record id accepted once. */
+export const usageRecords = pgTable(
+  'usage_records',
+  {
+    tenantId: tenantRef(),
+    contractId: text('contract_id').notNull(),
+    id: text('id').notNull(),
+    metric: text('metric').notNull(),
+    quantity: numeric('quantity').notNull(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'date' }).notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.contractId, t.id] }), index('usage_by_metric').on(t.tenantId, t.contractId, t.metric, t.occurredAt)],
+);
+
+/**
+ * Up to when a metric's usage has been rated and invoiced. Records dated before it are refused:
+ * they would never be billed. Rating and intake lock the same row, so none slips between.
+ */
+export const usageClosures = pgTable(
+  'usage_closures',
+  {
+    tenantId: tenantRef(),
+    contractId: text('contract_id').notNull(),
+    metric: text('metric').notNull(),
+    closedThrough: timestamp('closed_through', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.contractId, t.metric] })],
+);
+
+/**
+ * What each invoice line (and credit) means for revenue: recognised ratably over its service
+ * period or at a point. The schedule by month and deferred revenue at any date derive from these.
+ */
+export const revenueLines = pgTable(
+  'revenue_lines',
+  {
+    tenantId: tenantRef(),
+    contractId: text('contract_id').notNull(),
+    key: text('key').notNull(),
+    invoiceId: text('invoice_id').notNull(),
+    amount: bigint('amount', { mode: 'number' }).notNull(),
+    method: text('method', { enum: ['ratable', 'point'] }).notNull(),
+    start: timestamp('start', { withTimezone: true, mode: 'date' }).notNull(),
+    end: timestamp('end', { withTimezone: true, mode: 'date' }).notNull(),
+    billedAt: timestamp('billed_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.contractId, t.key] })],
+);
+
+/** Bookings movements for NRR and GRR: new business, expansion, contraction, churn, renewal. */
+export const contractChanges = pgTable(
+  'contract_changes',
+  {
+    tenantId: tenantRef(),
+    contractId: text('contract_id').notNull(),
+    id: text('id').notNull(),
+    kind: text('kind', { enum: ['new', 'expansion', 'contraction', 'renewal', 'churn'] }).notNull(),
+    /** Change in monthly recurring revenue, minor units (negative for contraction and churn). */
+    mrrDelta: bigint('mrr_delta', { mode: 'number' }).notNull(),
+    currency: text('currency').notNull(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.contractId, t.id] })],
+);
+
+/** Every approved exception to pricing policy: a discount beyond auto-approval, a non-standard term. */
+export const policyExceptions = pgTable(
+  'policy_exceptions',
+  {
+    tenantId: tenantRef(),
+    contractId: text('contract_id').notNull(),
+    id: text('id').notNull(),
+    kind: text('kind', { enum: ['discount', 'term'] }).notNull(),
+    detail: text('detail').notNull(),
+    approvedBy: text('approved_by').notNull(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'date' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.contractId, t.id] })],
 );

@@ -20,6 +20,10 @@ export function jobWorkflowId(tenantId: string, jobId: string): string {
   return `job:${tenantId}:${jobId}`;
 }
 
+export function contractWorkflowId(tenantId: string, contractId: string): string {
+  return `contract:${tenantId}:${contractId}`;
+}
+
 export function invoiceWorkflowId(tenantId: string, invoiceId: string): string {
   return `invoice:${tenantId}:${invoiceId}`;
 }

@@ -168,10 +168,10 @@ export type HomeServicePlaybookInput = z.input<typeof HomeServicePlaybook>;
 export type HomeServicePlaybook = z.output<typeof HomeServicePlaybook>;
 
 /** A playbook pinned to one version: what a workflow run receives and follows. */
-export interface ResolvedPlaybook {
+export interface ResolvedPlaybook<Definition = HomeServicePlaybook> {
   id: string;
   version: number;
   /** `builtin` or the owning tenant. */
   owner: string;
-  definition: HomeServicePlaybook;
+  definition: Definition;
 }

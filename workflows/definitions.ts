@@ -4,6 +4,7 @@ import type { Money } from '../domain/money';
 import type { HomeServicePlaybook, ResolvedPlaybook } from '../playbooks/schema';
 import type { AgendaItem } from './agenda';
 import type { MessagingContext } from './messenger';
+import type { InvoiceLineRecord } from '../activities/records';
 
 /**
  * The messages the API and the lifecycle workflows exchange, defined once: no caller spells a
@@ -217,6 +218,10 @@ export interface InvoiceWorkflowInput {
   parentWorkflowId: string;
   jobId?: string;
   lines: LineItem[];
+  /** Lines already priced by the caller (a contract's tiers, prorations and usage); `lines` is then ignored. */
+  pricedLines?: InvoiceLineRecord[];
+  /** The service period billed, for contract invoices. */
+  period?: { start: string; end: string };
   currency: string;
   collections: CollectionsPolicy;
   messaging: MessagingContext;

@@ -2,3 +2,4 @@
 export { customer } from './customer';
 export { invoice } from './invoice';
 export { job } from './job';
+export { contract } from './contract';

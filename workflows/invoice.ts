@@ -39,7 +39,7 @@ class Collections {
   readonly messenger: Messenger;
   private readonly scheduler = new Scheduler<InvoiceAgendaKind>();
   private readonly inbox: InvoiceEvent[] = [];
-  private readonly record: InvoiceRecord;
+  private readonly record: InvoiceRecord & { status: InvoiceStatus };
   private payments: PaymentRecord[] = [];
   /** Collections items set aside while disputed, with the time they had left. */
   private paused: Array<AgendaItem<InvoiceAgendaKind> & { remainingMs: number }> = [];
@@ -48,11 +48,13 @@ class Collections {
 
   constructor(private readonly input: InvoiceWorkflowInput) {
     this.messenger = new Messenger({ ...input.messaging, optOuts: [...input.messaging.optOuts] });
-    const { lines, total } = priceLines(input.lines);
+    // A contract prices its own lines (tiers, proration, usage); a job's are quantity × unit price.
+    const { lines, total } = input.pricedLines ? { lines: input.pricedLines, total: input.pricedLines.reduce((sum, l) => sum + l.amount, 0) } : priceLines(input.lines);
     const issuedAt = Date.now();
     this.record = {
       invoiceId: input.invoiceId,
       jobId: input.jobId,
+      ...(input.period ? { periodStart: input.period.start, periodEnd: input.period.end } : {}),
       currency: input.currency,
       total,
       balance: total,

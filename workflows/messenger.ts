@@ -4,6 +4,7 @@ import type { MessageDraft } from '../activities/messages';
 import type { StepRecords } from '../activities/records';
 import type { TimelineEntryInput } from '../activities/timeline';
 import { nextSendableInstant, type QuietHours } from '../domain/local-time';
+import type { ContractTemplateKey } from '../playbooks/b2b-schema';
 import type { MessageTemplate, TemplateKey } from '../playbooks/schema';
 import type { AgendaItem } from './agenda';
 import type { Scheduler } from './scheduler';
@@ -15,7 +16,7 @@ export interface MessagingContext {
   recipient: { name: string; phone?: string; email?: string; timezone: string };
   business: string;
   quietHours: QuietHours | null;
-  templates: Partial<Record<TemplateKey, MessageTemplate>>;
+  templates: Partial<Record<TemplateKey | ContractTemplateKey, MessageTemplate>>;
   /** Marketing messages on these channels are suppressed; transactional ones still go. */
   optOuts: Array<'sms' | 'email' | 'call'>;
 }
@@ -78,7 +79,7 @@ export class Messenger {
   }
 
   /** Drafts a message; it is recorded (and handed to the tenant's channel) with the next flush. */
-  send(kind: TemplateKey, vars: Record<string, string>): void {
+  send(kind: TemplateKey | ContractTemplateKey, vars: Record<string, string>): void {
     const template = this.context.templates[kind];
     if (!template) throw new Error(`no template ${kind} in this lifecycle's playbook`);
     const { recipient } = this.context;
@@ -98,6 +99,11 @@ export class Messenger {
   /** An action for the timeline, written with the next flush. */
   note(type: string, summary: string, data: Record<string, unknown> = {}): void {
     this.entries.push({ id: `act:${uuid4()}`, kind: 'action', type, summary, data, occurredAt: new Date().toISOString(), seq: this.nextSeq() });
+  }
+
+  /** An accepted event for the timeline, keyed by its id (a redelivery writes nothing new). */
+  event(eventId: string, type: string, summary: string, data: Record<string, unknown>): void {
+    this.entries.push({ id: eventId, kind: 'event', type, summary, data, occurredAt: new Date().toISOString(), seq: this.nextSeq() });
   }
 
   /** Events that raced the end of a job or invoice are recorded as ignored rather than silently dropped. */

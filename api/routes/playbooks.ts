@@ -1,9 +1,9 @@
-import { listPlaybooks, playbookVersions, registerPlaybook } from '../../db/playbook-store';
-import { findBuiltinPlaybook, HomeServicePlaybook, type ResolvedPlaybook } from '../../playbooks';
+import { listPlaybooks, PlaybookKindConflict, playbookVersions, registerPlaybook } from '../../db/playbook-store';
+import { AnyPlaybook, findBuiltinPlaybook, type ResolvedPlaybook } from '../../playbooks';
 import { problems } from '../problem';
 import { defineRoute, IdParam } from '../route';
 
-function summary(p: ResolvedPlaybook) {
+function summary(p: ResolvedPlaybook<AnyPlaybook>) {
   return { id: p.id, version: p.version, owner: p.owner === 'builtin' ? 'builtin' : 'tenant', kind: p.definition.kind, name: p.definition.name, description: p.definition.description };
 }
 
@@ -45,10 +45,10 @@ export const playbookRoutes = [
     method: 'post',
     path: '/v1/playbooks',
     operationId: 'registerPlaybook',
-    summary: 'Register a tenant playbook, or a new version of one (including of a built-in); customers adopt it at their next continue-as-new',
+    summary: 'Register a tenant playbook (home-service or b2b), or a new version of one (including of a built-in); running lifecycles adopt it at their next continue-as-new',
     tag: 'Playbooks',
     access: { kind: 'tenant', scope: 'admin' },
-    body: HomeServicePlaybook,
+    body: AnyPlaybook,
     example: { body: { ...findBuiltinPlaybook('plumbing')!.definition, id: 'acme-plumbing', name: 'Acme Plumbing' } },
     responses: {
       201: { description: 'A new version' },
@@ -56,7 +56,14 @@ export const playbookRoutes = [
       400: { description: 'Invalid playbook; every issue is listed' },
     },
     async handler({ auth, body, deps }) {
-      const { created, playbook } = await registerPlaybook(deps.db, auth.tenantId, body);
+      let registered;
+      try {
+        registered = await registerPlaybook(deps.db, auth.tenantId, body);
+      } catch (error) {
+        if (error instanceof PlaybookKindConflict) throw problems.unprocessable(error.message, [{ path: 'body.kind', message: `must be ${error.existingKind}` }]);
+        throw error;
+      }
+      const { created, playbook } = registered;
       return { status: created ? 201 : 200, body: { ...summary(playbook), definition: playbook.definition }, headers: { Location: `/v1/playbooks/${playbook.id}` } };
     },
   }),

@@ -17,17 +17,21 @@ export async function createTestTenant(db: Database, prefix = 't'): Promise<stri
 }
 
 export async function messagesOf(db: Database, tenantId: string, customerId: string) {
+  return messagesOfSubject(db, tenantId, 'customer', customerId);
+}
+
+export async function messagesOfSubject(db: Database, tenantId: string, subjectType: 'customer' | 'contract', subjectId: string) {
   return db
     .select()
     .from(messages)
-    .where(and(eq(messages.tenantId, tenantId), eq(messages.subjectType, 'customer'), eq(messages.subjectId, customerId)))
+    .where(and(eq(messages.tenantId, tenantId), eq(messages.subjectType, subjectType), eq(messages.subjectId, subjectId)))
     .orderBy(asc(messages.sentAt), asc(messages.createdAt));
 }
 
-export async function timelineOf(db: Database, tenantId: string, customerId: string) {
+export async function timelineOf(db: Database, tenantId: string, subjectId: string, subjectType: 'customer' | 'contract' = 'customer') {
   return db
     .select()
     .from(timelineEntries)
-    .where(and(eq(timelineEntries.tenantId, tenantId), eq(timelineEntries.subjectType, 'customer'), eq(timelineEntries.subjectId, customerId)))
+    .where(and(eq(timelineEntries.tenantId, tenantId), eq(timelineEntries.subjectType, subjectType), eq(timelineEntries.subjectId, subjectId)))
     .orderBy(asc(timelineEntries.occurredAt), asc(timelineEntries.position));
 }

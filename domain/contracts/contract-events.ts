@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { IsoDuration } from '../durations';
+import { NonBlank } from '../contact';
+import { ClientId } from '../ids';
+import { Money, PositiveMoney } from '../money';
+
+/**
+ * Events of a contract's life, as `POST /v1/contracts/{id}/events` takes them. Each goes to the
+ * contract workflow as an Update, whose validator refuses what does not fit the contract's state
+ * (signing an unapproved quote, an unknown line or invoice) before anything is recorded.
+ */
+
+const UtcTimestamp = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 timestamp, e.g. 2027-03-01T00:00:00Z' });
+const common = { eventId: ClientId.optional() };
+
+export const ContractEventInput = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('contract.signed'), ...common, signedBy: z.string().min(1).max(200).optional() }),
+  z
+    .strictObject({
+      type: z.literal('contract.amended'),
+      ...common,
+      lineId: ClientId,
+      quantity: z.number().positive().max(1e9).multipleOf(0.0001).optional(),
+      listPrice: Money.optional(),
+      discountPercent: z.number().min(0).max(100).multipleOf(0.01).optional(),
+      /** When the change takes effect (prorated by day from then); defaults to now. Must fall in the line's current billing period. */
+      effectiveAt: UtcTimestamp.optional(),
+    })
+    .refine((e) => e.quantity !== undefined || e.listPrice !== undefined || e.discountPercent !== undefined, {
+      message: 'change at least one of quantity, listPrice, discountPercent',
+      path: ['quantity'],
+    }),
+  z.strictObject({
+    type: z.literal('contract.renewed'),
+    ...common,
+    /** The next term; the current one when omitted. */
+    term: IsoDuration.optional(),
+    /** Price change for the next term, in percent (negative for a discount); the playbook's auto-renew uplift when omitted. */
+    upliftPercent: z.number().min(-100).max(100).optional(),
+  }),
+  z.strictObject({ type: z.literal('contract.cancelled'), ...common, reason: z.string().min(1).max(1000).optional() }),
+  z.strictObject({ type: z.literal('invoice.approved'), ...common, invoiceId: ClientId, approvedBy: z.string().min(1).max(200).optional() }),
+  z.strictObject({ type: z.literal('payment.received'), ...common, invoiceId: ClientId, amount: PositiveMoney, method: z.string().max(50).optional() }),
+  z.strictObject({ type: z.literal('payment.failed'), ...common, invoiceId: ClientId, reason: z.string().min(1).max(1000) }),
+  z.strictObject({ type: z.literal('invoice.disputed'), ...common, invoiceId: ClientId, reason: z.string().min(1).max(1000) }),
+  z.strictObject({ type: z.literal('invoice.dispute_resolved'), ...common, invoiceId: ClientId, resolution: z.string().max(1000).optional() }),
+  z.strictObject({ type: z.literal('credit.issued'), ...common, invoiceId: ClientId, amount: PositiveMoney, reason: z.string().min(1).max(1000) }),
+]);
+export type ContractEventInput = z.infer<typeof ContractEventInput>;
+export type ContractEvent = ContractEventInput & { eventId: string; receivedAt: string };
+export type ContractEventOf<T extends ContractEvent['type']> = Extract<ContractEvent, { type: T }>;
+
+/** An approver's decision on a quote: `POST /v1/quotes/{id}/approvals`. */
+export const ApprovalDecisionInput = z.strictObject({
+  role: z.string().regex(/^[a-z][a-z0-9_]{1,39}$/),
+  approver: NonBlank(200),
+  decision: z.enum(['approve', 'reject']),
+  comment: z.string().max(2000).optional(),
+  decisionId: ClientId.optional(),
+});
+export type ApprovalDecisionInput = z.infer<typeof ApprovalDecisionInput>;
+
+/** A usage batch: `POST /v1/contracts/{id}/usage`. */
+export const UsageBatch = z.strictObject({
+  records: z
+    .array(
+      z.strictObject({
+        id: ClientId,
+        metric: z.string().regex(/^[a-z][a-z0-9_.]{0,63}$/),
+        quantity: z.number().min(0).max(1e12).multipleOf(0.0001),
+        occurredAt: UtcTimestamp,
+      }),
+    )
+    .min(1)
+    .max(1000),
+});
+export type UsageBatch = z.infer<typeof UsageBatch>;

@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { IsoDuration } from '../domain/durations';
+import { TimeZone } from '../domain/local-time';
+import { Currency } from '../domain/money';
+import { CollectionsStep, MessageTemplate, PlaybookId } from './schema';
+
+/**
+ * A B2B contract playbook: the pricing guardrails and approval chain a quote passes, how invoices
+ * are checked before they go out and collected after, and when renewals and win-back happen. The
+ * `contract` workflow follows it; a tenant's sales policy is data, not code.
+ */
+
+export const ApproverRole = z.string().regex(/^[a-z][a-z0-9_]{1,39}$/, 'lower-case letters, digits and "_"');
+
+export const contractTemplateKeys = [
+  'quote.sent',
+  'quote.expired',
+  'contract.welcome',
+  'invoice.issued',
+  'collections.reminder',
+  'collections.final_notice',
+  'collections.payment_failed',
+  'renewal.notice',
+  'renewal.renewed',
+  'contract.churned',
+  'winback.outreach',
+] as const;
+export type ContractTemplateKey = (typeof contractTemplateKeys)[number];
+
+const ContractTemplates = z.strictObject(
+  Object.fromEntries(contractTemplateKeys.map((k) => [k, MessageTemplate])) as Record<ContractTemplateKey, typeof MessageTemplate>,
+);
+
+export const B2BPlaybook = z
+  .strictObject({
+    id: PlaybookId,
+    kind: z.literal('b2b'),
+    name: z.string().min(1).max(100),
+    description: z.string().max(2000).default(''),
+    business: z.string().min(1).max(100).default('our team'),
+    currency: Currency.default('USD'),
+    defaultTimezone: TimeZone.default('UTC'),
+    guardrails: z.strictObject({
+      /** Discounts up to this (percent, on any line) need no approval. */
+      autoApproveDiscountUpTo: z.number().min(0).max(100),
+      /** Higher discounts need the role of the first tier that covers them; above the last tier, refused. */
+      discountTiers: z.array(z.strictObject({ upTo: z.number().min(0).max(100), role: ApproverRole })).min(1).max(6),
+      /** Terms a quote may have without legal review. */
+      standardTerms: z.array(IsoDuration).min(1).max(10),
+      nonStandardTermRole: ApproverRole,
+    }),
+    approvals: z.strictObject({
+      /** No decision this long after an approval is requested: it moves to the next role in `escalation`. */
+      escalateAfter: IsoDuration,
+      /** Who a pending approval escalates to, by role; a role without an entry stays where it is. */
+      escalation: z.record(ApproverRole, ApproverRole).default({}),
+      /** A quote not signed this long after it was created expires. */
+      quoteExpiresAfter: IsoDuration,
+    }),
+    billing: z.strictObject({
+      /** Due date = issue date + this. */
+      netTerms: IsoDuration,
+      anomaly: z.strictObject({
+        /** How many earlier invoices of the line make its trailing average. */
+        trailingInvoices: z.number().int().min(1).max(12),
+        /** Held when a line's amount or usage departs from its trailing average by more than this percent. */
+        thresholdPercent: z.number().positive().max(1000),
+        /** A first invoice above this (minor units of the contract currency) is held for review. */
+        firstInvoiceAbove: z.number().int().min(0),
+      }),
+    }),
+    collections: z.strictObject({
+      steps: z.array(CollectionsStep).min(1).max(12),
+      paymentRetries: z.array(IsoDuration).max(6).default(['P1D', 'P3D', 'P7D']),
+    }),
+    renewal: z.strictObject({
+      /** Measured back from the end of the term: renewal tasks and messages. */
+      noticeBefore: z.array(IsoDuration).max(6),
+      /** Price increase an automatic renewal applies, in percent. */
+      autoRenewUpliftPercent: z.number().min(0).max(100),
+    }),
+    winBack: z.strictObject({ after: IsoDuration }),
+    templates: ContractTemplates,
+  })
+  .superRefine((p, ctx) => {
+    const tiers = p.guardrails.discountTiers.map((t) => t.upTo);
+    if (tiers.some((upTo, i) => (i === 0 ? upTo <= p.guardrails.autoApproveDiscountUpTo : upTo <= tiers[i - 1]!))) {
+      ctx.addIssue({ code: 'custom', path: ['guardrails', 'discountTiers'], message: 'each tier must allow more discount than the one before (and than auto-approval)' });
+    }
+  });
+
+export type B2BPlaybookInput = z.input<typeof B2BPlaybook>;
+export type B2BPlaybook = z.output<typeof B2BPlaybook>;

@@ -1,0 +1,158 @@
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { InvoiceLineRecord } from '../activities/records';
+import type { Period } from '../domain/billing/periods';
+import type { QuoteLine } from '../domain/billing/quote-line';
+import type { ApprovalDecisionInput, ContractEvent } from '../domain/contracts/contract-events';
+import type { Money } from '../domain/money';
+import type { B2BPlaybook } from '../playbooks/b2b-schema';
+import type { ResolvedPlaybook } from '../playbooks/schema';
+import type { AgendaItem } from './agenda';
+import type { InvoiceStatus, NextAction } from './definitions';
+
+/**
+ * What the API and the `contract` workflow exchange: one contract from quote to renewal and
+ * beyond, id `contract:{tenant}:{contractId}`.
+ */
+
+export const contractStages = ['pending_approval', 'approved', 'rejected', 'expired', 'active', 'cancelling', 'churned'] as const;
+export type ContractStage = (typeof contractStages)[number];
+
+export interface ContractCustomer {
+  name: string;
+  email?: string;
+  phone?: string;
+  timezone: string;
+}
+
+export interface ContractWorkflowInput {
+  tenantId: string;
+  contractId: string;
+  customer: ContractCustomer;
+  currency: string;
+  lines: QuoteLine[];
+  term: string;
+  /** ISO instant the (first) term starts. */
+  start: string;
+  autoRenew: boolean;
+  renewalNotice?: string;
+  playbook: ResolvedPlaybook<B2BPlaybook>;
+  /** Continue as new once the run's history reaches this many events (default 10,000). */
+  historyLimit?: number;
+  /** Present on continue-as-new. */
+  memory?: ContractMemory;
+}
+
+export type ContractAgendaKind = 'quote.expire' | 'approval.escalate' | 'billing' | 'renewal.notice' | 'term.end' | 'winback';
+
+export interface ApprovalState {
+  key: 'discount' | 'term';
+  role: string;
+  reason: string;
+  status: 'pending' | 'approved' | 'rejected';
+  requestedAt: string;
+  escalations: number;
+  decidedBy?: string;
+  decidedAt?: string;
+  comment?: string;
+}
+
+/** A contract line and where its billing stands in the current term. */
+export interface ContractLine {
+  line: QuoteLine;
+  /** Index (into the term's billing periods) of the next period to invoice. */
+  nextPeriod: number;
+  /** Arrears lines: full-period prices since the start of the open period, for day-weighted blending. */
+  segments: Array<{ from: string; amount: number }>;
+  /** Earlier invoiced amounts and usage, newest last: the trailing average anomaly checks compare to. */
+  recentAmounts: number[];
+  recentUsage: number[];
+}
+
+/** How an invoice line earns revenue, before it has a key and an issue date. */
+export type RevenueSpec = { kind: 'subscription'; servicePeriod: Period } | { kind: 'usage'; usagePeriod: Period } | { kind: 'one_time'; deliveredAt: string };
+export type PendingRevenue = RevenueSpec & { amount: number; lineNo: number };
+
+export interface ContractInvoice {
+  invoiceId: string;
+  kind: 'invoice' | 'credit_note';
+  status: InvoiceStatus | 'held' | 'issued';
+  total: Money;
+  balance: Money;
+  issuedAt: string;
+  dueAt: string | null;
+  holdReason?: string;
+  /** While held: what will be issued on `invoice.approved`, and what it will mean for revenue. */
+  lines?: InvoiceLineRecord[];
+  revenue?: PendingRevenue[];
+  period?: { start: string; end: string };
+}
+
+/** Everything the contract remembers, in plain JSON, carried across continue-as-new. */
+export interface ContractMemory {
+  createdAt: string;
+  stage: ContractStage;
+  stageSince: string;
+  seq: number;
+  runs: number;
+  eventsApplied: number;
+  recentEventIds: string[];
+  approvals: ApprovalState[];
+  signedAt: string | null;
+  /** The current term; null until signed. */
+  term: { index: number; start: string; end: string; duration: string } | null;
+  lines: ContractLine[];
+  oneTimeBilled: string[];
+  cancelled: { at: string; reason: string | null } | null;
+  /** An explicit `contract.renewed` for the coming term. */
+  renewal: { term: string; upliftPercent: number } | null;
+  invoiceSeq: number;
+  creditSeq: number;
+  /** Open, held and recent invoices and credit notes; paid and written-off ones drop off. */
+  invoices: ContractInvoice[];
+  /** Credit not yet applied to an invoice, minor units. */
+  accountCredit: number;
+  firstInvoiceIssued: boolean;
+  agenda: AgendaItem<ContractAgendaKind>[];
+}
+
+export interface ContractView {
+  tenantId: string;
+  contractId: string;
+  customer: ContractCustomer;
+  stage: ContractStage;
+  stageSince: string;
+  playbook: { id: string; version: number };
+  currency: string;
+  approvals: ApprovalState[];
+  approvalsPending: ApprovalState[];
+  term: { index: number; start: string; end: string; duration: string } | null;
+  autoRenew: boolean;
+  cancelled: { at: string; reason: string | null } | null;
+  renewalDate: string | null;
+  currentPeriods: Array<{ lineId: string; start: string; end: string }>;
+  nextInvoiceAt: string | null;
+  mrr: Money;
+  accountCredit: Money;
+  invoices: ContractInvoice[];
+  balanceDue: Money;
+  nextActions: NextAction[];
+  eventsApplied: number;
+  recentEventIds: string[];
+  runs: number;
+}
+
+export const contractStateQuery = defineQuery<ContractView>('state');
+
+/** Every contract event goes through this update: its validator refuses what does not fit the contract's state. */
+export const contractEventUpdate = defineUpdate<{ eventId: string; accepted: true; duplicate: boolean }, [ContractEvent]>('contractEvent');
+
+export type ApprovalDecision = ApprovalDecisionInput & { decisionId: string };
+export const approvalDecisionUpdate = defineUpdate<{ status: ContractStage; approvalsPending: ApprovalState[] }, [ApprovalDecision]>('approvalDecision');
+
+/** Update failure types the API maps to HTTP statuses. */
+export const ContractFailure = {
+  /** The contract's state does not allow this now (409). */
+  conflict: 'ContractConflict',
+  /** The event names something the contract does not have (422). */
+  invalidReference: 'InvalidReference',
+} as const;
