@@ -453,7 +453,7 @@ class Contract {
       }
       const periods = this.periodsOf(line);
       for (let period = periods[line.nextPeriod]; period && Date.parse(invoiceDate(period, l.billing.timing)) <= now; period = periods[line.nextPeriod]) {
-        const full = this.fullPeriodOf(period, l.billing.interval as 'month' | 'quarter' | 'year');
+        const full = this.fullPeriodOf(period, line.nextPeriod, l.billing.interval as 'month' | 'quarter' | 'year');
         const share = (amount: number) => (full ? roundMinor((amount * utcDays(period.start, period.end)) / utcDays(full.start, full.end)) : amount);
         if (l.usageMetric) {
           const usage = await records.closeUsagePeriod.executeWithOptions({ ...recordOptions, summary: `rate ${l.usageMetric} ${period.start.slice(0, 10)} → ${period.end.slice(0, 10)}` }, [
@@ -480,9 +480,13 @@ class Contract {
     this.scheduleBilling();
   }
 
-  /** A term that ends mid-period bills the last period pro rata against a full one. */
-  private fullPeriodOf(period: Period, interval: 'month' | 'quarter' | 'year'): Period | null {
-    const fullEnd = new Date(addDuration(Date.parse(period.start), interval === 'month' ? 'P1M' : interval === 'quarter' ? 'P3M' : 'P1Y')).toISOString();
+  /**
+   * A term that ends mid-period bills its last period pro rata against the full one. Periods are
+   * anchored at the term start (Jan 31, Feb 28, Mar 31…), so "full" is the anchored boundary, not
+   * the period start plus one interval.
+   */
+  private fullPeriodOf(period: Period, index: number, interval: 'month' | 'quarter' | 'year'): Period | null {
+    const fullEnd = new Date(addDuration(Date.parse(this.memory.term!.start), `P${(index + 1) * MONTHS[interval]!}M`)).toISOString();
     return fullEnd === period.end ? null : { start: period.start, end: fullEnd };
   }
 
@@ -929,7 +933,9 @@ class Contract {
       renewalDate: m.term && (m.stage === 'active' || m.stage === 'cancelling') ? m.term.end : null,
       currentPeriods: m.term
         ? m.lines.flatMap((l) => {
-            const p = this.currentPeriodOf(l, isoNow());
+            // Before the term starts (signed ahead of its start), its first period is the current one.
+            const at = new Date(Math.max(Date.now(), Date.parse(m.term!.start))).toISOString();
+            const p = this.currentPeriodOf(l, at);
             return p ? [{ lineId: l.line.lineId, start: p.start, end: p.end }] : [];
           })
         : [],

@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import { usageRecords } from '../../db/schema';
+import { scheduleByMonth, type RevenueLine } from '../../domain/billing/recognition';
+import { roundMinor } from '../../domain/money';
+import { changesOf, contractInvoices, invoicesUntil, lines, linesOf, revenueOf, saasPlaybook, send, startContract, state, usd } from '../support/contracts';
+import { createTestTenant, messagesOfSubject } from '../support/database';
+import { eventually } from '../support/eventually';
+import { DAY, HOUR, timeSkippingSuite } from '../support/suite';
+
+describe('contract workflow: billing periods, usage, holds, amendments, credits and revenue', () => {
+  const suite = timeSkippingSuite();
+  // Quiet test data: no first-invoice hold unless a test asks for one.
+  // Short terms are standard here, so a whole term runs in one test.
+  const playbook = saasPlaybook((p) => ({
+    ...p,
+    guardrails: { ...p.guardrails, standardTerms: ['P3M', 'P12M'] },
+    billing: { ...p.billing, anomaly: { ...p.billing.anomaly, firstInvoiceAbove: 100_000_000 } },
+  }));
+
+  const seats = { lineId: 'seats', sku: 'SEAT', description: 'Seats', quantity: 20, listPrice: usd(5000), discountPercent: 10, pricingModel: 'per_unit', billing: { interval: 'month', timing: 'advance' } };
+  const setup = { lineId: 'setup', sku: 'SETUP', description: 'Onboarding', listPrice: usd(150000), pricingModel: 'flat', billing: { interval: 'one_time', timing: 'advance' } };
+  const calls = {
+    lineId: 'calls',
+    sku: 'API',
+    description: 'API calls',
+    listPrice: usd(0),
+    pricingModel: 'tiered',
+    tiers: [
+      { upTo: 1000, unitAmount: 0 },
+      { upTo: null, unitAmount: 2 },
+    ],
+    usageMetric: 'api_calls',
+    billing: { interval: 'month', timing: 'arrears' },
+  };
+
+  /** A signed contract starting at the next UTC midnight; returns an hour into its term, once anything billed at the start exists. */
+  async function signed(lineInput: Array<Record<string, unknown>>, options: { term?: string; autoRenew?: boolean } = {}) {
+    const tenantId = await createTestTenant(suite.database.db);
+    const now = await suite.now();
+    const start = new Date(Math.ceil((now + HOUR) / DAY) * DAY).toISOString();
+    const { contractId, handle } = await startContract(suite.env, { taskQueue: suite.worker.taskQueue, tenantId, lines: lines(...lineInput), start, playbook, ...options });
+    await send(handle, { type: 'contract.signed', signedBy: 'Initech CFO' });
+    await suite.env.sleep(Date.parse(start) - now + HOUR);
+    const billsAtStart = lineInput.some((l) => (l.billing as { timing: string }).timing === 'advance');
+    if (billsAtStart) await invoicesUntil(suite.database.db, tenantId, contractId, (rows) => rows.length >= 1);
+    return { tenantId, contractId, handle, start: Date.parse(start) };
+  }
+
+  async function usage(tenantId: string, contractId: string, records: Array<[string, number, number]>) {
+    await suite.database.db.insert(usageRecords).values(records.map(([id, quantity, at]) => ({ tenantId, contractId, id, metric: 'api_calls', quantity: String(quantity), occurredAt: new Date(at) })));
+  }
+
+  async function pay(handle: Parameters<typeof send>[0], tenantId: string, contractId: string) {
+    for (const inv of await contractInvoices(suite.database.db, tenantId, contractId)) {
+      if (inv.kind === 'invoice' && inv.status !== 'held' && inv.balance > 0) await send(handle, { type: 'payment.received', invoiceId: inv.id, amount: usd(inv.balance) });
+    }
+  }
+
+  it('bills seats in advance and the one-time fee at the start, usage in arrears at each period close', async () => {
+    const { tenantId, contractId, handle, start } = await signed([seats, setup, calls]);
+    const [first] = await contractInvoices(suite.database.db, tenantId, contractId);
+    expect(first).toMatchObject({ id: `${contractId}.0001`, total: 240_000, status: 'open', kind: 'invoice' });
+    expect((await linesOf(suite.database.db, tenantId, first!.id)).map((l) => [l.lineRef, l.amount])).toEqual([
+      ['seats', 90_000],
+      ['setup', 150_000],
+    ]);
+    expect(first!.dueAt.getTime() - first!.issuedAt.getTime()).toBe(30 * DAY);
+
+    await usage(tenantId, contractId, [
+      ['u1', 800, start + 2 * DAY],
+      ['u2', 700, start + 10 * DAY],
+      ['u3', 500, start + 20 * DAY],
+    ]);
+    const periodEnd = Date.parse((await state(handle)).currentPeriods.find((p) => p.lineId === 'calls')!.end);
+    await suite.env.sleep(periodEnd - (await suite.now()) + HOUR);
+    const rows = await invoicesUntil(suite.database.db, tenantId, contractId, (r) => r.length === 2);
+    const second = await linesOf(suite.database.db, tenantId, rows[1]!.id);
+    expect(second.map((l) => [l.lineRef, Number(l.quantity), l.amount])).toEqual([
+      ['seats', 20, 90_000],
+      ['calls', 2000, 2_000],
+    ]);
+    expect(rows[1]!.total).toBe(92_000);
+  });
+
+  it('holds an invoice whose usage departs from the trailing average until invoice.approved', async () => {
+    const { tenantId, contractId, handle, start } = await signed([calls]);
+    await usage(tenantId, contractId, [['m1', 2000, start + DAY]]);
+    const monthEnd = () => state(handle).then((v) => Date.parse(v.currentPeriods[0]!.end));
+    await suite.env.sleep((await monthEnd()) - (await suite.now()) + HOUR);
+    await invoicesUntil(suite.database.db, tenantId, contractId, (r) => r.length === 1 && r[0]!.status === 'open');
+    // Month two: ten times the calls.
+    await usage(tenantId, contractId, [['m2', 20_000, (await suite.now()) + DAY]]);
+    await suite.env.sleep((await monthEnd()) - (await suite.now()) + HOUR);
+    const held = await invoicesUntil(suite.database.db, tenantId, contractId, (r) => r.length === 2);
+    expect(held[1]).toMatchObject({ status: 'held', total: 38_000 });
+    expect(held[1]!.holdReason).toMatch(/line calls: .* departs .* from its trailing average/);
+    const view = await state(handle);
+    expect(view.invoices.find((i) => i.invoiceId === held[1]!.id)).toMatchObject({ status: 'held' });
+    await expect(send(handle, { type: 'payment.received', invoiceId: held[1]!.id, amount: usd(100) })).rejects.toThrow();
+
+    await send(handle, { type: 'invoice.approved', invoiceId: held[1]!.id, approvedBy: 'billing ops' });
+    const released = await invoicesUntil(suite.database.db, tenantId, contractId, (r) => r[1]!.status === 'open');
+    expect(released[1]!.holdReason).toBe(held[1]!.holdReason);
+    expect(released[1]!.issuedAt.getTime()).toBeGreaterThanOrEqual(held[1]!.issuedAt.getTime());
+  });
+
+  it('prorates a mid-period seat increase by day, and a decrease becomes account credit on the next invoice', async () => {
+    const { tenantId, contractId, handle, start } = await signed([seats]);
+    const period = (await state(handle)).currentPeriods[0]!;
+    const periodDays = Math.round((Date.parse(period.end) - Date.parse(period.start)) / DAY);
+    await suite.env.sleep(start + 10 * DAY - (await suite.now()));
+    const effectiveAt = new Date(start + 10 * DAY).toISOString();
+    await send(handle, { type: 'contract.amended', lineId: 'seats', quantity: 30, effectiveAt });
+    const remaining = periodDays - 10;
+    const charge = roundMinor((135_000 * remaining) / periodDays) - roundMinor((90_000 * remaining) / periodDays);
+    const withCharge = await invoicesUntil(suite.database.db, tenantId, contractId, (r) => r.length === 2);
+    expect(withCharge[1]!.total).toBe(charge);
+    expect(withCharge[1]!.periodStart?.toISOString()).toBe(effectiveAt);
+    expect((await changesOf(suite.database.db, tenantId, contractId)).map((c) => [c.kind, c.mrrDelta])).toEqual([
+      ['new', 90_000],
+      ['expansion', 45_000],
+    ]);
+
+    // Back to 25 seats five days later: a credit for the rest of the period.
+    const downAt = new Date(start + 15 * DAY).toISOString();
+    await suite.env.sleep(start + 15 * DAY - (await suite.now()));
+    await send(handle, { type: 'contract.amended', lineId: 'seats', quantity: 25, effectiveAt: downAt });
+    const left = periodDays - 15;
+    const credit = roundMinor((112_500 * left) / periodDays) - roundMinor((135_000 * left) / periodDays);
+    const notes = await invoicesUntil(suite.database.db, tenantId, contractId, (r) => r.some((i) => i.kind === 'credit_note'));
+    expect(notes.find((i) => i.kind === 'credit_note')!.total).toBe(credit);
+    expect((await state(handle)).accountCredit).toEqual(usd(-credit));
+
+    await suite.env.sleep(Date.parse(period.end) - (await suite.now()) + HOUR);
+    const next = await invoicesUntil(suite.database.db, tenantId, contractId, (r) => r.filter((i) => i.kind === 'invoice').length === 3);
+    const third = next.filter((i) => i.kind === 'invoice')[2]!;
+    expect((await linesOf(suite.database.db, tenantId, third.id)).map((l) => l.amount)).toEqual([112_500, credit]);
+    expect(third.total).toBe(112_500 + credit);
+  });
+
+  it('settles an invoice with a credit note, and recognises exactly what was billed less credits', async () => {
+    const { tenantId, contractId, handle } = await signed([seats, setup], { term: 'P3M', autoRenew: false });
+    const [first] = await contractInvoices(suite.database.db, tenantId, contractId);
+    await send(handle, { type: 'credit.issued', invoiceId: first!.id, amount: usd(10_000), reason: 'service outage in week 1' });
+    await invoicesUntil(suite.database.db, tenantId, contractId, (r) => r.find((i) => i.id === first!.id)!.balance === 230_000);
+    const creditNote = (await contractInvoices(suite.database.db, tenantId, contractId)).find((i) => i.kind === 'credit_note')!;
+    expect(creditNote).toMatchObject({ total: -10_000, status: 'issued' });
+
+    // Run the whole term: two more monthly invoices, then the contract lapses (no auto-renew).
+    await pay(handle, tenantId, contractId);
+    const end = Date.parse((await state(handle)).term!.end);
+    await suite.env.sleep(end - (await suite.now()) + HOUR);
+    await eventually(() => state(handle), { until: (v) => v.stage === 'churned' });
+    const all = await contractInvoices(suite.database.db, tenantId, contractId);
+    const billed = all.filter((i) => i.kind === 'invoice').reduce((sum, i) => sum + i.total, 0);
+    const credits = all.filter((i) => i.kind === 'credit_note').reduce((sum, i) => sum + i.total, 0);
+    expect(billed).toBe(150_000 + 3 * 90_000);
+    const revenue = await revenueOf(suite.database.db, tenantId, contractId);
+    const asLines: RevenueLine[] = revenue.map((r) => ({ key: r.key, amount: r.amount, method: r.method, start: r.start.toISOString(), end: r.end.toISOString(), billedAt: r.billedAt.toISOString() }));
+    const recognised = scheduleByMonth(asLines).reduce((sum, m) => sum + m.recognised, 0);
+    expect(recognised).toBe(billed + credits);
+    expect((await changesOf(suite.database.db, tenantId, contractId)).map((c) => c.kind)).toEqual(['new', 'churn']);
+    await eventually(() => messagesOfSubject(suite.database.db, tenantId, 'contract', contractId), { until: (m) => m.some((x) => x.kind === 'contract.churned') });
+  });
+});
