@@ -1,15 +1,13 @@
-import { and, asc, eq, gt, inArray, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
-import { customers, invoiceLines, invoices, messages, payments, timelineEntries } from '../../db/schema';
-import { invoiceWorkflowId } from '../../domain/ids';
-import { money } from '../../domain/money';
+import { customers, messages, timelineEntries } from '../../db/schema';
 import { CustomerEventInput } from '../../domain/customer-events';
 import { customerStages } from '../../workflows/definitions';
 import { CreateCustomerBody, customerLinks, customerResource, deliverCustomerEvent, getCustomerView, startCustomer } from '../customer-service';
 import type { ApiDependencies } from '../dependencies';
+import { listInvoices } from '../invoice-listing';
 import { decodeCursor, page, timeOrdered } from '../pagination';
 import { IdParam, ListQuery, defineRoute } from '../route';
-import { temporalUiLink } from '../temporal-links';
 
 const CustomerListQuery = ListQuery.extend({ stage: z.enum(customerStages).optional() });
 
@@ -220,47 +218,7 @@ export const customerRoutes = [
     responses: { 200: { description: 'A page of invoices' }, 404: { description: 'No such customer' } },
     async handler({ auth, params, query, deps }) {
       await assertCustomerExists(deps, auth.tenantId, params.id);
-      const order = timeOrdered(query, invoices.issuedAt, invoices.id, (r: typeof invoices.$inferSelect) => [r.issuedAt, r.id]);
-      const rows = await deps.db
-        .select()
-        .from(invoices)
-        .where(and(eq(invoices.tenantId, auth.tenantId), eq(invoices.subjectType, 'customer'), eq(invoices.subjectId, params.id), order.after))
-        .orderBy(...order.orderBy)
-        .limit(order.limit);
-      const { data, next } = order.page(rows);
-      const ids = data.map((r) => r.id);
-      const [lines, paid] = ids.length
-        ? await Promise.all([
-            deps.db.select().from(invoiceLines).where(and(eq(invoiceLines.tenantId, auth.tenantId), inArray(invoiceLines.invoiceId, ids))).orderBy(asc(invoiceLines.lineNo)),
-            deps.db.select().from(payments).where(and(eq(payments.tenantId, auth.tenantId), inArray(payments.invoiceId, ids))).orderBy(asc(payments.occurredAt)),
-          ])
-        : [[], []];
-      return {
-        status: 200,
-        body: {
-          data: data.map((inv) => ({
-            id: inv.id,
-            jobId: inv.jobId,
-            status: inv.status,
-            total: money(inv.total, inv.currency),
-            balance: money(inv.balance, inv.currency),
-            collectionsStep: inv.collectionsStep,
-            issuedAt: inv.issuedAt.toISOString(),
-            dueAt: inv.dueAt.toISOString(),
-            paidAt: inv.paidAt?.toISOString() ?? null,
-            writtenOffAt: inv.writtenOffAt?.toISOString() ?? null,
-            dispute: inv.disputedAt ? { at: inv.disputedAt.toISOString(), reason: inv.disputeReason } : null,
-            lines: lines
-              .filter((l) => l.invoiceId === inv.id)
-              .map((l) => ({ description: l.description, quantity: Number(l.quantity), unitPrice: money(l.unitAmount, inv.currency), amount: money(l.amount, inv.currency) })),
-            payments: paid
-              .filter((p) => p.invoiceId === inv.id)
-              .map((p) => ({ id: p.id, status: p.status, amount: p.amount === null ? null : money(p.amount, p.currency ?? inv.currency), method: p.method, reason: p.reason, at: p.occurredAt.toISOString() })),
-            links: { temporalUi: temporalUiLink(deps.config, invoiceWorkflowId(auth.tenantId, inv.id)) },
-          })),
-          next,
-        },
-      };
+      return { status: 200, body: await listInvoices(deps, auth.tenantId, { subjectType: 'customer', subjectId: params.id }, query) };
     },
   }),
 ];

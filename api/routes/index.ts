@@ -1,5 +1,6 @@
 import type { RouteSpec } from '../route';
 import { apiKeyRoutes } from './api-keys';
+import { contractRoutes } from './contracts';
 import { customerRoutes } from './customers';
 import { healthRoutes } from './health';
 import { messagingRoutes } from './messaging';
@@ -13,6 +14,7 @@ export const routes: readonly RouteSpec[] = [
   ...tenantRoutes,
   ...apiKeyRoutes,
   ...customerRoutes,
+  ...contractRoutes,
   ...playbookRoutes,
   ...messagingRoutes,
   ...webhookRoutes,

@@ -2,8 +2,8 @@ import { and, count, eq } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '../../api/routes';
-import { customers, idempotencyKeys, messages, timelineEntries, webhookReceipts } from '../../db/schema';
-import { customerWorkflowId } from '../../domain/ids';
+import { customers, idempotencyKeys, messages, timelineEntries, usageRecords, webhookReceipts } from '../../db/schema';
+import { contractWorkflowId, customerWorkflowId } from '../../domain/ids';
 import { signPayload } from '../../domain/webhook-signature';
 import { customerStateQuery } from '../../workflows/definitions';
 import { eventually } from '../support/eventually';
@@ -29,6 +29,17 @@ describe('fuzzing the write endpoints (dev server, worker, API, PostgreSQL)', ()
     acme = await stack.tenant('Fuzz Co');
     expect((await acme.request('POST', '/v1/customers', { id: customerId, name: 'Fuzzy', phone: '+15550009999', playbook: 'hvac' })).status).toBe(201);
     for (const source of ['telephony', 'payments', 'reviews', 'generic']) secrets[source] = (await acme.request('POST', '/v1/webhook-secrets', { source })).body.secret;
+    // A live contract of the same id, so contract events and usage reach a real workflow and real checks.
+    const quote = await acme.request('POST', '/v1/quotes', {
+      id: customerId,
+      customer: { name: 'Fuzzy Inc' },
+      currency: 'USD',
+      lines: [{ lineId: 'calls', sku: 'API', listPrice: { amount: 1, currency: 'USD' }, pricingModel: 'per_unit', usageMetric: 'api_calls', billing: { interval: 'month', timing: 'arrears' } }],
+      term: 'P12M',
+      start: new Date().toISOString(),
+    });
+    expect(quote.status).toBe(201);
+    expect((await acme.request('POST', `/v1/contracts/${customerId}/events`, { type: 'contract.signed' })).status).toBe(202);
     await settle();
   });
   afterAll(async () => {
@@ -39,15 +50,17 @@ describe('fuzzing the write endpoints (dev server, worker, API, PostgreSQL)', ()
   async function snapshot() {
     const db = stack.database.db;
     const n = async (q: Promise<Array<{ n: number }>>) => (await q)[0]!.n;
-    const [history, timeline, customerRows, outbox, receipts, keys] = await Promise.all([
+    const [history, contractHistory, usage, timeline, customerRows, outbox, receipts, keys] = await Promise.all([
       stack.env.client.workflow.getHandle(customerWorkflowId(acme.tenantId, customerId)).describe().then((d) => d.historyLength),
+      stack.env.client.workflow.getHandle(contractWorkflowId(acme.tenantId, customerId)).describe().then((d) => d.historyLength),
+      n(db.select({ n: count() }).from(usageRecords).where(eq(usageRecords.tenantId, acme.tenantId))),
       n(db.select({ n: count() }).from(timelineEntries).where(eq(timelineEntries.tenantId, acme.tenantId))),
       n(db.select({ n: count() }).from(customers).where(eq(customers.tenantId, acme.tenantId))),
       n(db.select({ n: count() }).from(messages).where(eq(messages.tenantId, acme.tenantId))),
       n(db.select({ n: count() }).from(webhookReceipts).where(eq(webhookReceipts.tenantId, acme.tenantId))),
       n(db.select({ n: count() }).from(idempotencyKeys).where(and(eq(idempotencyKeys.scope, acme.tenantId)))),
     ]);
-    return { history, timeline, customerRows, outbox, receipts, keys };
+    return { history, contractHistory, usage, timeline, customerRows, outbox, receipts, keys };
   }
 
   /** After an accepted request: wait until its effects have landed, so they are not blamed on the next one. */
@@ -67,7 +80,7 @@ describe('fuzzing the write endpoints (dev server, worker, API, PostgreSQL)', ()
     );
   }
 
-  const eventTypes = ['inquiry.received', 'call.missed', 'booking.requested', 'job.completed', 'payment.received', 'review.submitted', 'contact.opted_out', 'x'];
+  const eventTypes = ['inquiry.received', 'call.missed', 'booking.requested', 'job.completed', 'payment.received', 'review.submitted', 'contact.opted_out', 'contract.amended', 'credit.issued', 'x'];
   const anyJson = fc.jsonValue({ maxDepth: 3 });
   /** Bodies from plain garbage to almost-valid events (a known type with wrong or missing fields). */
   const body = fc.oneof(
@@ -91,6 +104,11 @@ describe('fuzzing the write endpoints (dev server, worker, API, PostgreSQL)', ()
           scheduledAt: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string()),
           lineItems: fc.array(anyJson, { maxLength: 3 }),
           event: anyJson,
+          records: fc.array(
+            fc.record({ id: fc.string({ maxLength: 70 }), metric: fc.constantFrom('api_calls', 'API_CALLS', ''), quantity: fc.oneof(fc.double(), fc.integer(), fc.string()), occurredAt: fc.oneof(fc.date().map((d) => (Number.isNaN(d.getTime()) ? 'x' : d.toISOString())), fc.string()) }, { requiredKeys: [] }),
+            { maxLength: 3 },
+          ),
+          lineId: fc.constantFrom('calls', 'seats', ''),
         },
         { requiredKeys: [] },
       )

@@ -35,10 +35,21 @@ describe('tenant isolation across the whole route table', () => {
     expect((await a.request('POST', '/v1/playbooks', { ...findBuiltinPlaybook('hvac')!.definition, id: playbookId, name: `A private ${tag}` })).status).toBe(201);
     const key = await a.request('POST', '/v1/api-keys', { name: `A reader ${tag}`, scopes: ['read'] });
     const secret = await a.request('POST', '/v1/webhook-secrets', { source: 'generic' });
-    Object.assign(resourcesOfA, { customers: customerId, playbooks: playbookId, 'api-keys': key.body.id, 'webhook-secrets': secret.body.id });
-    markers.push(customerId, `Alice ${tag}`, playbookId, `A private ${tag}`, key.body.id, `A reader ${tag}`, secret.body.id, a.tenantId);
-    // A's read model row exists before B goes looking for it.
+    const contractId = `a-deal-${tag}`;
+    const quote = await a.request('POST', '/v1/quotes', {
+      id: contractId,
+      customer: { name: `A Account ${tag}` },
+      currency: 'USD',
+      lines: [{ lineId: 'seats', sku: 'SEAT', quantity: 5, listPrice: { amount: 1000, currency: 'USD' }, discountPercent: 20, pricingModel: 'per_unit', billing: { interval: 'month', timing: 'advance' } }],
+      term: 'P12M',
+      start: '2030-01-01',
+    });
+    expect(quote.status).toBe(201);
+    Object.assign(resourcesOfA, { customers: customerId, playbooks: playbookId, 'api-keys': key.body.id, 'webhook-secrets': secret.body.id, contracts: contractId, quotes: contractId });
+    markers.push(customerId, `Alice ${tag}`, playbookId, `A private ${tag}`, key.body.id, `A reader ${tag}`, secret.body.id, contractId, `A Account ${tag}`, a.tenantId);
+    // A's read model rows exist before B goes looking for them.
     await eventually(() => a.request('GET', '/v1/customers'), { until: (r) => r.body.data.length === 1 });
+    await eventually(() => a.request('GET', '/v1/contracts'), { until: (r) => r.body.data.length === 1 });
 
     for (const source of ['telephony', 'payments', 'reviews', 'generic']) {
       bSecrets[source] = (await b.request('POST', '/v1/webhook-secrets', { source })).body.secret;
@@ -98,5 +109,7 @@ describe('tenant isolation across the whole route table', () => {
     expect((await a.request('GET', '/v1/webhook-secrets')).body.data.map((s: { id: string }) => s.id)).toEqual([resourcesOfA['webhook-secrets']]);
     expect((await a.request('GET', `/v1/playbooks/${resourcesOfA.playbooks}`)).body.versions).toHaveLength(1);
     expect((await a.request('GET', '/v1/messaging')).body.transport).toBe('outbox');
+    const deal = await a.request('GET', `/v1/contracts/${resourcesOfA.contracts}`);
+    expect(deal.body).toMatchObject({ stage: 'pending_approval', eventsApplied: 0 });
   });
 });

@@ -13,7 +13,7 @@ const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json')).sort(
 describe('recorded histories replay on the current workflow code', () => {
   it('has recorded histories of every workflow type', () => {
     const types = new Set(files.map((f) => JSON.parse(readFileSync(join(historiesDir, f), 'utf8')).events[0].workflowExecutionStartedEventAttributes.workflowType.name));
-    expect([...types].sort()).toEqual(['customer', 'invoice', 'job']);
+    expect([...types].sort()).toEqual(['contract', 'customer', 'invoice', 'job']);
   });
 
   it('replays all of them', async () => {

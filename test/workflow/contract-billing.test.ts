@@ -5,6 +5,7 @@ import { roundMinor } from '../../domain/money';
 import { changesOf, contractInvoices, invoicesUntil, lines, linesOf, revenueOf, saasPlaybook, send, startContract, state, usd } from '../support/contracts';
 import { createTestTenant, messagesOfSubject } from '../support/database';
 import { eventually } from '../support/eventually';
+import { recordHistory } from '../support/histories';
 import { DAY, HOUR, timeSkippingSuite } from '../support/suite';
 
 describe('contract workflow: billing periods, usage, holds, amendments, credits and revenue', () => {
@@ -80,6 +81,8 @@ describe('contract workflow: billing periods, usage, holds, amendments, credits 
       ['calls', 2000, 2_000],
     ]);
     expect(rows[1]!.total).toBe(92_000);
+    await recordHistory(handle, 'contract-usage-billing');
+    await recordHistory(suite.env.client.workflow.getHandle(`invoice:${tenantId}:${rows[0]!.id}`), 'invoice-contract-priced-lines');
   });
 
   it('holds an invoice whose usage departs from the trailing average until invoice.approved', async () => {
@@ -102,6 +105,7 @@ describe('contract workflow: billing periods, usage, holds, amendments, credits 
     const released = await invoicesUntil(suite.database.db, tenantId, contractId, (r) => r[1]!.status === 'open');
     expect(released[1]!.holdReason).toBe(held[1]!.holdReason);
     expect(released[1]!.issuedAt.getTime()).toBeGreaterThanOrEqual(held[1]!.issuedAt.getTime());
+    await recordHistory(handle, 'contract-held-invoice');
   });
 
   it('prorates a mid-period seat increase by day, and a decrease becomes account credit on the next invoice', async () => {
@@ -136,6 +140,7 @@ describe('contract workflow: billing periods, usage, holds, amendments, credits 
     const third = next.filter((i) => i.kind === 'invoice')[2]!;
     expect((await linesOf(suite.database.db, tenantId, third.id)).map((l) => l.amount)).toEqual([112_500, credit]);
     expect(third.total).toBe(112_500 + credit);
+    await recordHistory(handle, 'contract-amended');
   });
 
   it('settles an invoice with a credit note, and recognises exactly what was billed less credits', async () => {

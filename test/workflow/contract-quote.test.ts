@@ -3,6 +3,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { createTestTenant, messagesOfSubject, timelineOf } from '../support/database';
 import { contractTasks, decide, exceptionsOf, lines, saasPlaybook, send, startContract, state, usd } from '../support/contracts';
 import { eventually } from '../support/eventually';
+import { recordHistory } from '../support/histories';
 import { DAY, HOUR, timeSkippingSuite } from '../support/suite';
 
 describe('contract workflow: quote, approvals, expiry and signature', () => {
@@ -68,6 +69,7 @@ describe('contract workflow: quote, approvals, expiry and signature', () => {
     expect(tasks.map((t) => t.summary.split(':')[0])).toEqual([`Approve quote ${contractId} as sales_manager`, `Approve quote ${contractId} as finance`, `Approve quote ${contractId} as cfo`]);
     await decide(handle, 'cfo');
     expect((await state(handle)).stage).toBe('approved');
+    await recordHistory(handle, 'contract-escalated-approval');
   });
 
   it('expires an unsigned quote after thirty days', async () => {

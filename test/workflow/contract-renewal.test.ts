@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { changesOf, contractInvoices, contractTasks, invoicesUntil, lines, linesOf, saasPlaybook, send, startContract, state, usd } from '../support/contracts';
 import { createTestTenant, messagesOfSubject } from '../support/database';
 import { eventually } from '../support/eventually';
+import { recordHistory } from '../support/histories';
 import { DAY, HOUR, timeSkippingSuite } from '../support/suite';
 
 describe('contract workflow: renewal notices, renewal across continue-as-new, churn and win-back', () => {
@@ -65,6 +66,7 @@ describe('contract workflow: renewal notices, renewal across continue-as-new, ch
     expect(await handle.result()).toBe('churned');
     const kinds = (await messagesOfSubject(suite.database.db, tenantId, 'contract', contractId)).map((m) => m.kind);
     expect(kinds.slice(-2)).toEqual(['contract.churned', 'winback.outreach']);
+    await recordHistory(handle, 'contract-renewed-cancelled-winback');
   });
 
   it('bills a backdated contract for every period already begun, anchored to the 31st', async () => {

@@ -1,0 +1,129 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { and, eq } from 'drizzle-orm';
+import { contracts } from '../db/schema';
+import { resolveContractPlaybook } from '../db/playbook-store';
+import { approvalPlan } from '../domain/contracts/approval-policy';
+import type { ApprovalDecisionInput, ContractEvent, ContractEventInput } from '../domain/contracts/contract-events';
+import type { QuoteInput } from '../domain/contracts/quote';
+import { contractWorkflowId } from '../domain/ids';
+import type { contract } from '../workflows/contract';
+import { approvalDecisionUpdate, ContractFailure, contractEventUpdate, contractStateQuery, type ContractView } from '../workflows/contract-definitions';
+import { RevloopCustomer, RevloopPlaybook, RevloopStage, RevloopTenant } from '../workflows/search-attributes';
+import type { ApiDependencies } from './dependencies';
+import { idFor } from './ids';
+import { problems } from './problem';
+import { isTemporalUnavailable, isWorkflowNotAnswering, isWorkflowNotFound, temporalUnavailable, workflowNotAnswering } from './temporal-errors';
+import { temporalUiLink } from './temporal-links';
+
+/**
+ * Quotes and contracts over HTTP: each is one `contract` workflow. The API checks what it can
+ * before anything starts (the playbook exists, the discount is not beyond every approver), and
+ * everything that depends on the contract's state is judged by the workflow's Update validators.
+ */
+
+export function contractLinks(deps: ApiDependencies, tenantId: string, contractId: string) {
+  return {
+    self: `/v1/contracts/${encodeURIComponent(contractId)}`,
+    temporalUi: temporalUiLink(deps.config, contractWorkflowId(tenantId, contractId)),
+  };
+}
+
+export async function createQuote(deps: ApiDependencies, tenantId: string, quote: QuoteInput, seed: string | undefined) {
+  const playbook = await resolveContractPlaybook(deps.db, tenantId, quote.playbook);
+  if (!playbook) throw problems.unprocessable(`There is no contract playbook "${quote.playbook}".`, [{ path: 'body.playbook', message: 'unknown contract playbook' }]);
+  const plan = approvalPlan(quote, playbook.definition.guardrails);
+  if (plan.refused) {
+    throw problems.unprocessable(`The quote is outside policy: ${plan.reason}.`, [{ path: `body.lines.${plan.lineIndex}.discountPercent`, message: plan.reason }]);
+  }
+  const contractId = quote.id ?? idFor('qte', seed);
+  const customer = { name: quote.customer.name, timezone: quote.customer.timezone ?? playbook.definition.defaultTimezone, ...(quote.customer.email ? { email: quote.customer.email } : {}), ...(quote.customer.phone ? { phone: quote.customer.phone } : {}) };
+  try {
+    await deps.temporal.workflow.start<typeof contract>('contract', {
+      taskQueue: deps.config.taskQueue,
+      workflowId: contractWorkflowId(tenantId, contractId),
+      args: [{ tenantId, contractId, customer, currency: quote.currency, lines: quote.lines, term: quote.term, start: quote.start, autoRenew: quote.autoRenew, ...(quote.renewalNotice ? { renewalNotice: quote.renewalNotice } : {}), playbook }],
+      staticSummary: `Contract ${contractId} · ${customer.name} · ${quote.term} from ${quote.start.slice(0, 10)}`,
+      staticDetails: [
+        `**${customer.name}** · contract \`${contractId}\` of tenant \`${tenantId}\``,
+        `Playbook \`${playbook.id}\` v${playbook.version} · ${quote.lines.length} line(s) in ${quote.currency} · term ${quote.term} from ${quote.start} · ${quote.autoRenew ? 'auto-renews' : 'no auto-renewal'}`,
+        ...quote.lines.map((l) => `- ${l.sku}: ${l.quantity} × ${l.listPrice.amount / 100} ${l.listPrice.currency}, ${l.pricingModel}, ${l.billing.interval} in ${l.billing.timing}${l.discountPercent ? `, ${l.discountPercent}% off` : ''}${l.usageMetric ? `, usage ${l.usageMetric}` : ''}`),
+      ].join('\n\n'),
+      typedSearchAttributes: [
+        { key: RevloopTenant, value: tenantId },
+        { key: RevloopCustomer, value: contractId },
+        { key: RevloopStage, value: plan.approvals.length ? 'pending_approval' : 'approved' },
+        { key: RevloopPlaybook, value: `${playbook.id}@v${playbook.version}` },
+      ],
+    });
+  } catch (error) {
+    if (error instanceof WorkflowExecutionAlreadyStartedError) return { created: false as const, contract: await contractResource(deps, tenantId, contractId) };
+    if (isTemporalUnavailable(error)) throw temporalUnavailable();
+    throw error;
+  }
+  return {
+    created: true as const,
+    contract: {
+      id: contractId,
+      stage: plan.approvals.length ? 'pending_approval' : 'approved',
+      approvalsPending: plan.approvals.map((a) => ({ role: a.role, reason: a.reason })),
+      playbook: { id: playbook.id, version: playbook.version },
+      links: contractLinks(deps, tenantId, contractId),
+    },
+  };
+}
+
+export async function getContractView(deps: ApiDependencies, tenantId: string, contractId: string): Promise<ContractView> {
+  try {
+    return await deps.temporal.workflow.getHandle(contractWorkflowId(tenantId, contractId)).query(contractStateQuery);
+  } catch (error) {
+    throw mapContractError(error, contractId);
+  }
+}
+
+export async function contractResource(deps: ApiDependencies, tenantId: string, contractId: string) {
+  const { tenantId: _tenant, contractId: id, ...view } = await getContractView(deps, tenantId, contractId);
+  return { id, ...view, links: contractLinks(deps, tenantId, contractId) };
+}
+
+/** 404 for a contract this tenant does not have: the read model, or failing that the workflow. */
+export async function assertContractExists(deps: ApiDependencies, tenantId: string, contractId: string) {
+  const [row] = await deps.db.select().from(contracts).where(and(eq(contracts.tenantId, tenantId), eq(contracts.id, contractId)));
+  if (row) return row;
+  await getContractView(deps, tenantId, contractId);
+  return undefined;
+}
+
+export async function decideQuote(deps: ApiDependencies, tenantId: string, contractId: string, input: ApprovalDecisionInput, seed: string | undefined) {
+  const decision = { ...input, decisionId: input.decisionId ?? idFor('dec', seed) };
+  try {
+    return await deps.temporal.workflow.getHandle(contractWorkflowId(tenantId, contractId)).executeUpdate(approvalDecisionUpdate, { args: [decision], updateId: decision.decisionId });
+  } catch (error) {
+    throw mapContractError(error, contractId);
+  }
+}
+
+export async function deliverContractEvent(deps: ApiDependencies, tenantId: string, contractId: string, input: ContractEventInput, seed: string | undefined) {
+  const event = { ...input, eventId: input.eventId ?? idFor('evt', seed), receivedAt: new Date().toISOString() } as ContractEvent;
+  try {
+    const result = await deps.temporal.workflow.getHandle(contractWorkflowId(tenantId, contractId)).executeUpdate(contractEventUpdate, { args: [event], updateId: event.eventId });
+    return { eventId: event.eventId, type: event.type, duplicate: result.duplicate };
+  } catch (error) {
+    throw mapContractError(error, contractId);
+  }
+}
+
+/** Temporal's answers, as HTTP problems: unknown contract 404, refused by the contract 409 or 422. */
+function mapContractError(error: unknown, contractId: string): unknown {
+  if (isWorkflowNotFound(error)) return problems.notFound(`There is no contract "${contractId}".`);
+  if (isTemporalUnavailable(error)) return temporalUnavailable();
+  if (isWorkflowNotAnswering(error)) return workflowNotAnswering();
+  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+    if (error.cause.type === ContractFailure.conflict) return problems.conflict(error.cause.message);
+    if (error.cause.type === ContractFailure.invalidReference) {
+      const field = typeof error.cause.details?.[0] === 'string' ? error.cause.details[0] : 'type';
+      return problems.unprocessable(error.cause.message, [{ path: `body.${field}`, message: error.cause.message }]);
+    }
+  }
+  return error;
+}

@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually';
+import { startStack, type Stack, type TenantClient } from '../support/stack';
+
+const usd = (amount: number) => ({ amount, currency: 'USD' });
+const DAY = 86_400_000;
+
+describe('contracts over HTTP (dev server, worker, API, PostgreSQL)', () => {
+  let stack: Stack;
+  let acme: TenantClient;
+
+  beforeAll(async () => {
+    stack = await startStack();
+    acme = await stack.tenant('Acme Software');
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const seats = (discountPercent: number) => ({ lineId: 'seats', sku: 'SEAT', quantity: 10, listPrice: usd(10_000), discountPercent, pricingModel: 'per_unit', billing: { interval: 'month', timing: 'advance' } });
+  const api = { lineId: 'api', sku: 'API', listPrice: usd(1), pricingModel: 'per_unit', usageMetric: 'api_calls', billing: { interval: 'month', timing: 'arrears' } };
+  const quote = (id: string, lines: unknown[], start: string) => ({ id, customer: { name: 'Initech', email: 'ap@initech.example' }, currency: 'USD', lines, term: 'P12M', start });
+
+  it('refuses what policy can never approve, and every malformed line, before anything starts', async () => {
+    const refused = await acme.request('POST', '/v1/quotes', quote('too-deep', [seats(45)], '2027-01-01'));
+    expect(refused.status).toBe(422);
+    expect(refused.body.errors).toEqual([expect.objectContaining({ path: 'body.lines.0.discountPercent' })]);
+    expect((await acme.request('GET', '/v1/contracts/too-deep')).status).toBe(404);
+
+    const malformed = await acme.request('POST', '/v1/quotes', quote('bad', [{ ...seats(0), pricingModel: 'tiered', listPrice: usd(-5) }, { ...api, billing: { interval: 'month', timing: 'advance' } }], 'not-a-date'));
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['body.lines.0.listPrice', 'body.lines.0.tiers', 'body.lines.1.billing', 'body.start']);
+  });
+
+  it('takes a quote through approval and signature, bills it, and takes usage once per record', async () => {
+    // Started two months ago: signing bills the periods already begun and rates the month that closed.
+    const start = new Date(Date.now() - 40 * DAY);
+    const startDate = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), start.getUTCDate())).toISOString().slice(0, 10);
+    const created = await acme.request('POST', '/v1/quotes', quote('initech', [seats(20), api], startDate));
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ id: 'initech', stage: 'pending_approval', approvalsPending: [expect.objectContaining({ role: 'sales_manager' })] });
+
+    const early = await acme.request('POST', '/v1/contracts/initech/events', { type: 'contract.signed' });
+    expect(early.status).toBe(409);
+    expect((await acme.request('POST', '/v1/quotes/initech/approvals', { role: 'finance', approver: 'fin@vendor.example', decision: 'approve' })).status).toBe(409);
+    const approved = await acme.request('POST', '/v1/quotes/initech/approvals', { role: 'sales_manager', approver: 'maria@vendor.example', decision: 'approve' });
+    expect(approved.status).toBe(200);
+    expect(approved.body).toEqual({ status: 'approved', approvalsPending: [] });
+
+    // No usage before the contract is live.
+    const tooSoon = await acme.request('POST', '/v1/contracts/initech/usage', { records: [{ id: 'u0', metric: 'api_calls', quantity: 1, occurredAt: new Date().toISOString() }] });
+    expect(tooSoon.status).toBe(409);
+
+    const signed = await acme.request('POST', '/v1/contracts/initech/events', { type: 'contract.signed', eventId: 'esign-1', signedBy: 'Bill' });
+    expect(signed.status).toBe(202);
+    const again = await acme.request('POST', '/v1/contracts/initech/events', { type: 'contract.signed', eventId: 'esign-1', signedBy: 'Bill' });
+    // The same event id is the same Update: the first outcome again, nothing applied twice.
+    expect(again.status).toBe(202);
+    expect(again.body).toEqual(signed.body);
+
+    const invoices = await eventually(() => acme.request('GET', '/v1/contracts/initech/invoices'), { until: (r) => r.body.data.length === 1 });
+    const first = invoices.body.data[0];
+    // Two months of seats in advance (the first month's API usage had no records).
+    expect(first.lines.filter((l: { lineId: string }) => l.lineId === 'seats').map((l: { amount: { amount: number } }) => l.amount.amount)).toEqual([80_000, 80_000]);
+    expect(first.links.temporalUi).toContain(encodeURIComponent(`invoice:${acme.tenantId}:initech.0001`));
+
+    const view = await acme.request('GET', '/v1/contracts/initech');
+    expect(view.body).toMatchObject({ id: 'initech', stage: 'active', mrr: usd(80_000), autoRenew: true });
+    const currentApi = view.body.currentPeriods.find((p: { lineId: string }) => p.lineId === 'api');
+
+    const now = new Date().toISOString();
+    const batch = { records: [{ id: 'r1', metric: 'api_calls', quantity: 1200, occurredAt: now }, { id: 'r2', metric: 'api_calls', quantity: 300, occurredAt: now }] };
+    const taken = await acme.request('POST', '/v1/contracts/initech/usage', batch, { 'Idempotency-Key': randomUUID() });
+    expect(taken.status).toBe(202);
+    expect(taken.body).toEqual({ accepted: 2, duplicates: [] });
+    const retried = await acme.request('POST', '/v1/contracts/initech/usage', batch);
+    expect(retried.body).toEqual({ accepted: 0, duplicates: ['r1', 'r2'] });
+
+    const refused = await acme.request('POST', '/v1/contracts/initech/usage', {
+      records: [
+        { id: 'r1', metric: 'api_calls', quantity: 5, occurredAt: now },
+        { id: 'r3', metric: 'storage_gb', quantity: 5, occurredAt: now },
+        { id: 'r4', metric: 'api_calls', quantity: 5, occurredAt: new Date(Date.parse(currentApi.start) - DAY).toISOString() },
+        { id: 'r5', metric: 'api_calls', quantity: 5, occurredAt: new Date(Date.now() + DAY).toISOString() },
+        { id: 'r6', metric: 'api_calls', quantity: 5, occurredAt: '2001-01-01T00:00:00Z' },
+      ],
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+      'body.records.0.id',
+      'body.records.1.metric',
+      'body.records.2.occurredAt',
+      'body.records.3.occurredAt',
+      'body.records.4.occurredAt',
+    ]);
+    // All or nothing: the good records of a refused batch were not taken either.
+    expect((await acme.request('POST', '/v1/contracts/initech/usage', { records: [{ id: 'r4b', metric: 'api_calls', quantity: 1, occurredAt: now }] })).body.accepted).toBe(1);
+
+    const schedule = await acme.request('GET', '/v1/contracts/initech/revenue-schedule');
+    expect(schedule.status).toBe(200);
+    expect(schedule.body.billed).toEqual(usd(160_000));
+    expect(schedule.body.billed.amount).toBe(schedule.body.recognised.amount + schedule.body.deferred.amount - schedule.body.unbilled.amount);
+    expect(schedule.body.total.recognisedOverLife).toEqual(usd(160_000));
+    expect(schedule.body.deferred.amount).toBeGreaterThan(0);
+
+    const listed = await acme.request('GET', '/v1/contracts?stage=active');
+    expect(listed.body.data.map((c: { id: string }) => c.id)).toContain('initech');
+  });
+
+  it('answers 409 and 422 for events the contract cannot take, and applies a credit note', async () => {
+    expect((await acme.request('POST', '/v1/contracts/nobody/events', { type: 'contract.cancelled' })).status).toBe(404);
+    const unknownLine = await acme.request('POST', '/v1/contracts/initech/events', { type: 'contract.amended', lineId: 'nope', quantity: 3 });
+    expect(unknownLine.status).toBe(422);
+    expect(unknownLine.body.errors[0].path).toBe('body.lineId');
+    expect((await acme.request('POST', '/v1/contracts/initech/events', { type: 'invoice.approved', invoiceId: 'initech.0001' })).status).toBe(409);
+    expect((await acme.request('POST', '/v1/contracts/initech/events', { type: 'payment.received', invoiceId: 'initech.9999', amount: usd(5) })).status).toBe(422);
+
+    const credit = await acme.request('POST', '/v1/contracts/initech/events', { type: 'credit.issued', invoiceId: 'initech.0001', amount: usd(5_000), reason: 'goodwill' });
+    expect(credit.status).toBe(202);
+    const invoices = await eventually(() => acme.request('GET', '/v1/contracts/initech/invoices'), {
+      until: (r) => r.body.data.some((i: { kind: string }) => i.kind === 'credit_note') && r.body.data[0].balance.amount === 155_000,
+    });
+    expect(invoices.body.data.find((i: { kind: string }) => i.kind === 'credit_note')).toMatchObject({ total: usd(-5_000), status: 'issued' });
+    const schedule = await acme.request('GET', '/v1/contracts/initech/revenue-schedule');
+    expect(schedule.body.total.recognisedOverLife).toEqual(usd(155_000));
+  });
+});
