@@ -2,22 +2,29 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import { customers, tenants } from '../db/schema';
 import { phoneDigits } from '../domain/contact';
 import { mapWebhook, type WebhookPayload, type WebhookSource, type WebhookSubject } from '../domain/webhook-payloads';
+import type { ContractEventInput } from '../domain/contracts/contract-events';
+import { deliverContractEvent } from './contract-service';
 import { deliverCustomerEvent, startCustomer } from './customer-service';
 import type { ApiDependencies } from './dependencies';
 
 /**
- * A verified webhook becomes a lifecycle event for one customer. A call or text from a number
+ * A verified webhook becomes a lifecycle event for one customer (or, for payments, one contract). A call or text from a number
  * nobody knows is a new lead: the customer is created (id `tel-{digits}`, so a second delivery
  * finds the same one) on the tenant's default playbook before the event is delivered.
  */
 export async function receiveWebhook<S extends WebhookSource>(deps: ApiDependencies, tenantId: string, source: S, payload: WebhookPayload<S>, rawBody: Buffer) {
   const { subject, event } = mapWebhook(source, payload, rawBody);
+  if ('contractId' in subject) {
+    // Payment events have the same shape for a contract's invoices as for a customer's.
+    const accepted = await deliverContractEvent(deps, tenantId, subject.contractId, event as ContractEventInput, undefined);
+    return { contractId: subject.contractId, eventId: accepted.eventId, type: accepted.type };
+  }
   const customerId = await resolveSubject(deps, tenantId, subject);
   const accepted = await deliverCustomerEvent(deps, tenantId, customerId, event, undefined);
   return { customerId, ...accepted };
 }
 
-async function resolveSubject(deps: ApiDependencies, tenantId: string, subject: WebhookSubject): Promise<string> {
+async function resolveSubject(deps: ApiDependencies, tenantId: string, subject: Exclude<WebhookSubject, { contractId: string }>): Promise<string> {
   if ('customerId' in subject) return subject.customerId;
   const digits = phoneDigits(subject.phone);
   const [known] = await deps.db

@@ -33,15 +33,19 @@ export const TelephonyPayload = z.strictObject({
 
 const paymentCommon = {
   id: ProviderId,
-  customerId: ClientId,
+  /** Whose invoice: a customer's (home service) or a contract's (B2B). Exactly one. */
+  customerId: ClientId.optional(),
+  contractId: ClientId.optional(),
   invoiceId: ClientId,
   reason: z.string().min(1).max(1000).optional(),
   occurredAt: UtcTimestamp.optional(),
 };
-export const PaymentsPayload = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('payment.succeeded'), ...paymentCommon, amount: PositiveMoney, method: z.string().max(50).optional() }),
-  z.strictObject({ type: z.enum(['payment.failed', 'payment.disputed', 'dispute.closed']), ...paymentCommon }),
-]);
+export const PaymentsPayload = z
+  .discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('payment.succeeded'), ...paymentCommon, amount: PositiveMoney, method: z.string().max(50).optional() }),
+    z.strictObject({ type: z.enum(['payment.failed', 'payment.disputed', 'dispute.closed']), ...paymentCommon }),
+  ])
+  .refine((p) => (p.customerId === undefined) !== (p.contractId === undefined), { message: 'name exactly one of customerId and contractId', path: ['customerId'] });
 
 export const ReviewsPayload = z.strictObject({
   id: ProviderId,
@@ -66,7 +70,7 @@ export const webhookPayloads = {
 export type WebhookPayload<S extends WebhookSource> = z.output<(typeof webhookPayloads)[S]>;
 
 /** Who the event is for: a known customer id, or a caller to find (or create) by phone number. */
-export type WebhookSubject = { customerId: string } | { phone: string; name: string };
+export type WebhookSubject = { customerId: string } | { contractId: string } | { phone: string; name: string };
 
 export interface MappedWebhook {
   subject: WebhookSubject;
@@ -100,7 +104,7 @@ export function mapWebhook<S extends WebhookSource>(source: S, payload: WebhookP
             : p.type === 'payment.disputed'
               ? { type: 'invoice.disputed', ...common, reason }
               : { type: 'invoice.dispute_resolved', ...common, resolution: reason };
-      return { subject: { customerId: p.customerId }, event };
+      return { subject: p.contractId ? { contractId: p.contractId } : { customerId: p.customerId! }, event };
     }
     case 'reviews': {
       const p = payload as WebhookPayload<'reviews'>;

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually';
-import { startStack, type Stack, type TenantClient } from '../support/stack';
+import { signPayload } from '../../domain/webhook-signature';
+import { call, startStack, type Stack, type TenantClient } from '../support/stack';
 
 const usd = (amount: number) => ({ amount, currency: 'USD' });
 const DAY = 86_400_000;
@@ -124,5 +125,16 @@ describe('contracts over HTTP (dev server, worker, API, PostgreSQL)', () => {
     expect(invoices.body.data.find((i: { kind: string }) => i.kind === 'credit_note')).toMatchObject({ total: usd(-5_000), status: 'issued' });
     const schedule = await acme.request('GET', '/v1/contracts/initech/revenue-schedule');
     expect(schedule.body.total.recognisedOverLife).toEqual(usd(155_000));
+
+    // The payments provider settles the rest through its signed webhook, naming the contract.
+    const secret = (await acme.request('POST', '/v1/webhook-secrets', { source: 'payments' })).body.secret as string;
+    const body = JSON.stringify({ id: 'ch_contract_1', type: 'payment.succeeded', contractId: 'initech', invoiceId: 'initech.0001', amount: usd(155_000), method: 'ach' });
+    const paid = await call(stack.api.url, null, 'POST', `/v1/webhooks/payments?tenant=${acme.tenantId}`, body, {
+      'Content-Type': 'application/json',
+      'Revloop-Signature': signPayload(secret, body, Math.floor(Date.now() / 1000)),
+    });
+    expect(paid.status).toBe(202);
+    expect(paid.body).toMatchObject({ contractId: 'initech', eventId: 'pay.ch_contract_1', type: 'payment.received' });
+    await eventually(() => acme.request('GET', '/v1/contracts/initech'), { until: (r) => r.body.invoices[0].status === 'paid' && r.body.balanceDue.amount === 0 });
   });
 });

@@ -167,4 +167,22 @@ describe('contract workflow: billing periods, usage, holds, amendments, credits 
     expect((await changesOf(suite.database.db, tenantId, contractId)).map((c) => c.kind)).toEqual(['new', 'churn']);
     await eventually(() => messagesOfSubject(suite.database.db, tenantId, 'contract', contractId), { until: (m) => m.some((x) => x.kind === 'contract.churned') });
   });
+
+  it("collects a contract invoice with the b2b playbook's schedule: failed-payment retries, a dispute pause, payment", async () => {
+    const { tenantId, contractId, handle } = await signed([seats]);
+    const [invoice] = await contractInvoices(suite.database.db, tenantId, contractId);
+    await send(handle, { type: 'payment.failed', invoiceId: invoice!.id, reason: 'card expired' });
+    const t0 = await suite.now();
+    await suite.env.sleep(8 * DAY);
+    const sent = await eventually(() => messagesOfSubject(suite.database.db, tenantId, 'contract', contractId), {
+      until: (m) => m.filter((x) => x.kind === 'collections.reminder').length === 3,
+    });
+    expect(sent.filter((m) => m.kind === 'collections.payment_failed')).toHaveLength(1);
+    expect(sent.filter((m) => m.kind === 'collections.reminder').map((m) => Math.round((m.sentAt.getTime() - t0) / DAY))).toEqual([1, 3, 7]);
+
+    await send(handle, { type: 'invoice.disputed', invoiceId: invoice!.id, reason: 'seat count' });
+    await eventually(() => state(handle), { until: (v) => v.invoices[0]!.status === 'disputed' });
+    await send(handle, { type: 'payment.received', invoiceId: invoice!.id, amount: usd(90_000) });
+    await eventually(() => state(handle), { until: (v) => v.invoices[0]!.status === 'paid' && v.balanceDue.amount === 0 });
+  });
 });
