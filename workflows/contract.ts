@@ -14,6 +14,7 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { InvoiceLineRecord, RevenueLineRecord, StepRecords, TaskRecord } from '../activities/records';
 import { billingPeriods, invoiceDate, periodContaining, startOfUtcDay, utcDays, type Period } from '../domain/billing/periods';
+import { holdReason } from '../domain/billing/anomaly';
 import { amendmentAdjustment, blendedPeriodAmount } from '../domain/billing/proration';
 import type { QuoteLine } from '../domain/billing/quote-line';
 import { rateQuantity } from '../domain/billing/rating';
@@ -559,25 +560,11 @@ class Contract {
 
   /** Why the invoice should wait for a person, if it should. */
   private anomaly(draft: Draft, subtotal: number): string | null {
-    const rules = this.playbook.billing.anomaly;
-    if (!this.memory.firstInvoiceIssued && subtotal > rules.firstInvoiceAbove) {
-      return `first invoice of ${formatMoney(this.money(subtotal))} is above ${formatMoney(this.money(rules.firstInvoiceAbove))}`;
-    }
-    for (const c of draft.checked) {
+    const lines = draft.checked.map((c) => {
       const line = this.memory.lines.find((l) => l.line.lineId === c.lineId)!;
-      const departs = (value: number, history: number[]) => {
-        if (history.length === 0) return null;
-        const average = history.reduce((a, b) => a + b, 0) / history.length;
-        if (average === 0) return value === 0 ? null : Infinity;
-        const percent = (Math.abs(value - average) / average) * 100;
-        return percent > rules.thresholdPercent ? percent : null;
-      };
-      const byAmount = departs(c.amount, line.recentAmounts);
-      if (byAmount !== null) return `line ${c.lineId}: ${formatMoney(this.money(c.amount))} departs ${Number.isFinite(byAmount) ? `${Math.round(byAmount)}%` : 'entirely'} from its trailing average (threshold ${rules.thresholdPercent}%)`;
-      const byUsage = c.usage === null ? null : departs(c.usage, line.recentUsage);
-      if (byUsage !== null) return `line ${c.lineId}: usage ${c.usage} departs ${Number.isFinite(byUsage) ? `${Math.round(byUsage)}%` : 'entirely'} from its trailing average (threshold ${rules.thresholdPercent}%)`;
-    }
-    return null;
+      return { ...c, recentAmounts: line.recentAmounts, recentUsage: line.recentUsage };
+    });
+    return holdReason({ currency: this.input.currency, subtotal, first: !this.memory.firstInvoiceIssued, lines }, this.playbook.billing.anomaly);
   }
 
   private async release(invoiceId: string, approvedBy: string): Promise<void> {
@@ -654,26 +641,11 @@ class Contract {
   /** A credit note: settles the invoice's open balance first, the rest is account credit for the next invoice. */
   private credit(event: ContractEventOf<'credit.issued'>): void {
     const inv = this.memory.invoices.find((i) => i.invoiceId === event.invoiceId)!;
-    this.memory.creditSeq += 1;
-    const creditId = `${this.input.contractId}.C${String(this.memory.creditSeq).padStart(3, '0')}`;
     const amount = event.amount.amount;
     const toInvoice = Math.min(amount, inv.balance.amount);
     const toAccount = amount - toInvoice;
     this.memory.accountCredit += toAccount;
-    const now = isoNow();
-    this.memory.invoices.push({ invoiceId: creditId, kind: 'credit_note', status: 'issued', total: this.money(-amount), balance: this.money(0), issuedAt: now, dueAt: null });
-    (this.step.invoices ??= []).push({
-      invoiceId: creditId,
-      kind: 'credit_note',
-      currency: this.input.currency,
-      total: -amount,
-      balance: 0,
-      status: 'issued',
-      issuedAt: now,
-      dueAt: now,
-      lines: [{ description: `Credit against ${event.invoiceId}: ${event.reason}`, quantity: 1, unitAmount: -amount, amount: -amount }],
-    });
-    this.addRevenue([{ kind: 'credit', key: `${creditId}:1`, amount: -amount, billedAt: now, recognise: { method: 'point' } }], creditId);
+    const creditId = this.creditNote(amount, `Credit against ${event.invoiceId}: ${event.reason}`, { method: 'point' });
     this.messenger.note('credit.issued', `credit note ${creditId} for ${formatMoney(event.amount)} against ${event.invoiceId}: ${formatMoney(this.money(toInvoice))} settles it${toAccount ? `, ${formatMoney(this.money(toAccount))} kept as account credit` : ''}`, {
       creditId,
       invoiceId: event.invoiceId,
@@ -725,25 +697,34 @@ class Contract {
       });
       return;
     }
+    this.memory.accountCredit += -adjustment;
+    this.creditNote(-adjustment, `Proration credit ${change}`, { method: 'ratable', period: rest }, before.lineId);
+  }
+
+  /**
+   * Records a credit note (a negative invoice, never netted away) and the revenue it reverses:
+   * at once (`point`) or over the credited part of a service period (`ratable`).
+   */
+  private creditNote(amount: number, description: string, recognise: { method: 'point' } | { method: 'ratable'; period: Period }, lineRef?: string): string {
     this.memory.creditSeq += 1;
     const creditId = `${this.input.contractId}.C${String(this.memory.creditSeq).padStart(3, '0')}`;
     const now = isoNow();
-    this.memory.accountCredit += -adjustment;
-    this.memory.invoices.push({ invoiceId: creditId, kind: 'credit_note', status: 'issued', total: this.money(adjustment), balance: this.money(0), issuedAt: now, dueAt: null, period: rest });
+    const period = recognise.method === 'ratable' ? recognise.period : undefined;
+    this.memory.invoices.push({ invoiceId: creditId, kind: 'credit_note', status: 'issued', total: this.money(-amount), balance: this.money(0), issuedAt: now, dueAt: null, ...(period ? { period } : {}) });
     (this.step.invoices ??= []).push({
       invoiceId: creditId,
       kind: 'credit_note',
       currency: this.input.currency,
-      total: adjustment,
+      total: -amount,
       balance: 0,
       status: 'issued',
       issuedAt: now,
       dueAt: now,
-      periodStart: rest.start,
-      periodEnd: rest.end,
-      lines: [{ description: `Proration credit ${change}`, quantity: 1, unitAmount: adjustment, amount: adjustment, lineRef: before.lineId, periodStart: rest.start, periodEnd: rest.end }],
+      ...(period ? { periodStart: period.start, periodEnd: period.end } : {}),
+      lines: [{ description, quantity: 1, unitAmount: -amount, amount: -amount, ...(lineRef ? { lineRef } : {}), ...(period ? { periodStart: period.start, periodEnd: period.end } : {}) }],
     });
-    this.addRevenue([{ kind: 'credit', key: `${creditId}:1`, amount: adjustment, billedAt: now, recognise: { method: 'ratable', period: rest } }], creditId);
+    this.addRevenue([{ kind: 'credit', key: `${creditId}:1`, amount: -amount, billedAt: now, recognise }], creditId);
+    return creditId;
   }
 
   /** Monthly recurring revenue of a line: subscription lines and hybrid commitments, not usage or one-time fees. */
