@@ -7,6 +7,7 @@ import { approvalPlan } from '../domain/contracts/approval-policy';
 import type { ApprovalDecisionInput, ContractEvent, ContractEventInput } from '../domain/contracts/contract-events';
 import type { QuoteInput } from '../domain/contracts/quote';
 import { contractWorkflowId } from '../domain/ids';
+import { formatMoney } from '../domain/money';
 import type { contract } from '../workflows/contract';
 import { approvalDecisionUpdate, ContractFailure, contractEventUpdate, contractStateQuery, type ContractView } from '../workflows/contract-definitions';
 import { RevloopCustomer, RevloopPlaybook, RevloopStage, RevloopTenant } from '../workflows/search-attributes';
@@ -47,7 +48,7 @@ export async function createQuote(deps: ApiDependencies, tenantId: string, quote
       staticDetails: [
         `**${customer.name}** · contract \`${contractId}\` of tenant \`${tenantId}\``,
         `Playbook \`${playbook.id}\` v${playbook.version} · ${quote.lines.length} line(s) in ${quote.currency} · term ${quote.term} from ${quote.start} · ${quote.autoRenew ? 'auto-renews' : 'no auto-renewal'}`,
-        ...quote.lines.map((l) => `- ${l.sku}: ${l.quantity} × ${l.listPrice.amount / 100} ${l.listPrice.currency}, ${l.pricingModel}, ${l.billing.interval} in ${l.billing.timing}${l.discountPercent ? `, ${l.discountPercent}% off` : ''}${l.usageMetric ? `, usage ${l.usageMetric}` : ''}`),
+        ...quote.lines.map((l) => `- ${l.sku}: ${l.usageMetric ? `usage of ${l.usageMetric}` : l.quantity} × ${formatMoney(l.listPrice)}, ${l.pricingModel}, ${l.billing.interval} in ${l.billing.timing}${l.discountPercent ? `, ${l.discountPercent}% off` : ''}`),
       ].join('\n\n'),
       typedSearchAttributes: [
         { key: RevloopTenant, value: tenantId },

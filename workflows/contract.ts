@@ -494,7 +494,8 @@ class Contract {
   private addLine(draft: Draft, line: ContractLine, amount: number, quantity: number, description: string, period: Period, revenue: RevenueSpec, usage: number | null): void {
     const l = line.line;
     draft.lines.push({
-      description: `${l.description ?? l.sku} · ${description}`,
+      // The rated description already names the line ("Seats: 25 × 40.00 USD, 10% off").
+      description,
       quantity,
       unitAmount: quantity ? roundMinor(amount / quantity) : amount,
       amount,
