@@ -14,6 +14,7 @@ import { RevloopCustomer, RevloopPlaybook, RevloopStage, RevloopTenant } from '.
 import type { ApiDependencies } from './dependencies';
 import { idFor } from './ids';
 import { problems } from './problem';
+import { revenuePosition } from './revenue-schedule';
 import { isTemporalUnavailable, isWorkflowNotAnswering, isWorkflowNotFound, temporalUnavailable, workflowNotAnswering } from './temporal-errors';
 import { temporalUiLink } from './temporal-links';
 
@@ -84,7 +85,9 @@ export async function getContractView(deps: ApiDependencies, tenantId: string, c
 
 export async function contractResource(deps: ApiDependencies, tenantId: string, contractId: string) {
   const { tenantId: _tenant, contractId: id, ...view } = await getContractView(deps, tenantId, contractId);
-  return { id, ...view, links: contractLinks(deps, tenantId, contractId) };
+  // Live state from the workflow, plus the revenue position its invoices wrote to PostgreSQL.
+  const revenue = await revenuePosition(deps, tenantId, contractId, view.currency);
+  return { id, ...view, revenue, links: contractLinks(deps, tenantId, contractId) };
 }
 
 /** 404 for a contract this tenant does not have: the read model, or failing that the workflow. */

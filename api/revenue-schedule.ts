@@ -10,18 +10,30 @@ import type { ApiDependencies } from './dependencies';
  * end and at `asOf` — deferred revenue (billed ahead of service) or unbilled revenue (served ahead
  * of billing), never both, as one contract presents one net position.
  */
-export async function revenueSchedule(deps: ApiDependencies, tenantId: string, contractId: string, currency: string, asOf: string) {
+async function revenueLinesOf(deps: ApiDependencies, tenantId: string, contractId: string): Promise<RevenueLine[]> {
   const rows = await deps.db
     .select()
     .from(revenueLines)
     .where(and(eq(revenueLines.tenantId, tenantId), eq(revenueLines.contractId, contractId)))
     .orderBy(asc(revenueLines.start), asc(revenueLines.key));
-  const lines: RevenueLine[] = rows.map((r) => ({ key: r.key, amount: r.amount, method: r.method, start: r.start.toISOString(), end: r.end.toISOString(), billedAt: r.billedAt.toISOString() }));
-  const net = (at: string) => {
-    const p = positionAt(lines, at);
-    const difference = p.billed - p.recognised;
-    return { billed: money(p.billed, currency), recognised: money(p.recognised, currency), deferred: money(Math.max(0, difference), currency), unbilled: money(Math.max(0, -difference), currency) };
-  };
+  return rows.map((r) => ({ key: r.key, amount: r.amount, method: r.method, start: r.start.toISOString(), end: r.end.toISOString(), billedAt: r.billedAt.toISOString() }));
+}
+
+/** The contract's net revenue position at one instant. */
+function netPosition(lines: RevenueLine[], currency: string, at: string) {
+  const p = positionAt(lines, at);
+  const difference = p.billed - p.recognised;
+  return { billed: money(p.billed, currency), recognised: money(p.recognised, currency), deferred: money(Math.max(0, difference), currency), unbilled: money(Math.max(0, -difference), currency) };
+}
+
+/** Billed, recognised and deferred (or unbilled) revenue now: part of a contract's live state. */
+export async function revenuePosition(deps: ApiDependencies, tenantId: string, contractId: string, currency: string) {
+  return netPosition(await revenueLinesOf(deps, tenantId, contractId), currency, new Date().toISOString());
+}
+
+export async function revenueSchedule(deps: ApiDependencies, tenantId: string, contractId: string, currency: string, asOf: string) {
+  const lines = await revenueLinesOf(deps, tenantId, contractId);
+  const net = (at: string) => netPosition(lines, currency, at);
   const months = scheduleByMonth(lines).map(({ month, recognised }) => {
     const [year, m] = month.split('-').map(Number) as [number, number];
     const monthEnd = new Date(Date.UTC(year, m, 1)).toISOString();

@@ -67,7 +67,8 @@ describe('contracts over HTTP (dev server, worker, API, PostgreSQL)', () => {
     expect(first.links.temporalUi).toContain(encodeURIComponent(`invoice:${acme.tenantId}:initech.0001`));
 
     const view = await acme.request('GET', '/v1/contracts/initech');
-    expect(view.body).toMatchObject({ id: 'initech', stage: 'active', mrr: usd(80_000), autoRenew: true });
+    expect(view.body).toMatchObject({ id: 'initech', stage: 'active', mrr: usd(80_000), autoRenew: true, revenue: { billed: usd(160_000) } });
+    expect(view.body.revenue.deferred.amount).toBeGreaterThan(0);
     const currentApi = view.body.currentPeriods.find((p: { lineId: string }) => p.lineId === 'api');
 
     const now = new Date().toISOString();
