@@ -72,6 +72,8 @@ export function createApp(deps: ApiDependencies, routes: readonly RouteSpec[] = 
 
 function toProblem(error: unknown): Problem {
   if (error instanceof Problem) return error;
+  // Express could not decode a path parameter (`/v1/customers/%FF`): the client's mistake.
+  if (error instanceof URIError) return problems.validation([{ path: 'params', message: 'is not valid percent-encoded UTF-8' }]);
   const parserError = error as { type?: string; status?: number; message?: string };
   switch (parserError?.type) {
     case 'entity.parse.failed':

@@ -103,8 +103,20 @@ export async function decideQuote(deps: ApiDependencies, tenantId: string, contr
   try {
     return await deps.temporal.workflow.getHandle(contractWorkflowId(tenantId, contractId)).executeUpdate(approvalDecisionUpdate, { args: [decision], updateId: decision.decisionId });
   } catch (error) {
-    throw mapContractError(error, contractId);
+    throw await closedOr(deps, tenantId, contractId, error);
   }
+}
+
+/**
+ * A contract whose workflow has ended (rejected, expired, churned) cannot take an Update: Temporal
+ * says "not found", but the contract exists, so the answer is 409 with its final stage.
+ */
+async function closedOr(deps: ApiDependencies, tenantId: string, contractId: string, error: unknown): Promise<unknown> {
+  if (isWorkflowNotFound(error)) {
+    const [row] = await deps.db.select({ stage: contracts.stage }).from(contracts).where(and(eq(contracts.tenantId, tenantId), eq(contracts.id, contractId)));
+    if (row) return problems.conflict(`Contract "${contractId}" is ${row.stage}; it takes no more events or decisions.`);
+  }
+  return mapContractError(error, contractId);
 }
 
 export async function deliverContractEvent(deps: ApiDependencies, tenantId: string, contractId: string, input: ContractEventInput, seed: string | undefined) {
@@ -113,7 +125,7 @@ export async function deliverContractEvent(deps: ApiDependencies, tenantId: stri
     const result = await deps.temporal.workflow.getHandle(contractWorkflowId(tenantId, contractId)).executeUpdate(contractEventUpdate, { args: [event], updateId: event.eventId });
     return { eventId: event.eventId, type: event.type, duplicate: result.duplicate };
   } catch (error) {
-    throw mapContractError(error, contractId);
+    throw await closedOr(deps, tenantId, contractId, error);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { z } from 'zod';
+import { ClientId } from '../domain/ids';
 import type { WebhookSource } from '../domain/webhook-payloads';
 import type { ApiDependencies } from './dependencies';
 
@@ -77,7 +78,8 @@ export function defineRoute<P extends z.ZodType = z.ZodObject<{}>, Q extends z.Z
   return spec as unknown as RouteSpec;
 }
 
-export const IdParam = z.strictObject({ id: z.string().min(1).max(64) });
+/** Every id in a path (customers, contracts, playbooks, keys, secrets) is a client id: letters, digits, ".", "_", "-". */
+export const IdParam = z.strictObject({ id: ClientId });
 
 export const ListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),

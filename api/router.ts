@@ -144,7 +144,7 @@ function parseInputs(route: RouteSpec, req: Request): { params: unknown; query: 
     issues.push(...Object.keys(req.query).map((name) => ({ path: `query.${name}`, message: 'unknown query parameter', code: 'unrecognized_keys' })));
   }
   // PostgreSQL text cannot hold U+0000: refused here, not as a failed write deep in a workflow.
-  issues.push(...nulCharacters(req.body, 'body'), ...nulCharacters(req.query, 'query'));
+  issues.push(...nulCharacters(req.params, 'params'), ...nulCharacters(req.body, 'body'), ...nulCharacters(req.query, 'query'));
   const body = parse(route.body, req.body, 'body');
   if (!route.body && hasBody(req) && req.body !== undefined && !(typeof req.body === 'object' && req.body !== null && Object.keys(req.body).length === 0)) {
     issues.push({ path: 'body', message: 'this route takes no body', code: 'unrecognized_keys' });

@@ -15,6 +15,12 @@ export const Money = z.strictObject({
 });
 export type Money = z.infer<typeof Money>;
 
+/** A price: zero or more. Credits are events of their own, never negative prices. */
+export const NonNegativeMoney = z.strictObject({
+  amount: z.number().int('must be an integer number of minor units').min(0, 'must not be negative').max(1e13),
+  currency: Currency,
+});
+
 export const PositiveMoney = z.strictObject({
   amount: z.number().int('must be an integer number of minor units').min(1, 'must be greater than zero').max(1e13),
   currency: Currency,

@@ -281,7 +281,7 @@ class Contract {
     const conflict = (message: string) => ApplicationFailure.create({ type: ContractFailure.conflict, message, nonRetryable: true });
     const unknown = (field: string, message: string) => ApplicationFailure.create({ type: ContractFailure.invalidReference, message, details: [field], nonRetryable: true });
     const stage = this.memory.stage;
-    const live = stage === 'active' || stage === 'cancelling';
+    const live = this.live();
     switch (event.type) {
       case 'contract.signed':
         if (stage !== 'approved') throw conflict(stage === 'pending_approval' ? 'the quote still waits for approval' : `the contract is ${stage}`);
@@ -692,7 +692,7 @@ class Contract {
     if (adjustment > 0) {
       this.pending.push(async () => {
         const draft: Draft = { lines: [], revenue: [], checked: [], skipChecks: true, period: rest };
-        this.addLine(draft, line, adjustment, after.quantity, `proration ${change}`, rest, { kind: 'subscription', servicePeriod: rest }, null);
+        this.addLine(draft, line, adjustment, 1, `proration ${change}`, rest, { kind: 'subscription', servicePeriod: rest }, null);
         draft.checked = [];
         await this.issueDraft(draft);
       });
@@ -711,7 +711,7 @@ class Contract {
     const creditId = `${this.input.contractId}.C${String(this.memory.creditSeq).padStart(3, '0')}`;
     const now = isoNow();
     const period = recognise.method === 'ratable' ? recognise.period : undefined;
-    this.memory.invoices.push({ invoiceId: creditId, kind: 'credit_note', status: 'issued', total: this.money(-amount), balance: this.money(0), issuedAt: now, dueAt: null, ...(period ? { period } : {}) });
+    this.memory.invoices.push({ invoiceId: creditId, kind: 'credit_note', status: 'issued', total: this.money(-amount), balance: this.money(0), issuedAt: now, dueAt: now, ...(period ? { period } : {}) });
     (this.step.invoices ??= []).push({
       invoiceId: creditId,
       kind: 'credit_note',
@@ -830,6 +830,11 @@ class Contract {
     this.memory.stageSince = isoNow();
   }
 
+  /** Signed and not yet ended: the only stages with recurring revenue. */
+  private live(): boolean {
+    return this.memory.stage === 'active' || this.memory.stage === 'cancelling';
+  }
+
   private balanceDue(): number {
     return this.memory.invoices.filter((i) => i.kind === 'invoice' && i.status !== 'held').reduce((sum, i) => sum + i.balance.amount, 0);
   }
@@ -847,7 +852,7 @@ class Contract {
       termStart: this.memory.term?.start ?? null,
       termEnd: this.memory.term?.end ?? null,
       autoRenew: this.input.autoRenew,
-      mrr: this.memory.stage === 'churned' ? 0 : this.mrr(),
+      mrr: this.live() ? this.mrr() : 0,
       nextInvoiceAt: this.nextBillingAt() === null ? null : new Date(this.nextBillingAt()!).toISOString(),
     };
     const snapshotKey = JSON.stringify(snapshot);
@@ -922,7 +927,7 @@ class Contract {
           })
         : [],
       nextInvoiceAt: next === null ? null : new Date(next).toISOString(),
-      mrr: this.money(m.stage === 'churned' ? 0 : this.mrr()),
+      mrr: this.money(this.live() ? this.mrr() : 0),
       accountCredit: this.money(m.accountCredit),
       invoices: m.invoices.map(({ lines: _lines, revenue: _revenue, ...inv }) => inv),
       balanceDue: this.money(this.balanceDue()),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { NonBlank } from '../contact';
 import { ClientId } from '../ids';
-import { Money } from '../money';
+import { NonNegativeMoney } from '../money';
 
 /**
  * One line of a B2B quote, and so of the contract signed from it: what is sold, at what list price,
@@ -33,7 +33,7 @@ export const QuoteLine = z
     /** Seats or units for subscription lines; usage lines take their quantity from usage records. */
     quantity: z.number().positive().max(1e9).multipleOf(0.0001, 'may have at most 4 decimal places').default(1),
     /** flat: the price per period; per_unit: per unit per period; hybrid: per unit of overage; tiered/volume: unused (tiers carry prices). */
-    listPrice: Money,
+    listPrice: NonNegativeMoney,
     discountPercent: z.number().min(0).max(100).multipleOf(0.01).default(0),
     pricingModel: z.enum(pricingModels),
     tiers: z.array(PriceTier).min(1).max(20).optional(),
@@ -41,7 +41,7 @@ export const QuoteLine = z
      * hybrid: the committed amount billed every period (in arrears, with the period's overage),
      * which covers `includedUnits` of usage; `tiers`, if given, price the overage units only.
      */
-    commitment: Money.optional(),
+    commitment: NonNegativeMoney.optional(),
     includedUnits: z.number().min(0).optional(),
     billing: z.strictObject({ interval: BillingInterval, timing: BillingTiming }),
     /** Present on usage-priced lines: the metric whose records in a period make its quantity. */
@@ -65,8 +65,6 @@ export const QuoteLine = z
       if (!line.usageMetric) issue('usageMetric', 'required for hybrid pricing');
     }
     if (line.commitment && line.commitment.currency !== line.listPrice.currency) issue('commitment', 'must be in the line currency');
-    if (line.listPrice.amount < 0) issue('listPrice', 'must not be negative; credits are issued as credit.issued');
-    if (line.commitment && line.commitment.amount < 0) issue('commitment', 'must not be negative');
     // Fields a model would silently ignore are refused, so a quote means what it says.
     if (line.tiers && (line.pricingModel === 'flat' || line.pricingModel === 'per_unit')) issue('tiers', `not used by ${line.pricingModel} pricing`);
     if (line.pricingModel !== 'hybrid' && (line.commitment || line.includedUnits !== undefined)) issue(line.commitment ? 'commitment' : 'includedUnits', 'only hybrid pricing has a commitment');

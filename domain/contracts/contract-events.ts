@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { IsoDuration } from '../durations';
 import { NonBlank } from '../contact';
 import { ClientId } from '../ids';
-import { Money, PositiveMoney } from '../money';
+import { NonNegativeMoney, PositiveMoney } from '../money';
 
 /**
  * Events of a contract's life, as `POST /v1/contracts/{id}/events` takes them. Each goes to the
@@ -21,7 +21,7 @@ export const ContractEventInput = z.discriminatedUnion('type', [
       ...common,
       lineId: ClientId,
       quantity: z.number().positive().max(1e9).multipleOf(0.0001).optional(),
-      listPrice: Money.optional(),
+      listPrice: NonNegativeMoney.optional(),
       discountPercent: z.number().min(0).max(100).multipleOf(0.01).optional(),
       /** When the change takes effect (prorated by day from then); defaults to now. Must fall in the line's current billing period. */
       effectiveAt: UtcTimestamp.optional(),
@@ -36,7 +36,7 @@ export const ContractEventInput = z.discriminatedUnion('type', [
     /** The next term; the current one when omitted. */
     term: IsoDuration.optional(),
     /** Price change for the next term, in percent (negative for a discount); the playbook's auto-renew uplift when omitted. */
-    upliftPercent: z.number().min(-100).max(100).optional(),
+    upliftPercent: z.number().gt(-100).max(100).optional(),
   }),
   z.strictObject({ type: z.literal('contract.cancelled'), ...common, reason: z.string().min(1).max(1000).optional() }),
   z.strictObject({ type: z.literal('invoice.approved'), ...common, invoiceId: ClientId, approvedBy: z.string().min(1).max(200).optional() }),

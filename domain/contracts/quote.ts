@@ -19,7 +19,7 @@ export const StartDate = z
 export const QuoteInput = z
   .strictObject({
     /** The contract id; at most 48 characters, since invoice ids (`{id}.0001`) extend it. */
-    id: ClientId.refine((id) => id.length <= 48, 'must be at most 48 characters').optional(),
+    id: ClientId.max(48).optional(),
     customer: z.strictObject({
       name: NonBlank(200),
       email: EmailAddress.optional(),

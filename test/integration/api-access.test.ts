@@ -110,6 +110,10 @@ describe('tenants, scoped keys and problem details on the wire', () => {
     expectProblem(nul, 400);
     expect(nul.body.errors).toEqual([expect.objectContaining({ path: 'body.name' })]);
     expect((await acme.request('GET', '/v1/customers/nul')).status).toBe(404);
+    // Ids in paths: bad percent-encoding and NUL are the client's mistakes, not the server's.
+    expectProblem(await acme.request('GET', '/v1/customers/%FF'), 400);
+    expectProblem(await acme.request('GET', '/v1/customers/a%00b/timeline'), 400);
+    expectProblem(await acme.request('DELETE', '/v1/api-keys/a%00b'), 400);
     const unknownQuery = await acme.request('GET', '/v1/playbooks?sort=name');
     expectProblem(unknownQuery, 400);
     expect(unknownQuery.body.errors).toEqual([expect.objectContaining({ path: 'query.sort' })]);

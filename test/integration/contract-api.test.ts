@@ -31,7 +31,7 @@ describe('contracts over HTTP (dev server, worker, API, PostgreSQL)', () => {
 
     const malformed = await acme.request('POST', '/v1/quotes', quote('bad', [{ ...seats(0), pricingModel: 'tiered', listPrice: usd(-5) }, { ...api, billing: { interval: 'month', timing: 'advance' } }], 'not-a-date'));
     expect(malformed.status).toBe(400);
-    expect(malformed.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['body.lines.0.listPrice', 'body.lines.0.tiers', 'body.lines.1.billing', 'body.start']);
+    expect(malformed.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['body.lines.0.listPrice.amount', 'body.lines.0.tiers', 'body.lines.1.billing', 'body.start']);
   });
 
   it('takes a quote through approval and signature, bills it, and takes usage once per record', async () => {
@@ -110,7 +110,20 @@ describe('contracts over HTTP (dev server, worker, API, PostgreSQL)', () => {
     expect(listed.body.data.map((c: { id: string }) => c.id)).toContain('initech');
   });
 
+  it('answers 409 for a contract that has ended, rather than pretending it does not exist', async () => {
+    expect((await acme.request('POST', '/v1/quotes', quote('hooli', [seats(30)], '2030-01-01'))).status).toBe(201);
+    expect((await acme.request('POST', '/v1/quotes/hooli/approvals', { role: 'finance', approver: 'cfo@vendor.example', decision: 'reject' })).body.status).toBe('rejected');
+    await eventually(() => acme.request('GET', '/v1/contracts?stage=rejected'), { until: (r) => r.body.data.some((c: { id: string; mrr: { amount: number } }) => c.id === 'hooli' && c.mrr.amount === 0) });
+    const late = await acme.request('POST', '/v1/contracts/hooli/events', { type: 'contract.signed' });
+    expect(late.status).toBe(409);
+    expect(late.body.detail).toContain('rejected');
+    expect((await acme.request('POST', '/v1/quotes/hooli/approvals', { role: 'finance', approver: 'x', decision: 'approve' })).status).toBe(409);
+  });
+
   it('answers 409 and 422 for events the contract cannot take, and applies a credit note', async () => {
+    const negative = await acme.request('POST', '/v1/contracts/initech/events', { type: 'contract.amended', lineId: 'seats', listPrice: usd(-5) });
+    expect(negative.status).toBe(400);
+    expect(negative.body.errors[0].path).toBe('body.listPrice.amount');
     expect((await acme.request('POST', '/v1/contracts/nobody/events', { type: 'contract.cancelled' })).status).toBe(404);
     const unknownLine = await acme.request('POST', '/v1/contracts/initech/events', { type: 'contract.amended', lineId: 'nope', quantity: 3 });
     expect(unknownLine.status).toBe(422);
