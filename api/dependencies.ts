@@ -27,6 +27,11 @@ export interface ApiDependencies {
   idempotency: IdempotencyStore;
   rateLimiter?: RateLimiter | undefined;
   config: ApiConfig;
+  /**
+   * The lifecycle's "now", ms since epoch: the wall clock, except in tests on Temporal's
+   * time-skipping server, where the API must judge dates (usage "in the future") by workflow time.
+   */
+  now?: () => Promise<number>;
   /** Request logs; without one the app logs nothing (tests). */
   logger?: Logger | undefined;
   /**

@@ -23,6 +23,7 @@ export async function takeUsage(deps: ApiDependencies, tenantId: string, contrac
     throw problems.conflict(`Contract "${contractId}" is ${contract?.stage ?? 'not active yet'}; usage is accepted from signature until the contract ends.`);
   }
   const termStart = contract.termStart;
+  const now = deps.now ? await deps.now() : Date.now();
   const issues: ProblemIssue[] = [];
   const seen = new Map<string, number>();
   batch.records.forEach((r, i) => {
@@ -34,7 +35,7 @@ export async function takeUsage(deps: ApiDependencies, tenantId: string, contrac
     }
     const at = Date.parse(r.occurredAt);
     if (at < termStart.getTime()) issues.push({ path: `${where}.occurredAt`, message: `is before the contract's term (${termStart.toISOString()})` });
-    if (at > Date.now() + FUTURE_TOLERANCE_MS) issues.push({ path: `${where}.occurredAt`, message: 'is in the future' });
+    if (at > now + FUTURE_TOLERANCE_MS) issues.push({ path: `${where}.occurredAt`, message: 'is in the future' });
   });
   return deps.db.transaction(async (tx) => {
     const db = tx as unknown as Database;

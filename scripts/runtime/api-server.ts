@@ -18,7 +18,7 @@ export interface RunningApi {
   activeRequests(): number;
 }
 
-export interface ApiServerOptions extends Pick<ApiDependencies, 'logger' | 'temporalSdkMetrics'> {
+export interface ApiServerOptions extends Pick<ApiDependencies, 'logger' | 'temporalSdkMetrics' | 'now'> {
   db: Database;
   temporal: Client;
   config: ApiConfig;
@@ -38,6 +38,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     config: options.config,
     logger: options.logger,
     temporalSdkMetrics: options.temporalSdkMetrics,
+    ...(options.now ? { now: options.now } : {}),
   });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(options.port, options.host ?? '0.0.0.0', (error?: Error) => (error ? reject(error) : resolve(s)));

@@ -40,6 +40,8 @@ export async function startStack(options: { timeSkipping?: boolean; logger?: Log
     host: '127.0.0.1',
     config: { namespace: 'default', taskQueue: worker.taskQueue, temporalUiUrl: 'http://localhost:8233', adminToken: ADMIN_TOKEN, ...options.api },
     logger: options.logger,
+    // On the time-skipping server the lifecycle's clock is Temporal's, not the wall's.
+    ...(options.timeSkipping ? { now: () => env.currentTimeMs() } : {}),
   });
   const stack: Stack = {
     env,
