@@ -40,6 +40,7 @@ export async function startContract(
     playbook?: ResolvedPlaybook<B2BPlaybook>;
     contractId?: string;
     renewalNotice?: string;
+    historyLimit?: number;
   },
 ) {
   const contractId = options.contractId ?? `k-${randomBytes(4).toString('hex')}`;
@@ -57,6 +58,7 @@ export async function startContract(
         start: options.start,
         autoRenew: options.autoRenew ?? true,
         ...(options.renewalNotice ? { renewalNotice: options.renewalNotice } : {}),
+        ...(options.historyLimit ? { historyLimit: options.historyLimit } : {}),
         playbook: options.playbook ?? saasPlaybook(),
       },
     ],
