@@ -130,6 +130,9 @@ class Contract {
     if (!input.memory) this.memory.lines = input.lines.map((line) => ({ line, nextPeriod: 0, segments: [], recentAmounts: [], recentUsage: [] }));
     this.scheduler = new Scheduler(this.memory.agenda);
     this.messenger = new Messenger(this.messagingContext(), this.memory.seq);
+    // Before any handler is registered: an Update that arrives with the start (a signature sent
+    // right after the quote) is validated against the opened quote, not a blank one.
+    if (!input.memory) this.openQuote();
   }
 
   private get playbook() {
@@ -160,8 +163,7 @@ class Contract {
   // ── the story ────────────────────────────────────────────────────────────────────────────────
 
   async run(): Promise<ContractStage> {
-    if (!this.input.memory) this.openQuote();
-    else this.messenger.note('contract.continued', `run ${this.memory.runs + 1} of the contract continues`, { term: this.memory.term });
+    if (this.input.memory) this.messenger.note('contract.continued', `run ${this.memory.runs + 1} of the contract continues`, { term: this.memory.term });
     for (;;) {
       await this.publish();
       if (this.ended) break;

@@ -110,6 +110,15 @@ describe('contracts over HTTP (dev server, worker, API, PostgreSQL)', () => {
     expect(listed.body.data.map((c: { id: string }) => c.id)).toContain('initech');
   });
 
+  it('takes a signature sent the moment a quote that needs no approval is created', async () => {
+    // The signature can reach the workflow with its start, before its first step has run.
+    for (let i = 0; i < 5; i++) {
+      expect((await acme.request('POST', '/v1/quotes', quote(`quick-${i}`, [seats(0)], '2030-01-01'))).body.stage).toBe('approved');
+      const signed = await acme.request('POST', `/v1/contracts/quick-${i}/events`, { type: 'contract.signed' });
+      expect(signed.status, JSON.stringify(signed.body)).toBe(202);
+    }
+  });
+
   it('answers 409 for a contract that has ended, rather than pretending it does not exist', async () => {
     expect((await acme.request('POST', '/v1/quotes', quote('hooli', [seats(30)], '2030-01-01'))).status).toBe(201);
     expect((await acme.request('POST', '/v1/quotes/hooli/approvals', { role: 'finance', approver: 'cfo@vendor.example', decision: 'reject' })).body.status).toBe('rejected');

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError } from '@temporalio/client';
+import { contractWorkflowId } from '../../domain/ids';
+import type { contract } from '../../workflows/contract';
+import { contractEventUpdate } from '../../workflows/contract-definitions';
 import { createTestTenant, messagesOfSubject, timelineOf } from '../support/database';
 import { contractTasks, decide, exceptionsOf, lines, saasPlaybook, send, startContract, state, usd } from '../support/contracts';
 import { eventually } from '../support/eventually';
@@ -91,5 +94,21 @@ describe('contract workflow: quote, approvals, expiry and signature', () => {
     expect(view.nextInvoiceAt).toBe(view.term!.start);
     expect(view.mrr).toEqual(usd(95000));
     await expect(send(handle, { type: 'contract.signed' })).rejects.toThrow();
+  });
+
+  it('validates a signature that arrives with the start against the opened quote', async () => {
+    const tenantId = await createTestTenant(suite.database.db);
+    const contractId = 'k-with-start';
+    const start = new WithStartWorkflowOperation<typeof contract>('contract', {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: contractWorkflowId(tenantId, contractId),
+      workflowIdConflictPolicy: 'FAIL',
+      args: [{ tenantId, contractId, customer: { name: 'Initech', timezone: 'UTC' }, currency: 'USD', lines: seat(0), term: 'P12M', start: new Date((await suite.now()) + DAY).toISOString(), autoRenew: true, playbook: saasPlaybook() }],
+    });
+    // One request: the workflow's first task holds both its start and the Update.
+    const event = { type: 'contract.signed' as const, eventId: 'sign-with-start', receivedAt: new Date().toISOString() };
+    const result = await suite.env.client.workflow.executeUpdateWithStart(contractEventUpdate, { args: [event], updateId: event.eventId, startWorkflowOperation: start });
+    expect(result).toEqual({ eventId: 'sign-with-start', accepted: true, duplicate: false });
+    expect((await state(await start.workflowHandle())).stage).toBe('active');
   });
 });
