@@ -1,4 +1,4 @@
-import { asc, sql, type SQL } from 'drizzle-orm';
+import { asc, gt, sql, type SQL } from 'drizzle-orm';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { problems } from './problem';
 
@@ -49,5 +49,19 @@ export function timeOrdered<Row>(query: { cursor?: string | undefined; limit: nu
         const [at, id] = keyOf(row);
         return [at.toISOString(), id];
       }),
+  };
+}
+
+/**
+ * Keyset pagination over a list ordered by id (customers, contracts): the condition for "after the
+ * cursor", the order, the row limit and the page with its `next` cursor.
+ */
+export function idOrdered<Row extends { id: string }>(query: { cursor?: string | undefined; limit: number }, id: AnyPgColumn) {
+  const after = decodeCursor(query.cursor, 1);
+  return {
+    after: after ? gt(id, String(after[0])) : undefined,
+    orderBy: asc(id),
+    limit: query.limit + 1,
+    page: (rows: Row[]) => page(rows, query.limit, (row) => [row.id]),
   };
 }

@@ -18,7 +18,7 @@ import { holdReason } from '../domain/billing/anomaly';
 import { amendmentAdjustment, blendedPeriodAmount } from '../domain/billing/proration';
 import type { QuoteLine } from '../domain/billing/quote-line';
 import { rateQuantity } from '../domain/billing/rating';
-import { revenueKindOf, revenueLineFor, type BilledLine } from '../domain/billing/recognition';
+import { revenueLineFor, type BilledLine } from '../domain/billing/recognition';
 import { approvalPlan } from '../domain/contracts/approval-policy';
 import type { ContractEvent, ContractEventOf } from '../domain/contracts/contract-events';
 import { addDuration, humanizeMs } from '../domain/durations';

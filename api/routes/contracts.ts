@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, type SQL } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { contracts } from '../../db/schema';
 import { ApprovalDecisionInput, ContractEventInput, UsageBatch } from '../../domain/contracts/contract-events';
@@ -7,7 +7,7 @@ import { money } from '../../domain/money';
 import { contractStages } from '../../workflows/contract-definitions';
 import { assertContractExists, contractLinks, contractResource, createQuote, decideQuote, deliverContractEvent, getContractView } from '../contract-service';
 import { listInvoices } from '../invoice-listing';
-import { decodeCursor, page } from '../pagination';
+import { idOrdered } from '../pagination';
 import { defineRoute, IdParam, ListQuery } from '../route';
 import { revenueSchedule } from '../revenue-schedule';
 import { takeUsage } from '../usage-intake';
@@ -91,17 +91,14 @@ export const contractRoutes = [
     query: ContractListQuery,
     responses: { 200: { description: 'A page of contracts' } },
     async handler({ auth, query, deps }) {
-      const after = decodeCursor(query.cursor, 1);
-      const conditions: SQL[] = [eq(contracts.tenantId, auth.tenantId)];
-      if (query.stage) conditions.push(eq(contracts.stage, query.stage));
-      if (after) conditions.push(gt(contracts.id, String(after[0])));
+      const order = idOrdered<typeof contracts.$inferSelect>(query, contracts.id);
       const rows = await deps.db
         .select()
         .from(contracts)
-        .where(and(...conditions))
-        .orderBy(asc(contracts.id))
-        .limit(query.limit + 1);
-      const { data, next } = page(rows, query.limit, (r) => [r.id]);
+        .where(and(eq(contracts.tenantId, auth.tenantId), query.stage ? eq(contracts.stage, query.stage) : undefined, order.after))
+        .orderBy(order.orderBy)
+        .limit(order.limit);
+      const { data, next } = order.page(rows);
       return {
         status: 200,
         body: {

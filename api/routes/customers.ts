@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, type SQL } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { customers, messages, timelineEntries } from '../../db/schema';
 import { CustomerEventInput } from '../../domain/customer-events';
@@ -6,7 +6,7 @@ import { customerStages } from '../../workflows/definitions';
 import { CreateCustomerBody, customerLinks, customerResource, deliverCustomerEvent, getCustomerView, startCustomer } from '../customer-service';
 import type { ApiDependencies } from '../dependencies';
 import { listInvoices } from '../invoice-listing';
-import { decodeCursor, page, timeOrdered } from '../pagination';
+import { idOrdered, timeOrdered } from '../pagination';
 import { IdParam, ListQuery, defineRoute } from '../route';
 
 const CustomerListQuery = ListQuery.extend({ stage: z.enum(customerStages).optional() });
@@ -53,17 +53,14 @@ export const customerRoutes = [
     query: CustomerListQuery,
     responses: { 200: { description: 'A page of customers' } },
     async handler({ auth, query, deps }) {
-      const after = decodeCursor(query.cursor, 1);
-      const conditions: SQL[] = [eq(customers.tenantId, auth.tenantId)];
-      if (query.stage) conditions.push(eq(customers.stage, query.stage));
-      if (after) conditions.push(gt(customers.id, String(after[0])));
+      const order = idOrdered<typeof customers.$inferSelect>(query, customers.id);
       const rows = await deps.db
         .select()
         .from(customers)
-        .where(and(...conditions))
-        .orderBy(asc(customers.id))
-        .limit(query.limit + 1);
-      const { data, next } = page(rows, query.limit, (r) => [r.id]);
+        .where(and(eq(customers.tenantId, auth.tenantId), query.stage ? eq(customers.stage, query.stage) : undefined, order.after))
+        .orderBy(order.orderBy)
+        .limit(order.limit);
+      const { data, next } = order.page(rows);
       return {
         status: 200,
         body: {

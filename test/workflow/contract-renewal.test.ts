@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changesOf, contractInvoices, contractTasks, invoicesUntil, lines, linesOf, saasPlaybook, send, startContract, state, usd } from '../support/contracts';
+import { changesOf, contractTasks, invoicesUntil, lines, linesOf, saasPlaybook, send, startContract, state, usd } from '../support/contracts';
 import { createTestTenant, messagesOfSubject } from '../support/database';
 import { eventually } from '../support/eventually';
 import { recordHistory } from '../support/histories';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CustomerEvent } from '../../domain/customer-events';
-import { customerEventSignal, customerStateQuery } from '../../workflows/definitions';
+import { customerEventSignal } from '../../workflows/definitions';
 import { deliver, idle, invoicesOf, jobsOf, startCustomer } from '../support/customers';
 import { createTestTenant, timelineOf } from '../support/database';
 import { eventually } from '../support/eventually';

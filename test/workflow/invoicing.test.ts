@@ -5,7 +5,7 @@ import { createTestTenant, messagesOf, timelineOf } from '../support/database';
 import { eventually } from '../support/eventually';
 import { recordHistory } from '../support/histories';
 import { testPlaybook } from '../support/playbooks';
-import { DAY, HOUR, MINUTE, timeSkippingSuite, minutes, toMinute } from '../support/suite';
+import { DAY, HOUR, MINUTE, timeSkippingSuite, minutes } from '../support/suite';
 
 const at = (ms: number) => new Date(ms).toISOString();
 const usd = (amount: number) => ({ amount, currency: 'USD' });
