@@ -85,6 +85,8 @@ export interface ContractInvoice {
   lines?: InvoiceLineRecord[];
   revenue?: PendingRevenue[];
   period?: { start: string; end: string };
+  /** Once issued: what each contract line was billed, for a rebill. */
+  billed?: Array<{ lineId: string; description: string; amount: number; period: { start: string; end: string } }>;
 }
 
 /** Everything the contract remembers, in plain JSON, carried across continue-as-new. */

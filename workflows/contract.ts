@@ -18,7 +18,7 @@ import { holdReason } from '../domain/billing/anomaly';
 import { amendmentAdjustment, blendedPeriodAmount } from '../domain/billing/proration';
 import type { QuoteLine } from '../domain/billing/quote-line';
 import { rateQuantity } from '../domain/billing/rating';
-import { revenueLineFor, type BilledLine } from '../domain/billing/recognition';
+import { revenueKindOf, revenueLineFor, type BilledLine } from '../domain/billing/recognition';
 import { approvalPlan } from '../domain/contracts/approval-policy';
 import type { ContractEvent, ContractEventOf } from '../domain/contracts/contract-events';
 import { addDuration, humanizeMs } from '../domain/durations';
@@ -312,6 +312,16 @@ class Contract {
         if (inv.status !== 'held') throw conflict(`invoice ${event.invoiceId} is not held (it is ${inv.status})`);
         return;
       }
+      case 'invoice.rebilled': {
+        const inv = this.memory.invoices.find((i) => i.invoiceId === event.invoiceId && i.kind === 'invoice');
+        if (!inv) throw unknown('invoiceId', `the contract has no invoice "${event.invoiceId}"`);
+        if (inv.status === 'held' || inv.status === 'written_off' || !inv.billed) throw conflict(`invoice ${event.invoiceId} is ${inv.status}; only an issued invoice is rebilled`);
+        const index = event.lines.findIndex((l) => !inv.billed!.some((b) => b.lineId === l.lineId));
+        if (index !== -1) throw unknown(`lines.${index}.lineId`, `invoice ${event.invoiceId} bills no line "${event.lines[index]!.lineId}"`);
+        const other = event.lines.findIndex((l) => l.amount.currency !== this.input.currency);
+        if (other !== -1) throw unknown(`lines.${other}.amount.currency`, `the contract is in ${this.input.currency}`);
+        return;
+      }
       case 'payment.received':
       case 'payment.failed':
       case 'invoice.disputed':
@@ -365,6 +375,8 @@ class Contract {
         return;
       case 'credit.issued':
         return this.credit(event);
+      case 'invoice.rebilled':
+        return this.rebill(event);
       default:
         // Payments and disputes belong to the invoice's own workflow.
         this.pending.push(() => this.forward(event.invoiceId, event));
@@ -592,6 +604,7 @@ class Contract {
     inv.dueAt = new Date(addDuration(Date.parse(billedAt), this.playbook.billing.netTerms)).toISOString();
     const lines = inv.lines ?? [];
     delete inv.lines;
+    inv.billed = lines.flatMap((l) => (l.lineRef && l.periodStart && l.periodEnd ? [{ lineId: l.lineRef, description: l.description, amount: l.amount, period: { start: l.periodStart, end: l.periodEnd } }] : []));
     await this.startInvoice(inv, lines);
   }
 
@@ -659,6 +672,37 @@ class Contract {
         this.forward(event.invoiceId, { type: 'payment.received', eventId: `credit-${event.eventId}`.slice(0, 64), receivedAt: event.receivedAt, invoiceId: event.invoiceId, amount: this.money(toInvoice), method: 'credit_note' }),
       );
     }
+  }
+
+  /**
+   * A rebill: the wrong invoice is credited in full (its open balance settled by the credit note,
+   * anything already paid kept as account credit) and its lines are billed again, corrected, for
+   * the same service periods; the account credit then applies to the new invoice.
+   */
+  private rebill(event: ContractEventOf<'invoice.rebilled'>): void {
+    const inv = this.memory.invoices.find((i) => i.invoiceId === event.invoiceId)!;
+    const total = inv.total.amount;
+    const open = this.running.has(invoiceWorkflowId(this.input.tenantId, inv.invoiceId)) ? inv.balance.amount : 0;
+    this.memory.accountCredit += total - open;
+    const creditId = this.creditNote(total, `Rebill of ${inv.invoiceId}: ${event.reason}`, { method: 'point' });
+    this.messenger.note('invoice.rebilled', `invoice ${inv.invoiceId} credited in full (${creditId}) and billed again: ${event.reason}`, { invoiceId: inv.invoiceId, creditId });
+    if (open > 0) {
+      this.pending.push(() =>
+        this.forward(inv.invoiceId, { type: 'payment.received', eventId: `rebill-${event.eventId}`.slice(0, 64), receivedAt: event.receivedAt, invoiceId: inv.invoiceId, amount: this.money(open), method: 'credit_note' }),
+      );
+    }
+    const draft: Draft = { lines: [], revenue: [], checked: [], skipChecks: true };
+    for (const billed of inv.billed!) {
+      const line = this.memory.lines.find((l) => l.line.lineId === billed.lineId)!;
+      const amount = event.lines.find((l) => l.lineId === billed.lineId)?.amount.amount ?? billed.amount;
+      const kind = revenueKindOf(line.line);
+      const revenue: RevenueSpec =
+        kind === 'usage' ? { kind: 'usage', usagePeriod: billed.period } : kind === 'one_time' ? { kind: 'one_time', deliveredAt: billed.period.start } : { kind: 'subscription', servicePeriod: billed.period };
+      this.addLine(draft, line, amount, 1, `rebill of ${inv.invoiceId}: ${billed.description}`, billed.period, revenue, null);
+    }
+    draft.checked = [];
+    if (inv.period) draft.period = inv.period;
+    this.pending.push(() => this.issueDraft(draft));
   }
 
   // ── amendments ───────────────────────────────────────────────────────────────────────────────
@@ -1000,5 +1044,7 @@ function describe(event: ContractEvent): string {
       return `dispute on ${event.invoiceId} resolved`;
     case 'credit.issued':
       return `credit of ${formatMoney(event.amount)} against ${event.invoiceId}: ${event.reason}`;
+    case 'invoice.rebilled':
+      return `rebill of ${event.invoiceId}: ${event.reason}`;
   }
 }

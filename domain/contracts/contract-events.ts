@@ -45,6 +45,20 @@ export const ContractEventInput = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('invoice.disputed'), ...common, invoiceId: ClientId, reason: z.string().min(1).max(1000) }),
   z.strictObject({ type: z.literal('invoice.dispute_resolved'), ...common, invoiceId: ClientId, resolution: z.string().max(1000).optional() }),
   z.strictObject({ type: z.literal('credit.issued'), ...common, invoiceId: ClientId, amount: PositiveMoney, reason: z.string().min(1).max(1000) }),
+  /**
+   * The invoice was wrong: it is credited in full (a credit note) and billed again with the
+   * corrected amounts of the lines named; lines not named are billed again as they were.
+   */
+  z.strictObject({
+    type: z.literal('invoice.rebilled'),
+    ...common,
+    invoiceId: ClientId,
+    reason: NonBlank(1000),
+    lines: z
+      .array(z.strictObject({ lineId: ClientId, amount: NonNegativeMoney }))
+      .min(1)
+      .max(50),
+  }),
 ]);
 export type ContractEventInput = z.infer<typeof ContractEventInput>;
 export type ContractEvent = ContractEventInput & { eventId: string; receivedAt: string };

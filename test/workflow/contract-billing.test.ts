@@ -185,4 +185,26 @@ describe('contract workflow: billing periods, usage, holds, amendments, credits 
     await send(handle, { type: 'payment.received', invoiceId: invoice!.id, amount: usd(90_000) });
     await eventually(() => state(handle), { until: (v) => v.invoices[0]!.status === 'paid' && v.balanceDue.amount === 0 });
   });
+
+  it('rebills a wrong invoice: a credit note for all of it, the corrected lines billed again, revenue as if billed right', async () => {
+    const { tenantId, contractId, handle } = await signed([seats, setup]);
+    const [wrong] = await contractInvoices(suite.database.db, tenantId, contractId);
+    // Half the setup fee was already paid when the error was found.
+    await send(handle, { type: 'payment.received', invoiceId: wrong!.id, amount: usd(75_000) });
+    await invoicesUntil(suite.database.db, tenantId, contractId, (r) => r[0]!.balance === 165_000);
+    await expect(send(handle, { type: 'invoice.rebilled', invoiceId: wrong!.id, reason: 'x', lines: [{ lineId: 'nope', amount: usd(1) }] })).rejects.toThrow();
+
+    await send(handle, { type: 'invoice.rebilled', invoiceId: wrong!.id, reason: 'onboarding was quoted at 1,000.00', lines: [{ lineId: 'setup', amount: usd(100_000) }] });
+    const rows = await invoicesUntil(suite.database.db, tenantId, contractId, (r) => r.length === 3 && r[0]!.status === 'paid');
+    const [original, corrected] = rows.filter((r) => r.kind === 'invoice');
+    const credit = rows.find((r) => r.kind === 'credit_note')!;
+    expect(credit.total).toBe(-240_000);
+    expect(original!.balance).toBe(0);
+    // 90,000 seats + 100,000 setup, less the 75,000 already paid (kept as account credit).
+    expect((await linesOf(suite.database.db, tenantId, corrected!.id)).map((l) => l.amount)).toEqual([90_000, 100_000, -75_000]);
+    expect(corrected!.total).toBe(115_000);
+
+    const revenue = await revenueOf(suite.database.db, tenantId, contractId);
+    expect(revenue.reduce((sum, r) => sum + r.amount, 0)).toBe(190_000);
+  });
 });
