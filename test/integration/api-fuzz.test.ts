@@ -80,7 +80,7 @@ describe('fuzzing the write endpoints (dev server, worker, API, PostgreSQL)', ()
     );
   }
 
-  const eventTypes = ['inquiry.received', 'call.missed', 'booking.requested', 'job.completed', 'payment.received', 'review.submitted', 'contact.opted_out', 'contract.amended', 'credit.issued', 'x'];
+  const eventTypes = ['inquiry.received', 'call.missed', 'booking.requested', 'job.completed', 'payment.received', 'review.submitted', 'contact.opted_out', 'contract.amended', 'credit.issued', 'invoice.rebilled', 'x'];
   const anyJson = fc.jsonValue({ maxDepth: 3 });
   /** Bodies from plain garbage to almost-valid events (a known type with wrong or missing fields). */
   const body = fc.oneof(
