@@ -1,5 +1,4 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { and, eq } from 'drizzle-orm';
 import { contracts } from '../db/schema';
 import { resolveContractPlaybook } from '../db/playbook-store';
@@ -9,13 +8,13 @@ import type { QuoteInput } from '../domain/contracts/quote';
 import { contractWorkflowId } from '../domain/ids';
 import { formatMoney } from '../domain/money';
 import type { contract } from '../workflows/contract';
-import { approvalDecisionUpdate, ContractFailure, contractEventUpdate, contractStateQuery, type ContractView } from '../workflows/contract-definitions';
+import { approvalDecisionUpdate, contractEventUpdate, contractStateQuery, type ContractView } from '../workflows/contract-definitions';
 import { RevloopCustomer, RevloopPlaybook, RevloopStage, RevloopTenant } from '../workflows/search-attributes';
 import type { ApiDependencies } from './dependencies';
 import { idFor } from './ids';
 import { problems } from './problem';
 import { revenuePosition } from './revenue-schedule';
-import { isTemporalUnavailable, isWorkflowNotAnswering, isWorkflowNotFound, temporalUnavailable, workflowNotAnswering } from './temporal-errors';
+import { isTemporalUnavailable, isWorkflowNotFound, temporalUnavailable, workflowProblem } from './temporal-errors';
 import { temporalUiLink } from './temporal-links';
 
 /**
@@ -79,7 +78,7 @@ export async function getContractView(deps: ApiDependencies, tenantId: string, c
   try {
     return await deps.temporal.workflow.getHandle(contractWorkflowId(tenantId, contractId)).query(contractStateQuery);
   } catch (error) {
-    throw mapContractError(error, contractId);
+    throw workflowProblem(error, `contract "${contractId}"`);
   }
 }
 
@@ -116,7 +115,7 @@ async function closedOr(deps: ApiDependencies, tenantId: string, contractId: str
     const [row] = await deps.db.select({ stage: contracts.stage }).from(contracts).where(and(eq(contracts.tenantId, tenantId), eq(contracts.id, contractId)));
     if (row) return problems.conflict(`Contract "${contractId}" is ${row.stage}; it takes no more events or decisions.`);
   }
-  return mapContractError(error, contractId);
+  return workflowProblem(error, `contract "${contractId}"`);
 }
 
 export async function deliverContractEvent(deps: ApiDependencies, tenantId: string, contractId: string, input: ContractEventInput, seed: string | undefined) {
@@ -127,19 +126,4 @@ export async function deliverContractEvent(deps: ApiDependencies, tenantId: stri
   } catch (error) {
     throw await closedOr(deps, tenantId, contractId, error);
   }
-}
-
-/** Temporal's answers, as HTTP problems: unknown contract 404, refused by the contract 409 or 422. */
-function mapContractError(error: unknown, contractId: string): unknown {
-  if (isWorkflowNotFound(error)) return problems.notFound(`There is no contract "${contractId}".`);
-  if (isTemporalUnavailable(error)) return temporalUnavailable();
-  if (isWorkflowNotAnswering(error)) return workflowNotAnswering();
-  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-    if (error.cause.type === ContractFailure.conflict) return problems.conflict(error.cause.message);
-    if (error.cause.type === ContractFailure.invalidReference) {
-      const field = typeof error.cause.details?.[0] === 'string' ? error.cause.details[0] : 'type';
-      return problems.unprocessable(error.cause.message, [{ path: `body.${field}`, message: error.cause.message }]);
-    }
-  }
-  return error;
 }

@@ -1,5 +1,4 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { z } from 'zod';
 import { CustomerEventInput, referencesJobOrInvoice, type CustomerEvent } from '../domain/customer-events';
 import { EmailAddress, NonBlank, PhoneNumber } from '../domain/contact';
@@ -13,7 +12,7 @@ import { RevloopCustomer, RevloopPlaybook, RevloopStage, RevloopTenant } from '.
 import type { ApiDependencies } from './dependencies';
 import { idFor } from './ids';
 import { problems } from './problem';
-import { isTemporalUnavailable, isWorkflowNotAnswering, isWorkflowNotFound, temporalUnavailable, workflowNotAnswering } from './temporal-errors';
+import { isTemporalUnavailable, temporalUnavailable, workflowProblem } from './temporal-errors';
 import { temporalUiLink } from './temporal-links';
 
 /** What `POST /v1/customers` takes. */
@@ -101,10 +100,7 @@ export async function getCustomerView(deps: ApiDependencies, tenantId: string, c
   try {
     return await deps.temporal.workflow.getHandle(customerWorkflowId(tenantId, customerId)).query(customerStateQuery);
   } catch (error) {
-    if (isWorkflowNotFound(error)) throw problems.notFound(`There is no customer "${customerId}".`);
-    if (isTemporalUnavailable(error)) throw temporalUnavailable();
-    if (isWorkflowNotAnswering(error)) throw workflowNotAnswering();
-    throw error;
+    throw workflowProblem(error, `customer "${customerId}"`);
   }
 }
 
@@ -130,13 +126,7 @@ export async function deliverCustomerEvent(deps: ApiDependencies, tenantId: stri
       await handle.signal(customerEventSignal, event);
     }
   } catch (error) {
-    if (isWorkflowNotFound(error)) throw problems.notFound(`There is no customer "${customerId}".`);
-    if (isTemporalUnavailable(error)) throw temporalUnavailable();
-    if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === 'InvalidReference') {
-      const field = typeof error.cause.details?.[0] === 'string' ? error.cause.details[0] : 'type';
-      throw problems.unprocessable(error.cause.message, [{ path: `body.${field}`, message: error.cause.message }]);
-    }
-    throw error;
+    throw workflowProblem(error, `customer "${customerId}"`);
   }
   return { eventId: event.eventId, type: event.type };
 }

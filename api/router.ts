@@ -136,12 +136,14 @@ function parseInputs(route: RouteSpec, req: Request): { params: unknown; query: 
     return undefined;
   };
   const params = parse(route.params, req.params, 'params');
-  // Webhook routes name their tenant in the query; it was checked with the signature.
-  const { tenant: _tenant, ...query } = req.query;
-  const rawQuery = route.access.kind === 'signature' ? query : { ...req.query };
-  const parsedQuery = parse(route.query, rawQuery, 'query');
-  if (!route.query && route.access.kind !== 'signature' && Object.keys(req.query).length > 0) {
-    issues.push(...Object.keys(req.query).map((name) => ({ path: `query.${name}`, message: 'unknown query parameter', code: 'unrecognized_keys' })));
+  // Webhook routes name their tenant in the query (checked with the signature), and senders may
+  // add parameters of their own; any other route without a query schema takes no parameters.
+  const webhook = route.access.kind === 'signature';
+  const { tenant: _tenant, ...senderQuery } = req.query;
+  const query = webhook ? senderQuery : { ...req.query };
+  const parsedQuery = parse(route.query, query, 'query');
+  if (!route.query && !webhook) {
+    issues.push(...Object.keys(query).map((name) => ({ path: `query.${name}`, message: 'unknown query parameter', code: 'unrecognized_keys' })));
   }
   // PostgreSQL text cannot hold U+0000: refused here, not as a failed write deep in a workflow.
   issues.push(...nulCharacters(req.params, 'params'), ...nulCharacters(req.body, 'body'), ...nulCharacters(req.query, 'query'));

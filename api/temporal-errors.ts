@@ -1,5 +1,6 @@
-import { isGrpcServiceError, ServiceError } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/common';
+import { isGrpcServiceError, ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import { UpdateRefusal } from '../workflows/definitions';
 import { problems } from './problem';
 
 const UNAVAILABLE_CODES = new Set([4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE_EXHAUSTED */, 14 /* UNAVAILABLE */]);
@@ -23,17 +24,38 @@ export function isWorkflowNotFound(error: unknown): boolean {
   return false;
 }
 
-export function isWorkflowNotAnswering(error: unknown): boolean {
+function isWorkflowNotAnswering(error: unknown): boolean {
   for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
     if (isGrpcServiceError(e) && e.code === NOT_ANSWERING) return true;
   }
   return false;
 }
 
-export function workflowNotAnswering() {
+function workflowNotAnswering() {
   return problems.unavailable('The workflow cannot answer right now (it is recovering from a failed step); ops staff can see why in the Temporal UI. Retry later.', 30);
 }
 
 export function temporalUnavailable() {
   return problems.unavailable('The workflow service is not reachable right now; nothing was changed. Retry shortly.');
+}
+
+/**
+ * What an HTTP client should hear when a call to a lifecycle workflow failed: no such workflow
+ * (404 naming `what`), Temporal unreachable or the workflow unable to answer (503), or the
+ * workflow's Update validator refusing the event (409 or 422 at the field it names). Anything else
+ * is returned as it is, for the app's 500.
+ */
+export function workflowProblem(error: unknown, what: string): unknown {
+  if (isWorkflowNotFound(error)) return problems.notFound(`There is no ${what}.`);
+  if (isTemporalUnavailable(error)) return temporalUnavailable();
+  if (isWorkflowNotAnswering(error)) return workflowNotAnswering();
+  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+    const refusal = error.cause;
+    if (refusal.type === UpdateRefusal.conflict) return problems.conflict(refusal.message);
+    if (refusal.type === UpdateRefusal.invalidReference) {
+      const field = typeof refusal.details?.[0] === 'string' ? refusal.details[0] : 'type';
+      return problems.unprocessable(refusal.message, [{ path: `body.${field}`, message: refusal.message }]);
+    }
+  }
+  return error;
 }

@@ -5,6 +5,7 @@ import { usageRecords } from '../db/schema';
 import type { UsageBatch } from '../domain/contracts/contract-events';
 import type { ApiDependencies } from './dependencies';
 import { problems, type ProblemIssue } from './problem';
+import { liveContractStages } from '../workflows/contract-definitions';
 import { assertContractExists } from './contract-service';
 
 /** Usage may be reported a little ahead of our clock (clock skew), not from the future. */
@@ -19,7 +20,7 @@ const FUTURE_TOLERANCE_MS = 5 * 60_000;
  */
 export async function takeUsage(deps: ApiDependencies, tenantId: string, contractId: string, batch: UsageBatch) {
   const contract = await assertContractExists(deps, tenantId, contractId);
-  if (!contract || !contract.termStart || (contract.stage !== 'active' && contract.stage !== 'cancelling')) {
+  if (!contract || !contract.termStart || !(liveContractStages as readonly string[]).includes(contract.stage)) {
     throw problems.conflict(`Contract "${contractId}" is ${contract?.stage ?? 'not active yet'}; usage is accepted from signature until the contract ends.`);
   }
   const termStart = contract.termStart;

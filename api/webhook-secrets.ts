@@ -15,6 +15,9 @@ export const DEFAULT_GRACE_SECONDS = 24 * 3600;
 
 export type WebhookCheck = { ok: true; receipt: string } | { ok: false; reason: 'malformed' | 'expired' | 'mismatch' | 'replayed' | 'no_secret' };
 
+/** A secret with no end, or whose grace period has not run out. */
+const isLive = () => or(isNull(webhookSecrets.expiresAt), gt(webhookSecrets.expiresAt, sql`now()`));
+
 export class WebhookSecretStore {
   constructor(private readonly db: Database) {}
 
@@ -29,7 +32,7 @@ export class WebhookSecretStore {
       const replaced = await tx
         .update(webhookSecrets)
         .set({ expiresAt: sql`least(coalesce(${webhookSecrets.expiresAt}, 'infinity'::timestamptz), now() + make_interval(secs => ${graceSeconds}))` })
-        .where(and(eq(webhookSecrets.tenantId, tenantId), eq(webhookSecrets.source, source), or(isNull(webhookSecrets.expiresAt), gt(webhookSecrets.expiresAt, sql`now()`))))
+        .where(and(eq(webhookSecrets.tenantId, tenantId), eq(webhookSecrets.source, source), isLive()))
         .returning({ id: webhookSecrets.id, expiresAt: webhookSecrets.expiresAt });
       const [created] = await tx.insert(webhookSecrets).values({ tenantId, id, source, secret }).returning();
       return {
@@ -46,7 +49,7 @@ export class WebhookSecretStore {
     const rows = await this.db
       .select({ id: webhookSecrets.id, source: webhookSecrets.source, createdAt: webhookSecrets.createdAt, expiresAt: webhookSecrets.expiresAt })
       .from(webhookSecrets)
-      .where(and(eq(webhookSecrets.tenantId, tenantId), or(isNull(webhookSecrets.expiresAt), gt(webhookSecrets.expiresAt, sql`now()`))))
+      .where(and(eq(webhookSecrets.tenantId, tenantId), isLive()))
       .orderBy(asc(webhookSecrets.source), asc(webhookSecrets.createdAt));
     return rows.map((r) => ({ id: r.id, source: r.source, createdAt: r.createdAt.toISOString(), validUntil: r.expiresAt?.toISOString() ?? null }));
   }
@@ -56,7 +59,7 @@ export class WebhookSecretStore {
     const rows = await this.db
       .update(webhookSecrets)
       .set({ expiresAt: sql`now()` })
-      .where(and(eq(webhookSecrets.tenantId, tenantId), eq(webhookSecrets.id, id), or(isNull(webhookSecrets.expiresAt), gt(webhookSecrets.expiresAt, sql`now()`))))
+      .where(and(eq(webhookSecrets.tenantId, tenantId), eq(webhookSecrets.id, id), isLive()))
       .returning({ id: webhookSecrets.id });
     return rows.length > 0;
   }
@@ -70,7 +73,7 @@ export class WebhookSecretStore {
     const secrets = await this.db
       .select({ secret: webhookSecrets.secret })
       .from(webhookSecrets)
-      .where(and(eq(webhookSecrets.tenantId, tenantId), eq(webhookSecrets.source, source), or(isNull(webhookSecrets.expiresAt), gt(webhookSecrets.expiresAt, sql`now()`))));
+      .where(and(eq(webhookSecrets.tenantId, tenantId), eq(webhookSecrets.source, source), isLive()));
     if (secrets.length === 0) return { ok: false, reason: 'no_secret' };
     const verdict = verifySignature(
       secrets.map((s) => s.secret),
@@ -83,11 +86,19 @@ export class WebhookSecretStore {
     const receipt = signedContentDigest(header, rawBody)!;
     const inserted = await this.db.insert(webhookReceipts).values({ tenantId, source, signature: receipt }).onConflictDoNothing().returning({ signature: webhookReceipts.signature });
     if (inserted.length === 0) return { ok: false, reason: 'replayed' };
-    // Receipts outlive the tolerance window only to refuse replays; after it the timestamp does.
-    await this.db
-      .delete(webhookReceipts)
-      .where(and(eq(webhookReceipts.tenantId, tenantId), lt(webhookReceipts.receivedAt, sql`now() - make_interval(secs => ${2 * SIGNATURE_TOLERANCE_SECONDS})`)));
     return { ok: true, receipt };
+  }
+
+  /**
+   * Deletes receipts older than the tolerance window (twice over): past it the timestamp refuses a
+   * replay by itself. Run now and then, off the request path (the API server does it hourly).
+   */
+  async pruneReceipts(): Promise<number> {
+    const deleted = await this.db
+      .delete(webhookReceipts)
+      .where(lt(webhookReceipts.receivedAt, sql`now() - make_interval(secs => ${2 * SIGNATURE_TOLERANCE_SECONDS})`))
+      .returning({ tenantId: webhookReceipts.tenantId });
+    return deleted.length;
   }
 
   async forget(tenantId: string, source: WebhookSource, receipt: string): Promise<void> {

@@ -277,7 +277,7 @@ export const webhookSecrets = pgTable(
 
 /**
  * Signatures already accepted, so a captured request replayed inside the 5-minute window answers
- * 401. Rows older than the window are pruned as new ones arrive.
+ * 401. Rows older than twice the window are swept hourly by the API server.
  */
 export const webhookReceipts = pgTable(
   'webhook_receipts',

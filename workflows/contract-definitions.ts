@@ -17,6 +17,9 @@ import type { InvoiceStatus, NextAction } from './definitions';
 export const contractStages = ['pending_approval', 'approved', 'rejected', 'expired', 'active', 'cancelling', 'churned'] as const;
 export type ContractStage = (typeof contractStages)[number];
 
+/** Signed and not yet ended: the stages that bill, take usage and events, and carry MRR. */
+export const liveContractStages: readonly ContractStage[] = ['active', 'cancelling'];
+
 export interface ContractCustomer {
   name: string;
   email?: string;
@@ -150,11 +153,3 @@ export const contractEventUpdate = defineUpdate<{ eventId: string; accepted: tru
 
 export type ApprovalDecision = ApprovalDecisionInput & { decisionId: string };
 export const approvalDecisionUpdate = defineUpdate<{ status: ContractStage; approvalsPending: ApprovalState[] }, [ApprovalDecision]>('approvalDecision');
-
-/** Update failure types the API maps to HTTP statuses. */
-export const ContractFailure = {
-  /** The contract's state does not allow this now (409). */
-  conflict: 'ContractConflict',
-  /** The event names something the contract does not have (422). */
-  invalidReference: 'InvalidReference',
-} as const;

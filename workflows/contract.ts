@@ -27,9 +27,9 @@ import { formatMoney, roundMinor, type Money } from '../domain/money';
 import type { AgendaItem } from './agenda';
 import {
   approvalDecisionUpdate,
-  ContractFailure,
   contractEventUpdate,
   contractStateQuery,
+  liveContractStages,
   type ApprovalDecision,
   type ApprovalState,
   type ContractAgendaKind,
@@ -42,7 +42,7 @@ import {
   type PendingRevenue,
   type RevenueSpec,
 } from './contract-definitions';
-import { childNoticeSignal, invoiceEventSignal, type ChildNotice } from './definitions';
+import { childNoticeSignal, invoiceEventSignal, UpdateRefusal, type ChildNotice } from './definitions';
 import type { invoice } from './invoice';
 import { Messenger, recordOptions, records, type MessagingContext } from './messenger';
 import { Scheduler } from './scheduler';
@@ -230,11 +230,11 @@ class Contract {
 
   validateDecision(decision: ApprovalDecision): void {
     if (this.memory.stage !== 'pending_approval') {
-      throw ApplicationFailure.create({ type: ContractFailure.conflict, message: `the quote is ${this.memory.stage}; there is nothing to decide`, nonRetryable: true });
+      throw ApplicationFailure.create({ type: UpdateRefusal.conflict, message: `the quote is ${this.memory.stage}; there is nothing to decide`, nonRetryable: true });
     }
     if (!this.memory.approvals.some((a) => a.status === 'pending' && a.role === decision.role)) {
       const waiting = this.memory.approvals.filter((a) => a.status === 'pending').map((a) => a.role);
-      throw ApplicationFailure.create({ type: ContractFailure.conflict, message: `no approval is pending for ${decision.role}; waiting for ${waiting.join(', ')}`, nonRetryable: true });
+      throw ApplicationFailure.create({ type: UpdateRefusal.conflict, message: `no approval is pending for ${decision.role}; waiting for ${waiting.join(', ')}`, nonRetryable: true });
     }
   }
 
@@ -280,8 +280,8 @@ class Contract {
 
   validate(event: ContractEvent): void {
     if (this.memory.recentEventIds.includes(event.eventId)) return;
-    const conflict = (message: string) => ApplicationFailure.create({ type: ContractFailure.conflict, message, nonRetryable: true });
-    const unknown = (field: string, message: string) => ApplicationFailure.create({ type: ContractFailure.invalidReference, message, details: [field], nonRetryable: true });
+    const conflict = (message: string) => ApplicationFailure.create({ type: UpdateRefusal.conflict, message, nonRetryable: true });
+    const unknown = (field: string, message: string) => ApplicationFailure.create({ type: UpdateRefusal.invalidReference, message, details: [field], nonRetryable: true });
     const stage = this.memory.stage;
     const live = this.live();
     switch (event.type) {
@@ -667,11 +667,7 @@ class Contract {
       invoiceId: event.invoiceId,
       amount,
     });
-    if (toInvoice > 0) {
-      this.pending.push(() =>
-        this.forward(event.invoiceId, { type: 'payment.received', eventId: `credit-${event.eventId}`.slice(0, 64), receivedAt: event.receivedAt, invoiceId: event.invoiceId, amount: this.money(toInvoice), method: 'credit_note' }),
-      );
-    }
+    this.settleWithCredit(event.invoiceId, toInvoice, `credit-${event.eventId}`, event.receivedAt);
   }
 
   /**
@@ -686,11 +682,7 @@ class Contract {
     this.memory.accountCredit += total - open;
     const creditId = this.creditNote(total, `Rebill of ${inv.invoiceId}: ${event.reason}`, { method: 'point' });
     this.messenger.note('invoice.rebilled', `invoice ${inv.invoiceId} credited in full (${creditId}) and billed again: ${event.reason}`, { invoiceId: inv.invoiceId, creditId });
-    if (open > 0) {
-      this.pending.push(() =>
-        this.forward(inv.invoiceId, { type: 'payment.received', eventId: `rebill-${event.eventId}`.slice(0, 64), receivedAt: event.receivedAt, invoiceId: inv.invoiceId, amount: this.money(open), method: 'credit_note' }),
-      );
-    }
+    this.settleWithCredit(inv.invoiceId, open, `rebill-${event.eventId}`, event.receivedAt);
     const draft: Draft = { lines: [], revenue: [], checked: [], skipChecks: true };
     for (const billed of inv.billed!) {
       const line = this.memory.lines.find((l) => l.line.lineId === billed.lineId)!;
@@ -703,6 +695,12 @@ class Contract {
     draft.checked = [];
     if (inv.period) draft.period = inv.period;
     this.pending.push(() => this.issueDraft(draft));
+  }
+
+  /** A credit note pays down an open invoice: its collections see a payment by `credit_note`. */
+  private settleWithCredit(invoiceId: string, amount: number, eventId: string, receivedAt: string): void {
+    if (amount <= 0) return;
+    this.pending.push(() => this.forward(invoiceId, { type: 'payment.received', eventId: eventId.slice(0, 64), receivedAt, invoiceId, amount: this.money(amount), method: 'credit_note' }));
   }
 
   // ── amendments ───────────────────────────────────────────────────────────────────────────────
@@ -878,7 +876,7 @@ class Contract {
 
   /** Signed and not yet ended: the only stages with recurring revenue. */
   private live(): boolean {
-    return this.memory.stage === 'active' || this.memory.stage === 'cancelling';
+    return liveContractStages.includes(this.memory.stage);
   }
 
   private balanceDue(): number {
@@ -963,7 +961,7 @@ class Contract {
       term: m.term,
       autoRenew: this.input.autoRenew,
       cancelled: m.cancelled,
-      renewalDate: m.term && (m.stage === 'active' || m.stage === 'cancelling') ? m.term.end : null,
+      renewalDate: m.term && this.live() ? m.term.end : null,
       currentPeriods: m.term
         ? m.lines.flatMap((l) => {
             // Before the term starts (signed ahead of its start), its first period is the current one.

@@ -28,6 +28,7 @@ import {
   customerStateQuery,
   invoiceEventSignal,
   jobEventSignal,
+  UpdateRefusal,
   type ChildNotice,
   type CustomerAgendaKind,
   type CustomerMemory,
@@ -199,7 +200,7 @@ class Relationship {
    */
   validate(event: CustomerEvent): void {
     const reject = (message: string, field: string) => {
-      throw ApplicationFailure.nonRetryable(message, 'InvalidReference', field);
+      throw ApplicationFailure.nonRetryable(message, UpdateRefusal.invalidReference, field);
     };
     const pending = (type: string, key: 'jobId' | 'invoiceId', id: string) =>
       this.inbox.some((e) => e.type === type && (e as Record<string, unknown>)[key] === id);

@@ -240,3 +240,14 @@ export interface InvoiceView {
   nextActions: NextAction[];
 }
 export const invoiceStateQuery = defineQuery<InvoiceView>('state');
+
+/**
+ * Why a lifecycle's Update validator refused an event, as the failure type the API maps to an
+ * HTTP status. The strings are part of recorded histories: never rename them.
+ */
+export const UpdateRefusal = {
+  /** The lifecycle's state does not allow this now (409). */
+  conflict: 'ContractConflict',
+  /** The event names something the lifecycle does not have; the field is the failure's detail (422). */
+  invalidReference: 'InvalidReference',
+} as const;

@@ -28,11 +28,12 @@ export interface ApiServerOptions extends Pick<ApiDependencies, 'logger' | 'temp
 
 export async function startApiServer(options: ApiServerOptions): Promise<RunningApi> {
   const idempotency = new IdempotencyStore(options.db);
+  const webhookSecrets = new WebhookSecretStore(options.db);
   const app = createApp({
     db: options.db,
     temporal: options.temporal,
     keys: new ApiKeyStore(options.db),
-    webhookSecrets: new WebhookSecretStore(options.db),
+    webhookSecrets,
     idempotency,
     rateLimiter: options.config.rateLimit ? new RateLimiter(options.config.rateLimit) : undefined,
     config: options.config,
@@ -53,8 +54,12 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
   // Slow-loris protection: a client gets this long to send its headers and its whole request.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
-  // Idempotency keys live 24 h; the expired ones are swept hourly (a failed sweep waits for the next).
-  const sweeper = setInterval(() => void idempotency.prune().catch(() => {}), 3_600_000);
+  // Expired idempotency keys and webhook receipts past the replay window are swept hourly, off
+  // the request path (a failed sweep waits for the next).
+  const sweeper = setInterval(() => {
+    void idempotency.prune().catch(() => {});
+    void webhookSecrets.pruneReceipts().catch(() => {});
+  }, 3_600_000);
   sweeper.unref();
   const port = (server.address() as AddressInfo).port;
   return {
