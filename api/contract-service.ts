@@ -16,6 +16,7 @@ import { problems } from './problem';
 import { revenuePosition } from './revenue-schedule';
 import { isTemporalUnavailable, isWorkflowNotFound, temporalUnavailable, workflowProblem } from './temporal-errors';
 import { temporalUiLink } from './temporal-links';
+import { timezoneFor } from './tenants';
 
 /**
  * Quotes and contracts over HTTP: each is one `contract` workflow. The API checks what it can
@@ -38,7 +39,7 @@ export async function createQuote(deps: ApiDependencies, tenantId: string, quote
     throw problems.unprocessable(`The quote is outside policy: ${plan.reason}.`, [{ path: `body.lines.${plan.lineIndex}.discountPercent`, message: plan.reason }]);
   }
   const contractId = quote.id ?? idFor('qte', seed);
-  const customer = { name: quote.customer.name, timezone: quote.customer.timezone ?? playbook.definition.defaultTimezone, ...(quote.customer.email ? { email: quote.customer.email } : {}), ...(quote.customer.phone ? { phone: quote.customer.phone } : {}) };
+  const customer = { name: quote.customer.name, timezone: await timezoneFor(deps.db, tenantId, quote.customer.timezone, playbook.definition.defaultTimezone), ...(quote.customer.email ? { email: quote.customer.email } : {}), ...(quote.customer.phone ? { phone: quote.customer.phone } : {}) };
   try {
     await deps.temporal.workflow.start<typeof contract>('contract', {
       taskQueue: deps.config.taskQueue,

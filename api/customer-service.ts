@@ -14,6 +14,7 @@ import { idFor } from './ids';
 import { problems } from './problem';
 import { isTemporalUnavailable, temporalUnavailable, workflowProblem } from './temporal-errors';
 import { temporalUiLink } from './temporal-links';
+import { timezoneFor } from './tenants';
 
 /** What `POST /v1/customers` takes. */
 export const CreateCustomerBody = z.strictObject({
@@ -53,7 +54,7 @@ export async function startCustomer(deps: ApiDependencies, tenantId: string, bod
     name: body.name,
     ...(body.phone ? { phone: body.phone } : {}),
     ...(body.email ? { email: body.email } : {}),
-    timezone: body.timezone ?? playbook.definition.defaultTimezone,
+    timezone: await timezoneFor(deps.db, tenantId, body.timezone, playbook.definition.defaultTimezone),
   };
   const workflowId = customerWorkflowId(tenantId, customerId);
   try {

@@ -1,11 +1,12 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
-import { customers, tenants } from '../db/schema';
+import { customers } from '../db/schema';
 import { phoneDigits } from '../domain/contact';
 import { mapWebhook, type WebhookPayload, type WebhookSource, type WebhookSubject } from '../domain/webhook-payloads';
 import type { ContractEventInput } from '../domain/contracts/contract-events';
 import { deliverContractEvent } from './contract-service';
 import { deliverCustomerEvent, startCustomer } from './customer-service';
 import type { ApiDependencies } from './dependencies';
+import { tenantDefaults } from './tenants';
 
 /**
  * A verified webhook becomes a lifecycle event for one customer (or, for payments, one contract). A call or text from a number
@@ -34,7 +35,8 @@ async function resolveSubject(deps: ApiDependencies, tenantId: string, subject: 
     .orderBy(asc(customers.createdAt))
     .limit(1);
   if (known) return known.id;
-  const [tenant] = await deps.db.select({ defaultPlaybookId: tenants.defaultPlaybookId }).from(tenants).where(eq(tenants.id, tenantId));
-  const { customer } = await startCustomer(deps, tenantId, { id: `tel-${digits}`, name: subject.name, phone: subject.phone, playbook: tenant?.defaultPlaybookId ?? 'home-service' }, undefined);
+  const { defaultPlaybookId, timezone } = await tenantDefaults(deps.db, tenantId);
+  const lead = { id: `tel-${digits}`, name: subject.name, phone: subject.phone, playbook: defaultPlaybookId, ...(timezone ? { timezone } : {}) };
+  const { customer } = await startCustomer(deps, tenantId, lead, undefined);
   return customer.id;
 }

@@ -18,6 +18,11 @@ export const tenants = pgTable('tenants', {
   name: text('name').notNull(),
   /** The playbook a customer gets when a webhook (a missed call from a new number) creates it. */
   defaultPlaybookId: text('default_playbook_id').notNull().default('home-service'),
+  /**
+   * The business's IANA time zone. A customer created without one (a webhook lead, a quote's
+   * customer) gets it, ahead of the playbook's default; null leaves the playbook's default.
+   */
+  timezone: text('timezone'),
   createdAt: createdAt(),
 });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { NonBlank } from '../../domain/contact';
 import { TenantId } from '../../domain/ids';
+import { TimeZone } from '../../domain/local-time';
 import { builtinPlaybooks } from '../../playbooks';
 import { problems } from '../problem';
 import { defineRoute } from '../route';
@@ -11,6 +12,8 @@ const CreateTenantBody = z.strictObject({
   name: NonBlank(200),
   /** The playbook for customers a webhook creates (a missed call from a new number). */
   defaultPlaybook: z.enum(builtinPlaybooks.map((p) => p.id) as [string, ...string[]]).default('home-service'),
+  /** The business's time zone, for customers and quotes that name none (quiet hours, seasons). */
+  timezone: TimeZone.optional(),
 });
 
 export const tenantRoutes = [
@@ -22,7 +25,7 @@ export const tenantRoutes = [
     tag: 'Tenants',
     access: { kind: 'operator' },
     body: CreateTenantBody,
-    example: { body: { id: 'acme-hvac', name: 'Acme Heating & Cooling', defaultPlaybook: 'hvac' } },
+    example: { body: { id: 'acme-hvac', name: 'Acme Heating & Cooling', defaultPlaybook: 'hvac', timezone: 'America/Phoenix' } },
     responses: { 201: { description: 'Created' }, 409: { description: 'A tenant with this id exists' } },
     async handler({ body, deps }) {
       const result = await createTenant(deps.db, deps.keys, body);

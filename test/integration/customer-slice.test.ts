@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerWorkflowId } from '../../domain/ids';
 import { RevloopStage, RevloopTenant } from '../../workflows/search-attributes';
+import { zoneInDaytime } from '../support/daytime';
 import { eventually } from '../support/eventually';
-import { call, startStack, type Stack, type TenantClient } from '../support/stack';
+import { ADMIN_TOKEN, call, startStack, type Stack, type TenantClient } from '../support/stack';
 
 describe('the customer slice over HTTP (dev server, worker, API, PostgreSQL)', () => {
   let stack: Stack;
@@ -22,7 +23,7 @@ describe('the customer slice over HTTP (dev server, worker, API, PostgreSQL)', (
   };
 
   it('creates a customer, takes an inquiry and answers the live stage from the workflow', async () => {
-    const created = await acme.request('POST', '/v1/customers', { id: 'jane', name: 'Jane Doe', phone: '+15551230000', playbook: 'hvac', timezone: 'America/Chicago' });
+    const created = await acme.request('POST', '/v1/customers', { id: 'jane', name: 'Jane Doe', phone: '+15551230000', playbook: 'hvac', timezone: zoneInDaytime() });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ id: 'jane', stage: 'inquiry', playbook: { id: 'hvac', version: 1 } });
     expect(created.body.links.temporalUi).toContain(encodeURIComponent(`customer:${acme.tenantId}:jane`));
@@ -63,6 +64,21 @@ describe('the customer slice over HTTP (dev server, worker, API, PostgreSQL)', (
 
     const list = await acme.request('GET', '/v1/customers?stage=inquiry');
     expect(list.body.data.map((c: { id: string }) => c.id)).toEqual(['jane']);
+  });
+
+  it('gives a customer who names no time zone the business’s zone, else the playbook’s default', async () => {
+    const phoenix = await stack.tenant('Desert Cooling', { timezone: 'America/Phoenix' });
+    expect((await phoenix.request('POST', '/v1/customers', { id: 'pat', name: 'Pat', playbook: 'hvac' })).status).toBe(201);
+    expect((await phoenix.request('POST', '/v1/customers', { id: 'kim', name: 'Kim', playbook: 'hvac', timezone: 'America/Denver' })).status).toBe(201);
+    expect((await acme.request('POST', '/v1/customers', { id: 'lee', name: 'Lee', playbook: 'hvac' })).status).toBe(201);
+    const zoneOf = async (tenant: TenantClient, id: string) => (await tenant.request('GET', '/v1/customers')).body.data.find((c: { id: string }) => c.id === id)?.timezone;
+    expect(await eventually(() => zoneOf(phoenix, 'pat'), { until: Boolean })).toBe('America/Phoenix');
+    expect(await eventually(() => zoneOf(phoenix, 'kim'), { until: Boolean })).toBe('America/Denver');
+    expect(await eventually(() => zoneOf(acme, 'lee'), { until: Boolean })).toBe('America/New_York');
+
+    const badZone = await call(stack.api.url, ADMIN_TOKEN, 'POST', '/v1/tenants', { name: 'Nowhere', timezone: 'Mars/Olympus' });
+    expect(badZone.status).toBe(400);
+    expect(badZone.body.errors.map((e: { path: string }) => e.path)).toEqual(['body.timezone']);
   });
 
   it('shows the customer in the Temporal UI with its tenant, stage and summary', async () => {

@@ -2,6 +2,7 @@ import { and, count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { timelineEntries, webhookReceipts } from '../../db/schema';
 import { signPayload } from '../../domain/webhook-signature';
+import { zoneInDaytime } from '../support/daytime';
 import { eventually } from '../support/eventually';
 import { call, startStack, type Stack, type TenantClient } from '../support/stack';
 
@@ -10,6 +11,7 @@ describe('signed webhooks in (dev server, worker, API, PostgreSQL)', () => {
   let acme: TenantClient;
   let other: TenantClient;
   const secrets: Record<string, string> = {};
+  const acmeZone = zoneInDaytime();
 
   const now = () => Math.floor(Date.now() / 1000);
   /** POSTs `payload` to a webhook as a provider would: the exact bytes it signed. */
@@ -27,7 +29,8 @@ describe('signed webhooks in (dev server, worker, API, PostgreSQL)', () => {
 
   beforeAll(async () => {
     stack = await startStack();
-    acme = await stack.tenant('Acme Heating');
+    // Leads a webhook creates get the business's zone; this one is in its sending window now.
+    acme = await stack.tenant('Acme Heating', { timezone: acmeZone });
     other = await stack.tenant('Other Co');
     for (const source of ['telephony', 'payments', 'reviews', 'generic']) {
       const rotated = await acme.request('POST', '/v1/webhook-secrets', { source });
@@ -48,16 +51,19 @@ describe('signed webhooks in (dev server, worker, API, PostgreSQL)', () => {
 
   it('turns a missed call from an unknown number into a new lead with a text-back, applied once however often it arrives', async () => {
     const call1 = { id: 'CA1001', type: 'call.missed', from: '+1 (555) 201-0001', to: '+15557650000' };
-    const first = await deliver('telephony', call1);
+    const signedAt = now();
+    const first = await deliver('telephony', call1, { t: signedAt });
     expect(first.status).toBe(202);
     expect(first.body).toMatchObject({ customerId: 'tel-15552010001', eventId: 'tel.CA1001', type: 'call.missed', status: 'accepted' });
 
     // The provider retries (a new timestamp, so a new signature): the same call, not a second one.
-    const retried = await deliver('telephony', call1, { t: now() - 1 });
+    // The timestamp is derived from the first one, not read from the clock again: a clock read
+    // that crossed a second boundary could give the first delivery's timestamp, a true replay.
+    const retried = await deliver('telephony', call1, { t: signedAt - 1 });
     expect(retried.status).toBe(202);
 
     const listed = await eventually(() => acme.request('GET', '/v1/customers'), { until: (r) => r.body.data.some((c: { id: string }) => c.id === 'tel-15552010001') });
-    expect(listed.body.data.find((c: { id: string }) => c.id === 'tel-15552010001')).toMatchObject({ name: 'Caller +1 (555) 201-0001', phone: '+1 (555) 201-0001', playbook: { id: 'home-service' } });
+    expect(listed.body.data.find((c: { id: string }) => c.id === 'tel-15552010001')).toMatchObject({ name: 'Caller +1 (555) 201-0001', phone: '+1 (555) 201-0001', timezone: acmeZone, playbook: { id: 'home-service' } });
     await eventually(() => acme.request('GET', '/v1/customers/tel-15552010001/messages'), { until: (r) => r.body.data.some((m: { kind: string }) => m.kind === 'missed_call.text_back') });
     expect(await eventsOf('tel-15552010001', 'call.missed')).toHaveLength(1);
 
@@ -155,8 +161,9 @@ describe('signed webhooks in (dev server, worker, API, PostgreSQL)', () => {
 
   it('accepts any lifecycle event through the generic source, once per body', async () => {
     const payload = { customerId: 'pam', event: { type: 'contact.opted_out', channel: 'sms' } };
-    const first = await deliver('generic', payload);
-    const again = await deliver('generic', payload, { t: now() - 2 });
+    const signedAt = now();
+    const first = await deliver('generic', payload, { t: signedAt });
+    const again = await deliver('generic', payload, { t: signedAt - 2 });
     expect([first.status, again.status]).toEqual([202, 202]);
     expect(again.body.eventId).toBe(first.body.eventId);
     await eventually(() => eventsOf('pam', 'contact.opted_out'), { until: (rows) => rows.length === 1 });

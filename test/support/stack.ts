@@ -15,7 +15,7 @@ export interface Stack {
   worker: RunningWorker;
   api: RunningApi;
   /** Creates a tenant through the API and returns a fetch bound to its key. */
-  tenant(name?: string): Promise<TenantClient>;
+  tenant(name?: string, options?: { timezone?: string }): Promise<TenantClient>;
   stop(): Promise<void>;
 }
 
@@ -48,8 +48,8 @@ export async function startStack(options: { timeSkipping?: boolean; logger?: Log
     database,
     worker,
     api,
-    async tenant(name = 'Test HVAC Co') {
-      const created = await call(api.url, ADMIN_TOKEN, 'POST', '/v1/tenants', { name });
+    async tenant(name = 'Test HVAC Co', options = {}) {
+      const created = await call(api.url, ADMIN_TOKEN, 'POST', '/v1/tenants', { name, ...options });
       if (created.status !== 201) throw new Error(`tenant creation failed: ${created.status} ${JSON.stringify(created.body)}`);
       const key = created.body.apiKey.key as string;
       return { tenantId: created.body.tenant.id, key, request: (method, path, body, headers) => call(api.url, key, method, path, body, headers) };
