@@ -1,7 +1,11 @@
+import { z } from 'zod';
 import { listPlaybooks, PlaybookKindConflict, playbookVersions, registerPlaybook } from '../../db/playbook-store';
 import { AnyPlaybook, findBuiltinPlaybook, type ResolvedPlaybook } from '../../playbooks';
+import { playbookDiagram } from '../../playbooks/diagram';
 import { problems } from '../problem';
 import { defineRoute, IdParam } from '../route';
+
+const DiagramQuery = z.strictObject({ version: z.coerce.number().int().min(1).max(1_000_000).optional() });
 
 function summary(p: ResolvedPlaybook<AnyPlaybook>) {
   return { id: p.id, version: p.version, owner: p.owner === 'builtin' ? 'builtin' : 'tenant', kind: p.definition.kind, name: p.definition.name, description: p.definition.description };
@@ -38,6 +42,25 @@ export const playbookRoutes = [
         status: 200,
         body: { ...summary(latest), definition: latest.definition, versions: versions.map((v) => ({ version: v.version, owner: v.owner === 'builtin' ? 'builtin' : 'tenant', definition: v.definition })) },
       };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/v1/playbooks/:id/diagram',
+    operationId: 'getPlaybookDiagram',
+    summary: 'The lifecycle a playbook sets up, as Mermaid state-diagram source (newest version, or ?version=)',
+    tag: 'Playbooks',
+    access: { kind: 'tenant', scope: 'read' },
+    params: IdParam,
+    query: DiagramQuery,
+    example: { query: { version: '1' } },
+    responses: { 200: { description: '`{ id, version, kind, format: "mermaid", source }`; paste `source` into any Mermaid renderer' }, 404: { description: 'No such playbook or version' } },
+    async handler({ auth, params, query, deps }) {
+      const versions = await playbookVersions(deps.db, auth.tenantId, params.id);
+      const chosen = query.version === undefined ? versions.at(-1) : versions.find((v) => v.version === query.version);
+      if (!chosen) throw problems.notFound(query.version === undefined || versions.length === 0 ? `There is no playbook "${params.id}".` : `Playbook "${params.id}" has no version ${query.version}.`);
+      return { status: 200, body: { id: chosen.id, version: chosen.version, kind: chosen.definition.kind, format: 'mermaid', source: playbookDiagram(chosen.definition) } };
     },
   }),
 

@@ -92,6 +92,31 @@ describe('tenants, scoped keys and problem details on the wire', () => {
     expect((await as(second.body.key)('GET', '/v1/api-keys')).status).toBe(200);
   });
 
+  it('draws a playbook’s lifecycle for its newest or a chosen version', async () => {
+    const base = (await acme.request('GET', '/v1/playbooks/plumbing')).body.definition;
+    const mine = { ...base, id: 'acme-plumbing', name: 'Acme Plumbing', inquiry: { ...base.inquiry, lostAfter: 'P5D' } };
+    expect((await acme.request('POST', '/v1/playbooks', mine)).status).toBe(201);
+    expect((await acme.request('POST', '/v1/playbooks', { ...mine, inquiry: { ...mine.inquiry, lostAfter: 'P9D' } })).status).toBe(201);
+
+    const newest = await acme.request('GET', '/v1/playbooks/acme-plumbing/diagram');
+    expect(newest.status).toBe(200);
+    expect(newest.body).toMatchObject({ id: 'acme-plumbing', version: 2, kind: 'home-service', format: 'mermaid' });
+    expect(newest.body.source).toMatch(/^stateDiagram-v2\n/);
+    expect(newest.body.source).toContain('inquiry --> lost: still unbooked P9D after the inquiry');
+    const first = await acme.request('GET', '/v1/playbooks/acme-plumbing/diagram?version=1');
+    expect(first.body.source).toContain('inquiry --> lost: still unbooked P5D after the inquiry');
+
+    const contract = await acme.request('GET', '/v1/playbooks/saas-subscription/diagram');
+    expect(contract.body).toMatchObject({ kind: 'b2b', version: 1 });
+    expect(contract.body.source).toContain('approved --> active: contract.signed');
+
+    const noVersion = await acme.request('GET', '/v1/playbooks/acme-plumbing/diagram?version=3');
+    expect(noVersion.status).toBe(404);
+    expect(noVersion.body.detail).toContain('no version 3');
+    expect((await acme.request('GET', '/v1/playbooks/nope/diagram')).status).toBe(404);
+    expect((await acme.request('GET', '/v1/playbooks/acme-plumbing/diagram?version=0')).status).toBe(400);
+  });
+
   it('answers problem details for unknown routes, wrong methods, malformed JSON, other media types and oversized bodies', async () => {
     const expectProblem = (r: { status: number; body: any; headers: Headers }, status: number) => {
       expect(r.status).toBe(status);
