@@ -730,7 +730,6 @@ class Relationship {
     ].sort((a, b) => a.dueAt.localeCompare(b.dueAt));
   }
 
-  /** Brings PostgreSQL (timeline, outbox, read model), the search attributes and the UI's details up to date. */
   /** Notes a change of stage on the timeline, after every event and action, so each stage passed through is on record. */
   private trackStage(): CustomerStage {
     const stage = this.deriveStage();
@@ -742,6 +741,7 @@ class Relationship {
     return stage;
   }
 
+  /** Brings PostgreSQL (timeline, outbox, read model), the search attributes and the UI's details up to date. */
   private async publish(): Promise<void> {
     const stage = this.trackStage();
     const next = this.nextActions()[0];
