@@ -29,6 +29,9 @@ const EnvSchema = z.object({
   REVLOOP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
 });
 
+/** The names Revloop reads; anything else a deployment sets is a typo or a leftover. */
+export const configVariables: readonly string[] = Object.keys(EnvSchema.shape);
+
 export interface RevloopConfig {
   port: number;
   databaseUrl: string | undefined;

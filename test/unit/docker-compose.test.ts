@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { configVariables, loadConfig } from '../../scripts/runtime/config';
+import { searchAttributeCliArgs } from '../../scripts/runtime/search-attributes';
+
+/**
+ * docker-compose.yml is for users with Docker; no engine runs in CI, so this keeps the file
+ * honest against the code instead: the search attributes it registers, the variables it sets and
+ * the npm scripts it runs are the ones Revloop has.
+ */
+const compose = readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8');
+const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
+
+/** The lines of a block that starts at `header` (exact line) and ends before the next line indented no deeper. */
+function block(header: string): string[] {
+  const lines = compose.split('\n');
+  const start = lines.indexOf(header);
+  expect(start, `docker-compose.yml has no "${header}"`).toBeGreaterThanOrEqual(0);
+  const depth = header.length - header.trimStart().length;
+  const body: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    if (line.trim() && line.length - line.trimStart().length <= depth) break;
+    body.push(line);
+  }
+  return body;
+}
+
+/** `NAME: value` pairs at the first indentation inside a block, comments and merges left out. */
+function variables(lines: string[]): Record<string, string> {
+  return Object.fromEntries(lines.flatMap((l) => [...l.matchAll(/^\s+([A-Z][A-Z0-9_]*): (.*)$/g)].map((m) => [m[1]!, m[2]!.trim()])));
+}
+
+describe('docker-compose.yml', () => {
+  it('registers exactly the search attributes the workflows upsert, with their types', () => {
+    const loop = compose.match(/for sa in ([^;]+); do/);
+    expect(loop).not.toBeNull();
+    const registered = loop![1]!.trim().split(/\s+/).sort();
+    const expected = searchAttributeCliArgs().filter((a) => a !== '--search-attribute').sort();
+    expect(registered).toEqual(expected);
+  });
+
+  it('sets only variables Revloop reads, and a configuration that loads', () => {
+    const shared = variables(block('x-revloop-env: &revloop-env'));
+    for (const service of ['worker', 'api', 'migrate']) {
+      const own = variables(block(`  ${service}:`));
+      const env = { ...shared, ...own };
+      for (const name of Object.keys(env)) expect(configVariables, `${service} sets ${name}`).toContain(name);
+      // `${VAR:-default}` is what compose substitutes when the user sets nothing.
+      const substituted = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace(/^\$\{[A-Z_]+:-(.*)\}$/, '$1')]));
+      expect(() => loadConfig(substituted), service).not.toThrow();
+    }
+  });
+
+  it('runs npm scripts that exist', () => {
+    const commands = [...compose.matchAll(/command: \["npm", "run", "([^"]+)"\]/g)].map((m) => m[1]!);
+    expect(commands.sort()).toEqual(['api', 'db:migrate', 'worker']);
+    for (const script of commands) expect(Object.keys(packageJson.scripts)).toContain(script);
+  });
+});
