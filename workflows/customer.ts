@@ -5,6 +5,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   ParentClosePolicy,
+  patched,
   setCurrentDetails,
   setHandler,
   startChild,
@@ -43,6 +44,13 @@ import type { job } from './job';
 import { Messenger, recordOptions, records, type MessagingContext } from './messenger';
 import { Scheduler } from './scheduler';
 import { RevloopBalanceDue, RevloopCustomer, RevloopNextActionAt, RevloopPlaybook, RevloopStage, RevloopTenant } from './search-attributes';
+
+/**
+ * Changes to the released workflow, each behind `patched()` so histories recorded before it replay
+ * unchanged (test/replay). Once no run older than a patch is open anywhere, `deprecatePatch` it.
+ */
+/** 2026-12: a missed call while a text-back is still waiting (quiet hours) schedules no second one. */
+const ONE_PENDING_TEXT_BACK = 'one-pending-text-back';
 
 /** How many recent event ids a run remembers; older duplicates are caught by PostgreSQL's key. */
 const RECENT_EVENT_IDS = 500;
@@ -300,6 +308,12 @@ class Relationship {
       case 'call.missed':
         this.reengage();
         this.openInquiry('call');
+        // One text-back answers every missed call made before it goes out: a caller who tries
+        // three times at night gets one message when quiet hours end, not three.
+        if (patched(ONE_PENDING_TEXT_BACK) && this.agenda.list().some((i) => i.kind === 'missed_call.text_back')) {
+          this.messenger.note('missed_call.repeated', `another missed call from ${event.from}; the text-back already waiting answers it`);
+          return;
+        }
         this.agenda.schedule({
           key: `missed_call.text_back:${event.eventId}`,
           kind: 'missed_call.text_back',

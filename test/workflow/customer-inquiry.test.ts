@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { localParts, zonedToUtc } from '../../domain/local-time';
 import { customerStateQuery } from '../../workflows/definitions';
 import { deliver, sentAfter, startCustomer } from '../support/customers';
 import { createTestTenant, messagesOf, timelineOf } from '../support/database';
@@ -49,6 +50,31 @@ describe('customer workflow: speed to lead and unbooked inquiries', () => {
     expect(textBack).toMatchObject({ channel: 'sms', recipient: '+15550100200', status: 'recorded' });
     expect(textBack!.body).toContain('sorry we missed your call');
     expect((await handle.query(customerStateQuery)).stage).toBe('inquiry');
+  });
+
+  it('answers three missed calls at night with one text-back when quiet hours end', async () => {
+    const { env, database, worker } = suite;
+    const nightly = testPlaybook('home-service', { inquiry: { followUps: ['P1D'], lostAfter: 'P30D' } });
+    const tz = 'America/Chicago';
+    const tomorrow = localParts((await suite.now()) + DAY, tz);
+    const threeAm = zonedToUtc(tomorrow.year, tomorrow.month, tomorrow.day, 3, 0, tz);
+    await env.sleep(threeAm - (await suite.now()));
+
+    const tenantId = await createTestTenant(database.db);
+    const { customerId, handle } = await startCustomer(env, { taskQueue: worker.taskQueue, tenantId, playbook: nightly, profile: { timezone: tz } });
+    for (let call = 0; call < 3; call++) {
+      await deliver(handle, { type: 'call.missed', from: '+15550100200' });
+      await env.sleep(10 * MINUTE);
+    }
+    const waiting = await handle.query(customerStateQuery);
+    expect(waiting.nextActions.filter((a) => a.kind === 'missed_call.text_back').map((a) => a.summary)).toEqual(['missed-call text-back (within PT1M) (quiet hours)']);
+
+    await env.sleep(6 * HOUR);
+    const eightAm = zonedToUtc(tomorrow.year, tomorrow.month, tomorrow.day, 8, 0, tz);
+    expect(await sentAfter(database.db, tenantId, customerId, threeAm)).toEqual([['missed_call.text_back', (eightAm - threeAm) / MINUTE]]);
+    const repeats = (await timelineOf(database.db, tenantId, customerId)).filter((e) => e.type === 'missed_call.repeated');
+    expect(repeats).toHaveLength(2);
+    await recordHistory(handle, 'customer-missed-calls-at-night');
   });
 
   it('stops following up once the customer books', async () => {
