@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ClientId } from './ids';
 import { Money, PositiveMoney } from './money';
+import { decimalNumber } from './decimals';
 
 /**
  * The lifecycle events of a customer relationship, as a frontend or webhook sends them to
@@ -22,7 +23,7 @@ export type ContactChannel = z.infer<typeof ContactChannel>;
 
 export const LineItem = z.strictObject({
   description: z.string().min(1).max(500),
-  quantity: z.number().positive().max(1_000_000).multipleOf(0.0001, 'may have at most 4 decimal places'),
+  quantity: decimalNumber(4).positive().max(1_000_000),
   unitPrice: Money,
 });
 export type LineItem = z.infer<typeof LineItem>;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { NonBlank } from '../contact';
 import { ClientId } from '../ids';
 import { NonNegativeMoney } from '../money';
+import { decimalNumber } from '../decimals';
 
 /**
  * One line of a B2B quote, and so of the contract signed from it: what is sold, at what list price,
@@ -14,7 +15,7 @@ export type PricingModelName = (typeof pricingModels)[number];
 
 /** A price tier: units up to `upTo` (inclusive; null = no upper bound) cost `unitAmount` each, plus `flatAmount` once if reached. */
 export const PriceTier = z.strictObject({
-  upTo: z.number().positive().nullable(),
+  upTo: decimalNumber(4).positive().max(1e12).nullable(),
   unitAmount: z.number().int().min(0),
   flatAmount: z.number().int().min(0).default(0),
 });
@@ -31,10 +32,10 @@ export const QuoteLine = z
     sku: NonBlank(100),
     description: z.string().max(500).optional(),
     /** Seats or units for subscription lines; usage lines take their quantity from usage records. */
-    quantity: z.number().positive().max(1e9).multipleOf(0.0001, 'may have at most 4 decimal places').default(1),
+    quantity: decimalNumber(4).positive().max(1e9).default(1),
     /** flat: the price per period; per_unit: per unit per period; hybrid: per unit of overage; tiered/volume: unused (tiers carry prices). */
     listPrice: NonNegativeMoney,
-    discountPercent: z.number().min(0).max(100).multipleOf(0.01).default(0),
+    discountPercent: decimalNumber(2).min(0).max(100).default(0),
     pricingModel: z.enum(pricingModels),
     tiers: z.array(PriceTier).min(1).max(20).optional(),
     /**

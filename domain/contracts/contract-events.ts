@@ -3,6 +3,7 @@ import { IsoDuration } from '../durations';
 import { NonBlank } from '../contact';
 import { ClientId } from '../ids';
 import { NonNegativeMoney, PositiveMoney } from '../money';
+import { decimalNumber } from '../decimals';
 
 /**
  * Events of a contract's life, as `POST /v1/contracts/{id}/events` takes them. Each goes to the
@@ -20,9 +21,9 @@ export const ContractEventInput = z.discriminatedUnion('type', [
       type: z.literal('contract.amended'),
       ...common,
       lineId: ClientId,
-      quantity: z.number().positive().max(1e9).multipleOf(0.0001).optional(),
+      quantity: decimalNumber(4).positive().max(1e9).optional(),
       listPrice: NonNegativeMoney.optional(),
-      discountPercent: z.number().min(0).max(100).multipleOf(0.01).optional(),
+      discountPercent: decimalNumber(2).min(0).max(100).optional(),
       /** When the change takes effect (prorated by day from then); defaults to now. Must fall in the line's current billing period. */
       effectiveAt: UtcTimestamp.optional(),
     })
@@ -81,7 +82,7 @@ export const UsageBatch = z.strictObject({
       z.strictObject({
         id: ClientId,
         metric: z.string().regex(/^[a-z][a-z0-9_.]{0,63}$/),
-        quantity: z.number().min(0).max(1e12).multipleOf(0.0001),
+        quantity: decimalNumber(4).min(0).max(1e12),
         occurredAt: UtcTimestamp,
       }),
     )
