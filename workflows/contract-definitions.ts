@@ -116,6 +116,11 @@ export interface ContractMemory {
   invoices: ContractInvoice[];
   /** Credit not yet applied to an invoice, minor units. */
   accountCredit: number;
+  /**
+   * Cash paid beyond an invoice's balance, minor units: unlike credit (a revenue reduction) it is
+   * the customer's money, applied as a payment to the next invoice. Absent in older runs.
+   */
+  onAccount?: number;
   firstInvoiceIssued: boolean;
   agenda: AgendaItem<ContractAgendaKind>[];
 }
@@ -138,6 +143,8 @@ export interface ContractView {
   nextInvoiceAt: string | null;
   mrr: Money;
   accountCredit: Money;
+  /** Cash paid beyond invoices, applied as a payment to the next one. */
+  onAccount: Money;
   invoices: ContractInvoice[];
   balanceDue: Money;
   nextActions: NextAction[];

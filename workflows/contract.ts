@@ -605,7 +605,15 @@ class Contract {
     const lines = inv.lines ?? [];
     delete inv.lines;
     inv.billed = lines.flatMap((l) => (l.lineRef && l.periodStart && l.periodEnd ? [{ lineId: l.lineRef, description: l.description, amount: l.amount, period: { start: l.periodStart, end: l.periodEnd } }] : []));
-    await this.startInvoice(inv, lines);
+    // Cash on account (an earlier overpayment) pays what it can at once, as a payment: the billed
+    // total and the revenue stay as they are.
+    const onAccount = this.memory.onAccount ?? 0;
+    const openingCredit = Math.min(onAccount, Math.max(0, inv.balance.amount));
+    if (openingCredit > 0) {
+      this.memory.onAccount = onAccount - openingCredit;
+      inv.balance = this.money(inv.balance.amount - openingCredit);
+    }
+    await this.startInvoice(inv, lines, openingCredit);
   }
 
   private addRevenue(billed: BilledLine[], invoiceId: string): void {
@@ -613,7 +621,7 @@ class Contract {
     (this.step.revenueLines ??= []).push(...lines);
   }
 
-  private async startInvoice(inv: ContractInvoice, lines: InvoiceLineRecord[]): Promise<void> {
+  private async startInvoice(inv: ContractInvoice, lines: InvoiceLineRecord[], openingCredit: number): Promise<void> {
     try {
       const child = await startChild<typeof invoice>('invoice', {
         workflowId: invoiceWorkflowId(this.input.tenantId, inv.invoiceId),
@@ -628,6 +636,7 @@ class Contract {
             pricedLines: lines,
             ...(inv.period ? { period: inv.period } : {}),
             currency: this.input.currency,
+            ...(openingCredit > 0 ? { openingCredit: this.money(openingCredit) } : {}),
             collections: { netTerms: this.playbook.billing.netTerms, steps: this.playbook.collections.steps, paymentRetries: this.playbook.collections.paymentRetries },
             messaging: this.messagingContext(),
           },
@@ -859,6 +868,14 @@ class Contract {
     if (notice.kind !== 'invoice') return;
     const inv = this.memory.invoices.find((i) => i.invoiceId === notice.invoiceId);
     if (!inv) return;
+    // An invoice reports an overpayment once, as it closes: counted on the notice that pays it.
+    if (inv.status !== 'paid' && notice.status === 'paid' && notice.overpaid && notice.overpaid.amount > 0) {
+      this.memory.onAccount = (this.memory.onAccount ?? 0) + notice.overpaid.amount;
+      this.messenger.note('credit.added', `${formatMoney(notice.overpaid)} paid beyond invoice ${notice.invoiceId} kept on account; ${formatMoney(this.money(this.memory.onAccount))} on account now`, {
+        invoiceId: notice.invoiceId,
+        amount: notice.overpaid.amount,
+      });
+    }
     inv.status = notice.status;
     inv.balance = notice.balance;
     inv.dueAt = notice.dueAt;
@@ -973,6 +990,7 @@ class Contract {
       nextInvoiceAt: next === null ? null : new Date(next).toISOString(),
       mrr: this.money(this.live() ? this.mrr() : 0),
       accountCredit: this.money(m.accountCredit),
+      onAccount: this.money(m.onAccount ?? 0),
       invoices: m.invoices.map(({ lines: _lines, revenue: _revenue, ...inv }) => inv),
       balanceDue: this.money(this.balanceDue()),
       nextActions: this.scheduler.nextActions(),

@@ -444,7 +444,12 @@ class Relationship {
     const currency = event.lineItems[0]!.unitPrice.currency;
     const total = { amount: priceLines(event.lineItems).total, currency };
     const dueAt = new Date(addDuration(now, this.playbook.invoicing.netTerms)).toISOString();
-    this.memory.invoices.push({ invoiceId, jobId: event.jobId, total, balance: total, status: 'open', dueAt, nextAction: null });
+    // Money on account (an earlier overpayment) pays what it can of the new invoice at once.
+    const onAccount = this.memory.credit?.[currency] ?? 0;
+    const openingCredit = Math.min(onAccount, Math.max(0, total.amount));
+    if (openingCredit > 0) this.memory.credit![currency] = onAccount - openingCredit;
+    const balance = { amount: total.amount - openingCredit, currency };
+    this.memory.invoices.push({ invoiceId, jobId: event.jobId, total, balance, status: balance.amount === 0 ? 'paid' : 'open', dueAt, nextAction: null });
     await this.startChildOnce(() =>
       startChild<typeof invoice>('invoice', {
         workflowId: invoiceWorkflowId(this.input.tenantId, invoiceId),
@@ -458,6 +463,7 @@ class Relationship {
             jobId: event.jobId,
             lines: event.lineItems,
             currency,
+            ...(openingCredit > 0 ? { openingCredit: { amount: openingCredit, currency } } : {}),
             collections: { netTerms: this.playbook.invoicing.netTerms, steps: this.playbook.collections.steps, paymentRetries: this.playbook.collections.paymentRetries },
             messaging: this.messagingContext(),
           },
@@ -543,6 +549,16 @@ class Relationship {
     }
     const existing = this.memory.invoices.find((i) => i.invoiceId === notice.invoiceId);
     this.memory.invoices = this.memory.invoices.filter((i) => i.invoiceId !== notice.invoiceId);
+    // An invoice reports an overpayment once, as it closes; `existing` is gone after that notice.
+    if (existing && notice.status === 'paid' && notice.overpaid && notice.overpaid.amount > 0) {
+      const { amount, currency } = notice.overpaid;
+      const credit = (this.memory.credit ??= {});
+      credit[currency] = (credit[currency] ?? 0) + amount;
+      this.messenger.note('credit.added', `${formatMoney(notice.overpaid)} paid beyond invoice ${notice.invoiceId} kept on account; ${formatMoney({ amount: credit[currency]!, currency })} on account now`, {
+        invoiceId: notice.invoiceId,
+        amount,
+      });
+    }
     if (notice.status === 'paid' || notice.status === 'written_off') {
       this.memory.closedInvoiceIds = [...this.memory.closedInvoiceIds.filter((id) => id !== notice.invoiceId), notice.invoiceId].slice(-RECENT_CLOSED);
     } else {
@@ -828,7 +844,7 @@ class Relationship {
       `Open jobs: ${this.memory.jobs.map((j) => `${j.jobId} (${j.status})`).join(', ') || 'none'} · open invoices: ${
         this.memory.invoices.map((i) => `${i.invoiceId} ${formatMoney(i.balance)} (${i.status})`).join(', ') || 'none'
       }`,
-      `Balance due **${formatMoney({ amount: this.balanceDue(), currency })}** · ${this.memory.completedJobs} job(s) completed · ${this.memory.eventsApplied} events applied · run ${this.memory.runs + 1}`,
+      `Balance due **${formatMoney({ amount: this.balanceDue(), currency })}**${this.view().onAccount.map((c) => ` · ${formatMoney(c)} on account`).join('')} · ${this.memory.completedJobs} job(s) completed · ${this.memory.eventsApplied} events applied · run ${this.memory.runs + 1}`,
       this.memory.optOuts.length ? `Opted out of: ${this.memory.optOuts.join(', ')}` : '',
     ].join('\n');
   }
@@ -846,6 +862,9 @@ class Relationship {
       openJobs: m.jobs,
       openInvoices: m.invoices,
       balanceDue: { amount: this.balanceDue(), currency: this.playbook.currency },
+      onAccount: Object.entries(m.credit ?? {})
+        .filter(([, amount]) => amount > 0)
+        .map(([currency, amount]) => ({ amount, currency })),
       nextActions: this.nextActions(),
       inquiry: m.inquiry ? { openedAt: new Date(m.inquiry.openedAt).toISOString(), followUpsSent: m.inquiry.followUpsSent } : null,
       completedJobs: m.completedJobs,

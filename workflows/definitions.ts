@@ -118,6 +118,11 @@ export interface CustomerMemory {
   agenda: AgendaItem<CustomerAgendaKind>[];
   /** Events received but not yet applied when the run continued as new. */
   inbox: CustomerEvent[];
+  /**
+   * Money on account by currency (minor units): what the customer paid beyond an invoice's
+   * balance, applied as a payment to the next invoice. Absent in runs from before it existed.
+   */
+  credit?: Record<string, number>;
 }
 
 export interface NextAction {
@@ -138,6 +143,8 @@ export interface CustomerView {
   openJobs: OpenJob[];
   openInvoices: OpenInvoice[];
   balanceDue: Money;
+  /** Cash on account (paid beyond an invoice), one entry per currency, applied to the next invoice as a payment. */
+  onAccount: Money[];
   /** The workflow's own agenda and its jobs' and invoices' next steps, soonest first. */
   nextActions: NextAction[];
   /** The open, unbooked inquiry the follow-ups chase, if any. */
@@ -171,6 +178,8 @@ export type ChildNotice =
       balance: Money;
       dueAt: string;
       nextAction: NextAction | null;
+      /** Paid beyond the balance, when anything was: the parent keeps it on account. */
+      overpaid?: Money;
     };
 
 export const childNoticeSignal = defineSignal<[ChildNotice]>('childNotice');
@@ -222,6 +231,8 @@ export interface InvoiceWorkflowInput {
   pricedLines?: InvoiceLineRecord[];
   /** The service period billed, for contract invoices. */
   period?: { start: string; end: string };
+  /** Money the customer already has on account (an earlier overpayment), applied as a payment when the invoice is issued. */
+  openingCredit?: Money;
   currency: string;
   collections: CollectionsPolicy;
   messaging: MessagingContext;

@@ -45,6 +45,8 @@ class Collections {
   private paused: Array<AgendaItem<InvoiceAgendaKind> & { remainingMs: number }> = [];
   private linesWritten = false;
   private lastNotice = '';
+  /** Received beyond the balance: reported to the parent, which keeps it on account. */
+  private overpaid = 0;
 
   constructor(private readonly input: InvoiceWorkflowInput) {
     this.messenger = new Messenger({ ...input.messaging, optOuts: [...input.messaging.optOuts] });
@@ -87,6 +89,7 @@ class Collections {
       invoiceId: this.input.invoiceId,
       total: this.record.total,
     });
+    if (this.input.openingCredit && this.input.openingCredit.amount > 0) this.applyOpeningCredit(this.input.openingCredit);
     this.messenger.send('invoice.issued', this.vars());
     const dueAt = Date.parse(this.record.dueAt);
     this.input.collections.steps.forEach((step, i) =>
@@ -110,6 +113,30 @@ class Collections {
     return this.record.status;
   }
 
+  /**
+   * Money already on account pays the invoice the moment it is issued, as a payment (it is cash
+   * the customer gave earlier, not a discount): the parent never offers more than the total.
+   */
+  private applyOpeningCredit(credit: Money): void {
+    const now = new Date().toISOString();
+    const amount = Math.min(credit.amount, this.record.balance);
+    this.record.balance -= amount;
+    this.payments.push({ paymentId: `credit:${this.input.invoiceId}`, invoiceId: this.input.invoiceId, status: 'received', amount, currency: credit.currency, method: 'account_credit', occurredAt: now });
+    this.messenger.note('credit.applied', `${formatMoney(this.money(amount))} on account applied; balance ${formatMoney(this.money(this.record.balance))}`, {
+      invoiceId: this.input.invoiceId,
+      amount,
+      balance: this.record.balance,
+    });
+    if (this.record.balance === 0) this.settle(now);
+  }
+
+  private settle(now: string): void {
+    this.record.paidAt = now;
+    this.setStatus('paid');
+    this.scheduler.agenda.cancelWhere(() => true);
+    this.paused = [];
+  }
+
   private apply(event: InvoiceEvent): void {
     const now = new Date().toISOString();
     switch (event.type) {
@@ -118,17 +145,13 @@ class Collections {
         this.record.balance = Math.max(0, before - event.amount.amount);
         this.payments.push({ paymentId: event.eventId, invoiceId: this.input.invoiceId, status: 'received', amount: event.amount.amount, currency: event.amount.currency, method: event.method, occurredAt: now });
         const over = event.amount.amount - before;
+        if (over > 0) this.overpaid += over;
         this.messenger.note(
           'payment.applied',
-          `payment of ${formatMoney(event.amount)} applied; balance ${formatMoney(this.money(this.record.balance))}${over > 0 ? ` (overpaid by ${formatMoney(this.money(over))})` : ''}`,
+          `payment of ${formatMoney(event.amount)} applied; balance ${formatMoney(this.money(this.record.balance))}${over > 0 ? ` (overpaid by ${formatMoney(this.money(over))}, kept on account)` : ''}`,
           { invoiceId: this.input.invoiceId, amount: event.amount.amount, balance: this.record.balance },
         );
-        if (this.record.balance === 0) {
-          this.record.paidAt = now;
-          this.setStatus('paid');
-          this.scheduler.agenda.cancelWhere(() => true);
-          this.paused = [];
-        }
+        if (this.record.balance === 0) this.settle(now);
         return;
       }
       case 'payment.failed':
@@ -210,6 +233,7 @@ class Collections {
       balance: this.money(this.record.balance),
       dueAt: this.record.dueAt,
       nextAction: this.nextActions()[0] ?? null,
+      ...(this.overpaid > 0 ? { overpaid: this.money(this.overpaid) } : {}),
     };
     const noticeKey = JSON.stringify(notice);
     if (this.messenger.hasPending() || this.payments.length > 0 || noticeKey !== this.lastNotice) {

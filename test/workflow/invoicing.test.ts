@@ -1,4 +1,6 @@
+import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { payments } from '../../db/schema';
 import { customerStateQuery, invoiceStateQuery } from '../../workflows/definitions';
 import { deliver, idle, invoicesOf, sentAfter, startCustomer, tasksOf } from '../support/customers';
 import { createTestTenant, messagesOf, timelineOf } from '../support/database';
@@ -77,6 +79,45 @@ describe('customer workflow: invoices, collections and reviews', () => {
     expect(state.stage).toBe('retention');
     await recordHistory(handle, 'customer-paid-after-reminder');
     await recordHistory(invoice, 'invoice-paid-after-reminder');
+  });
+
+  it('keeps an overpayment on account and pays the next invoices with it', async () => {
+    const { env, database } = suite;
+    const { tenantId, customerId, handle, invoiceId, invoice } = await completedJob();
+    // $223.50 due; the customer pays $300.00.
+    await deliver(handle, { type: 'payment.received', invoiceId, amount: usd(30000), method: 'card' });
+    await eventually(() => invoice.query(invoiceStateQuery), { until: (s) => s.status === 'paid' });
+    const credited = await eventually(() => handle.query(customerStateQuery), { until: (s) => s.onAccount.length > 0 });
+    expect(credited.onAccount).toEqual([usd(7650)]);
+    expect(credited.balanceDue).toEqual(usd(0));
+
+    const job = async (jobId: string, amount: number) => {
+      await deliver(handle, { type: 'booking.requested', jobId, service: 'Filter change', scheduledAt: at((await suite.now()) + HOUR) });
+      await env.sleep(HOUR);
+      await deliver(handle, { type: 'job.started', jobId });
+      await deliver(handle, { type: 'job.completed', jobId, lineItems: [{ description: 'Filter', quantity: 1, unitPrice: usd(amount) }] });
+      return eventually(() => invoicesOf(database.db, tenantId, customerId), { until: (rows) => rows.some((r) => r.id === `inv-${jobId}` && r.balance < r.total) });
+    };
+    // $50.00 is paid in full from the $76.50 on account, at once: no collections, nothing due.
+    const second = (await job('job-2', 5000)).find((r) => r.id === 'inv-job-2')!;
+    expect(second).toMatchObject({ total: 5000, balance: 0 });
+    await eventually(() => invoicesOf(database.db, tenantId, customerId), { until: (rows) => rows.find((r) => r.id === 'inv-job-2')?.status === 'paid' });
+    expect((await idle(handle)).onAccount).toEqual([usd(2650)]);
+    // $40.00: the remaining $26.50 pays part of it; $13.50 is due.
+    const third = (await job('job-3', 4000)).find((r) => r.id === 'inv-job-3')!;
+    expect(third).toMatchObject({ total: 4000, balance: 1350, status: 'open' });
+    const state = await idle(handle);
+    expect(state.onAccount).toEqual([]);
+    expect(state.balanceDue).toEqual(usd(1350));
+
+    const credits = await database.db.select().from(payments).where(and(eq(payments.tenantId, tenantId), eq(payments.method, 'account_credit')));
+    expect(credits.map((p) => [p.invoiceId, p.amount]).sort()).toEqual([
+      ['inv-job-2', 5000],
+      ['inv-job-3', 2650],
+    ]);
+    const timeline = await timelineOf(database.db, tenantId, customerId);
+    expect(timeline.filter((e) => e.type === 'credit.added').map((e) => e.summary)).toEqual(['76.50 USD paid beyond invoice inv-job-1 kept on account; 76.50 USD on account now']);
+    await recordHistory(handle, 'customer-overpayment-on-account');
   });
 
   it('takes every dunning step on its day and writes the invoice off at day 90', async () => {
