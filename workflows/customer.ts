@@ -19,7 +19,7 @@ import { addDuration, humanizeMs } from '../domain/durations';
 import { invoiceWorkflowId, jobWorkflowId } from '../domain/ids';
 import { formatLocal, nextLocalDate } from '../domain/local-time';
 import { priceLines } from '../domain/invoice-lines';
-import { formatMoney } from '../domain/money';
+import { formatMoney, type Money } from '../domain/money';
 import type { AgendaItem } from './agenda';
 import {
   childNoticeSignal,
@@ -748,6 +748,13 @@ class Relationship {
     return 'inquiry';
   }
 
+  /** Cash on account, by currency, leaving out currencies that have none left. */
+  private onAccount(): Money[] {
+    return Object.entries(this.memory.credit ?? {})
+      .filter(([, amount]) => amount > 0)
+      .map(([currency, amount]) => ({ amount, currency }));
+  }
+
   private balanceDue(): number {
     return this.memory.invoices.reduce((sum, i) => sum + i.balance.amount, 0);
   }
@@ -844,7 +851,7 @@ class Relationship {
       `Open jobs: ${this.memory.jobs.map((j) => `${j.jobId} (${j.status})`).join(', ') || 'none'} · open invoices: ${
         this.memory.invoices.map((i) => `${i.invoiceId} ${formatMoney(i.balance)} (${i.status})`).join(', ') || 'none'
       }`,
-      `Balance due **${formatMoney({ amount: this.balanceDue(), currency })}**${this.view().onAccount.map((c) => ` · ${formatMoney(c)} on account`).join('')} · ${this.memory.completedJobs} job(s) completed · ${this.memory.eventsApplied} events applied · run ${this.memory.runs + 1}`,
+      `Balance due **${formatMoney({ amount: this.balanceDue(), currency })}**${this.onAccount().map((c) => ` · ${formatMoney(c)} on account`).join('')} · ${this.memory.completedJobs} job(s) completed · ${this.memory.eventsApplied} events applied · run ${this.memory.runs + 1}`,
       this.memory.optOuts.length ? `Opted out of: ${this.memory.optOuts.join(', ')}` : '',
     ].join('\n');
   }
@@ -862,9 +869,7 @@ class Relationship {
       openJobs: m.jobs,
       openInvoices: m.invoices,
       balanceDue: { amount: this.balanceDue(), currency: this.playbook.currency },
-      onAccount: Object.entries(m.credit ?? {})
-        .filter(([, amount]) => amount > 0)
-        .map(([currency, amount]) => ({ amount, currency })),
+      onAccount: this.onAccount(),
       nextActions: this.nextActions(),
       inquiry: m.inquiry ? { openedAt: new Date(m.inquiry.openedAt).toISOString(), followUpsSent: m.inquiry.followUpsSent } : null,
       completedJobs: m.completedJobs,
