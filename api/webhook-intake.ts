@@ -35,8 +35,8 @@ async function resolveSubject(deps: ApiDependencies, tenantId: string, subject: 
     .orderBy(asc(customers.createdAt))
     .limit(1);
   if (known) return known.id;
-  const { defaultPlaybookId, timezone } = await tenantDefaults(deps.db, tenantId);
-  const lead = { id: `tel-${digits}`, name: subject.name, phone: subject.phone, playbook: defaultPlaybookId, ...(timezone ? { timezone } : {}) };
-  const { customer } = await startCustomer(deps, tenantId, lead, undefined);
+  // No zone of its own: startCustomer gives the lead the business's (or the playbook's).
+  const { defaultPlaybookId } = await tenantDefaults(deps.db, tenantId);
+  const { customer } = await startCustomer(deps, tenantId, { id: `tel-${digits}`, name: subject.name, phone: subject.phone, playbook: defaultPlaybookId }, undefined);
   return customer.id;
 }

@@ -45,6 +45,7 @@ import {
 import { childNoticeSignal, invoiceEventSignal, UpdateRefusal, type ChildNotice } from './definitions';
 import type { invoice } from './invoice';
 import { Messenger, recordOptions, records, type MessagingContext } from './messenger';
+import { creditFor, noteCreditAdded, overpaymentOnClose } from './on-account';
 import { Scheduler } from './scheduler';
 import { RevloopBalanceDue, RevloopCustomer, RevloopNextActionAt, RevloopPlaybook, RevloopStage, RevloopTenant } from './search-attributes';
 
@@ -608,7 +609,7 @@ class Contract {
     // Cash on account (an earlier overpayment) pays what it can at once, as a payment: the billed
     // total and the revenue stay as they are.
     const onAccount = this.memory.onAccount ?? 0;
-    const openingCredit = Math.min(onAccount, Math.max(0, inv.balance.amount));
+    const openingCredit = creditFor(onAccount, inv.balance.amount);
     if (openingCredit > 0) {
       this.memory.onAccount = onAccount - openingCredit;
       inv.balance = this.money(inv.balance.amount - openingCredit);
@@ -868,13 +869,10 @@ class Contract {
     if (notice.kind !== 'invoice') return;
     const inv = this.memory.invoices.find((i) => i.invoiceId === notice.invoiceId);
     if (!inv) return;
-    // An invoice reports an overpayment once, as it closes: counted on the notice that pays it.
-    if (inv.status !== 'paid' && notice.status === 'paid' && notice.overpaid && notice.overpaid.amount > 0) {
-      this.memory.onAccount = (this.memory.onAccount ?? 0) + notice.overpaid.amount;
-      this.messenger.note('credit.added', `${formatMoney(notice.overpaid)} paid beyond invoice ${notice.invoiceId} kept on account; ${formatMoney(this.money(this.memory.onAccount))} on account now`, {
-        invoiceId: notice.invoiceId,
-        amount: notice.overpaid.amount,
-      });
+    const overpaid = overpaymentOnClose(notice, inv.status !== 'paid');
+    if (overpaid) {
+      this.memory.onAccount = (this.memory.onAccount ?? 0) + overpaid.amount;
+      noteCreditAdded(this.messenger, notice.invoiceId, overpaid, this.money(this.memory.onAccount));
     }
     inv.status = notice.status;
     inv.balance = notice.balance;

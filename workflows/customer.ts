@@ -42,6 +42,7 @@ import {
 import type { invoice } from './invoice';
 import type { job } from './job';
 import { Messenger, recordOptions, records, type MessagingContext } from './messenger';
+import { creditFor, noteCreditAdded, overpaymentOnClose } from './on-account';
 import { Scheduler } from './scheduler';
 import { RevloopBalanceDue, RevloopCustomer, RevloopNextActionAt, RevloopPlaybook, RevloopStage, RevloopTenant } from './search-attributes';
 
@@ -445,9 +446,9 @@ class Relationship {
     const total = { amount: priceLines(event.lineItems).total, currency };
     const dueAt = new Date(addDuration(now, this.playbook.invoicing.netTerms)).toISOString();
     // Money on account (an earlier overpayment) pays what it can of the new invoice at once.
-    const onAccount = this.memory.credit?.[currency] ?? 0;
-    const openingCredit = Math.min(onAccount, Math.max(0, total.amount));
-    if (openingCredit > 0) this.memory.credit![currency] = onAccount - openingCredit;
+    const onAccount = this.memory.onAccount?.[currency] ?? 0;
+    const openingCredit = creditFor(onAccount, total.amount);
+    if (openingCredit > 0) this.memory.onAccount![currency] = onAccount - openingCredit;
     const balance = { amount: total.amount - openingCredit, currency };
     this.memory.invoices.push({ invoiceId, jobId: event.jobId, total, balance, status: balance.amount === 0 ? 'paid' : 'open', dueAt, nextAction: null });
     await this.startChildOnce(() =>
@@ -549,15 +550,12 @@ class Relationship {
     }
     const existing = this.memory.invoices.find((i) => i.invoiceId === notice.invoiceId);
     this.memory.invoices = this.memory.invoices.filter((i) => i.invoiceId !== notice.invoiceId);
-    // An invoice reports an overpayment once, as it closes; `existing` is gone after that notice.
-    if (existing && notice.status === 'paid' && notice.overpaid && notice.overpaid.amount > 0) {
-      const { amount, currency } = notice.overpaid;
-      const credit = (this.memory.credit ??= {});
-      credit[currency] = (credit[currency] ?? 0) + amount;
-      this.messenger.note('credit.added', `${formatMoney(notice.overpaid)} paid beyond invoice ${notice.invoiceId} kept on account; ${formatMoney({ amount: credit[currency]!, currency })} on account now`, {
-        invoiceId: notice.invoiceId,
-        amount,
-      });
+    // `existing` is the open invoice; it is gone once the notice that pays it has been taken in.
+    const overpaid = overpaymentOnClose(notice, existing !== undefined);
+    if (overpaid) {
+      const account = (this.memory.onAccount ??= {});
+      account[overpaid.currency] = (account[overpaid.currency] ?? 0) + overpaid.amount;
+      noteCreditAdded(this.messenger, notice.invoiceId, overpaid, { amount: account[overpaid.currency]!, currency: overpaid.currency });
     }
     if (notice.status === 'paid' || notice.status === 'written_off') {
       this.memory.closedInvoiceIds = [...this.memory.closedInvoiceIds.filter((id) => id !== notice.invoiceId), notice.invoiceId].slice(-RECENT_CLOSED);
@@ -750,7 +748,7 @@ class Relationship {
 
   /** Cash on account, by currency, leaving out currencies that have none left. */
   private onAccount(): Money[] {
-    return Object.entries(this.memory.credit ?? {})
+    return Object.entries(this.memory.onAccount ?? {})
       .filter(([, amount]) => amount > 0)
       .map(([currency, amount]) => ({ amount, currency }));
   }

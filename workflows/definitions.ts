@@ -122,7 +122,7 @@ export interface CustomerMemory {
    * Money on account by currency (minor units): what the customer paid beyond an invoice's
    * balance, applied as a payment to the next invoice. Absent in runs from before it existed.
    */
-  credit?: Record<string, number>;
+  onAccount?: Record<string, number>;
 }
 
 export interface NextAction {

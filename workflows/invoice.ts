@@ -119,15 +119,26 @@ class Collections {
    */
   private applyOpeningCredit(credit: Money): void {
     const now = new Date().toISOString();
-    const amount = Math.min(credit.amount, this.record.balance);
-    this.record.balance -= amount;
-    this.payments.push({ paymentId: `credit:${this.input.invoiceId}`, invoiceId: this.input.invoiceId, status: 'received', amount, currency: credit.currency, method: 'account_credit', occurredAt: now });
-    this.messenger.note('credit.applied', `${formatMoney(this.money(amount))} on account applied; balance ${formatMoney(this.money(this.record.balance))}`, {
+    this.takeMoney(credit, `credit:${this.input.invoiceId}`, 'account_credit', now);
+    this.messenger.note('credit.applied', `${formatMoney(credit)} on account applied; balance ${formatMoney(this.money(this.record.balance))}`, {
       invoiceId: this.input.invoiceId,
-      amount,
+      amount: credit.amount,
       balance: this.record.balance,
     });
     if (this.record.balance === 0) this.settle(now);
+  }
+
+  /**
+   * Money in, from the customer or from their account: it lowers the balance and is recorded as a
+   * payment; what goes beyond the balance counts as overpaid. Returns that excess.
+   */
+  private takeMoney(amount: Money, paymentId: string, method: string | undefined, now: string): number {
+    const before = this.record.balance;
+    this.record.balance = Math.max(0, before - amount.amount);
+    this.payments.push({ paymentId, invoiceId: this.input.invoiceId, status: 'received', amount: amount.amount, currency: amount.currency, method, occurredAt: now });
+    const over = Math.max(0, amount.amount - before);
+    this.overpaid += over;
+    return over;
   }
 
   private settle(now: string): void {
@@ -141,11 +152,7 @@ class Collections {
     const now = new Date().toISOString();
     switch (event.type) {
       case 'payment.received': {
-        const before = this.record.balance;
-        this.record.balance = Math.max(0, before - event.amount.amount);
-        this.payments.push({ paymentId: event.eventId, invoiceId: this.input.invoiceId, status: 'received', amount: event.amount.amount, currency: event.amount.currency, method: event.method, occurredAt: now });
-        const over = event.amount.amount - before;
-        if (over > 0) this.overpaid += over;
+        const over = this.takeMoney(event.amount, event.eventId, event.method, now);
         this.messenger.note(
           'payment.applied',
           `payment of ${formatMoney(event.amount)} applied; balance ${formatMoney(this.money(this.record.balance))}${over > 0 ? ` (overpaid by ${formatMoney(this.money(over))}, kept on account)` : ''}`,
