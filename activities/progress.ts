@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { contractChanges, contracts, customers, invoiceLines, invoices, jobs, messages, messagingSettings, payments, policyExceptions, revenueLines, tasks, timelineEntries } from '../db/schema';
+import { upsertCustomer } from './customers';
 import { outboxRecord, type Transport } from './messages';
 import type { StepRecords } from './records';
 import { timelineRow } from './timeline';
@@ -26,6 +27,7 @@ export function createProgressActivities(db: Database) {
       const outbox = drafts.map((m) => outboxRecord(input, m, transport));
       const entries = [...input.entries, ...outbox.map((o) => o.entry)];
       return db.transaction(async (tx) => {
+        if (input.newCustomer) await upsertCustomer(tx as unknown as Database, input.newCustomer);
         if (outbox.length > 0) await tx.insert(messages).values(outbox.map((o) => o.row)).onConflictDoNothing();
         if (entries.length > 0) await tx.insert(timelineEntries).values(entries.map((e) => timelineRow(input, e))).onConflictDoNothing();
 

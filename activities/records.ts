@@ -1,4 +1,5 @@
 import type { Money } from '../domain/money';
+import type { UpsertCustomerInput } from './customers';
 import type { MessageDraft } from './messages';
 import type { Subject, TimelineEntryInput } from './timeline';
 
@@ -119,6 +120,8 @@ export interface PolicyExceptionRecord {
 /** Everything one workflow step writes, in one transaction. */
 export interface StepRecords extends Subject {
   entries: TimelineEntryInput[];
+  /** A new relationship's customer record, written with its first step. */
+  newCustomer?: UpsertCustomerInput;
   messages?: MessageDraft[];
   customer?: CustomerSnapshot;
   job?: JobRecord;

@@ -11,6 +11,7 @@ import type { contract } from '../workflows/contract';
 import { approvalDecisionUpdate, contractEventUpdate, contractStateQuery, type ContractView } from '../workflows/contract-definitions';
 import { RevloopCustomer, RevloopPlaybook, RevloopStage, RevloopTenant } from '../workflows/search-attributes';
 import type { ApiDependencies } from './dependencies';
+import { appliedEventType, deliveryUpdateId, duplicateOf } from './event-receipts';
 import { idFor } from './ids';
 import { problems } from './problem';
 import { revenuePosition } from './revenue-schedule';
@@ -121,8 +122,10 @@ async function closedOr(deps: ApiDependencies, tenantId: string, contractId: str
 
 export async function deliverContractEvent(deps: ApiDependencies, tenantId: string, contractId: string, input: ContractEventInput, seed: string | undefined) {
   const event = { ...input, eventId: input.eventId ?? idFor('evt', seed), receivedAt: new Date().toISOString() } as ContractEvent;
+  const applied = await appliedEventType(deps.db, tenantId, { type: 'contract', id: contractId }, event.eventId);
+  if (applied) return duplicateOf(event.eventId, event.type, applied);
   try {
-    const result = await deps.temporal.workflow.getHandle(contractWorkflowId(tenantId, contractId)).executeUpdate(contractEventUpdate, { args: [event], updateId: event.eventId });
+    const result = await deps.temporal.workflow.getHandle(contractWorkflowId(tenantId, contractId)).executeUpdate(contractEventUpdate, { args: [event], updateId: deliveryUpdateId(event.eventId) });
     return { eventId: event.eventId, type: event.type, duplicate: result.duplicate };
   } catch (error) {
     throw await closedOr(deps, tenantId, contractId, error);

@@ -10,6 +10,7 @@ import type { customer } from '../workflows/customer';
 import { customerEventSignal, customerEventUpdate, customerStateQuery, type CustomerView } from '../workflows/definitions';
 import { RevloopCustomer, RevloopPlaybook, RevloopStage, RevloopTenant } from '../workflows/search-attributes';
 import type { ApiDependencies } from './dependencies';
+import { appliedEventType, deliveryUpdateId, duplicateOf } from './event-receipts';
 import { idFor } from './ids';
 import { problems } from './problem';
 import { isTemporalUnavailable, temporalUnavailable, workflowProblem } from './temporal-errors';
@@ -112,22 +113,26 @@ export async function customerResource(deps: ApiDependencies, tenantId: string, 
 }
 
 /**
- * Delivers one lifecycle event. The event id (the client's, or a new one) is the deduplication
- * key all the way down: workflow memory, update id, and the timeline's primary key.
+ * Delivers one lifecycle event. The event id (the client's, or one derived from the
+ * Idempotency-Key) is the deduplication key all the way down: the timeline's applied events, the
+ * workflow's memory of the ones in flight, and the rows the step writes.
  */
 export async function deliverCustomerEvent(deps: ApiDependencies, tenantId: string, customerId: string, input: CustomerEventInput, seed: string | undefined) {
   const event = { ...input, eventId: input.eventId ?? idFor('evt', seed), receivedAt: new Date().toISOString() } as CustomerEvent;
+  const applied = await appliedEventType(deps.db, tenantId, { type: 'customer', id: customerId }, event.eventId);
+  if (applied) return duplicateOf(event.eventId, event.type, applied);
   const handle = deps.temporal.workflow.getHandle(customerWorkflowId(tenantId, customerId));
   try {
     // Events that name a job or invoice go through an Update, whose validator rejects an unknown
     // reference before anything is recorded; the rest are signals, accepted once the server has them.
     if (referencesJobOrInvoice(event.type)) {
-      await handle.executeUpdate(customerEventUpdate, { args: [event], updateId: event.eventId });
-    } else {
-      await handle.signal(customerEventSignal, event);
+      const receipt = await handle.executeUpdate(customerEventUpdate, { args: [event], updateId: deliveryUpdateId(event.eventId) });
+      return { eventId: event.eventId, type: event.type, duplicate: receipt.duplicate === true };
     }
+    await handle.signal(customerEventSignal, event);
   } catch (error) {
     throw workflowProblem(error, `customer "${customerId}"`);
   }
-  return { eventId: event.eventId, type: event.type };
+  // A signal is not answered: a redelivery of an event still in flight is dropped by the workflow.
+  return { eventId: event.eventId, type: event.type, duplicate: false };
 }

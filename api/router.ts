@@ -9,8 +9,10 @@ import type { Reply, RouteSpec, TenantAuth } from './route';
 
 /**
  * Turns the route table into an Express router. Every request passes the same gates in the same
- * order: who is calling (key, operator token or webhook signature), their rate budget, validation
- * of every input at once, the Idempotency-Key, then the handler under a deadline.
+ * order, all under one deadline: who is calling (key, operator token or webhook signature), their
+ * rate budget, validation of every input at once, the Idempotency-Key, then the handler. The
+ * deadline covers authentication too: a key lookup stuck on an unreachable database answers 503
+ * in time like anything else.
  */
 export function buildRouter(routes: readonly RouteSpec[], deps: ApiDependencies): express.Router {
   const router = express.Router();
@@ -21,23 +23,23 @@ export function buildRouter(routes: readonly RouteSpec[], deps: ApiDependencies)
     router[route.method](route.path, async (req: Request, res: Response) => {
       // The route pattern (not the raw path) labels logs and metrics: bounded, and free of ids.
       res.locals.route = route.path;
-      const caller = await authenticate(route, req, deps);
-      res.locals.auth = caller.auth;
+      let caller: Caller | undefined;
       const work = (async () => {
-        limitRate(caller.rateKey, res, deps);
+        const who = await authenticate(route, req, deps);
+        caller = who;
+        res.locals.auth = who.auth;
+        limitRate(who.rateKey, res, deps);
         const input = parseInputs(route, req);
-        return runIdempotently(route, req, caller, deps, (seed) =>
-          answer(route, req, () => route.handler({ ...input, auth: caller.auth as TenantAuth, deps, req, seed })),
-        );
+        return runIdempotently(route, req, who, deps, (seed) => answer(route, req, () => route.handler({ ...input, auth: who.auth as TenantAuth, deps, req, seed })));
       })();
       // A delivery that failed changed nothing: the sender may send it again.
       const settled = work.then(
         async (reply) => {
-          if (reply.status >= 400) await caller.onRejected?.();
+          if (reply.status >= 400) await caller?.onRejected?.();
           return reply;
         },
         async (error: unknown) => {
-          await caller.onRejected?.();
+          await caller?.onRejected?.();
           throw error;
         },
       );

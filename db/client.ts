@@ -30,6 +30,11 @@ export interface DatabaseOptions {
   pgliteDataDir?: string;
   /** Connections in the postgres.js pool. */
   maxConnections?: number;
+  /**
+   * Seconds to wait for a new connection (postgres.js waits 30 by default). Short, so that a
+   * database that is down fails a request or a step write quickly, to be answered 503 or retried.
+   */
+  connectTimeoutSeconds?: number;
 }
 
 export const migrationsFolder = fileURLToPath(new URL('./migrations', import.meta.url));
@@ -38,7 +43,7 @@ export const migrationsFolder = fileURLToPath(new URL('./migrations', import.met
 const MIGRATION_LOCK = 7_262_000_001;
 
 export async function openDatabase(options: DatabaseOptions = {}): Promise<DatabaseHandle> {
-  if (options.url) return openPostgres(options.url, options.maxConnections ?? 10);
+  if (options.url) return openPostgres(options.url, options.maxConnections ?? 10, options.connectTimeoutSeconds ?? 5);
   return openPglite(options.pgliteDataDir ?? defaultPgliteDir());
 }
 
@@ -46,8 +51,8 @@ export function defaultPgliteDir(): string {
   return fileURLToPath(new URL('../.data/pglite', import.meta.url));
 }
 
-function openPostgres(url: string, max: number): DatabaseHandle {
-  const client = postgres(url, { max, onnotice: () => {}, connection: { application_name: 'revloop' } });
+function openPostgres(url: string, max: number, connectTimeout: number): DatabaseHandle {
+  const client = postgres(url, { max, connect_timeout: connectTimeout, onnotice: () => {}, connection: { application_name: 'revloop' } });
   const db = drizzlePostgres(client, { schema }) as unknown as Database;
   return {
     db,

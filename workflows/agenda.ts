@@ -13,6 +13,17 @@ export interface AgendaItem<Kind extends string = string> {
   summary: string;
   /** Plain JSON the item's handler needs (a job id, a step number). */
   data?: Record<string, string | number | boolean | null>;
+  /**
+   * What the rows written when it comes due are named after. Absent for an item as first
+   * scheduled (its key and due time say it); kept when quiet hours move the item, so the message
+   * it finally sends is still the one it was scheduled to send.
+   */
+  cause?: string;
+}
+
+/** The cause an item's rows are named after: its key and the time it was first due. */
+export function causeOf(item: AgendaItem): string {
+  return item.cause ?? `${item.key}@${item.dueAt}`;
 }
 
 export class Agenda<Kind extends string = string> {

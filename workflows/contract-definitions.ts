@@ -150,6 +150,8 @@ export interface ContractView {
   nextActions: NextAction[];
   eventsApplied: number;
   recentEventIds: string[];
+  /** True while the contract is writing a step or acting; false while it waits. */
+  busy: boolean;
   runs: number;
 }
 

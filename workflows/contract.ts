@@ -5,6 +5,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   ParentClosePolicy,
+  patched,
   setCurrentDetails,
   setHandler,
   startChild,
@@ -12,7 +13,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { InvoiceLineRecord, RevenueLineRecord, StepRecords, TaskRecord } from '../activities/records';
+import type { ContractSnapshot, InvoiceLineRecord, RevenueLineRecord, StepRecords, TaskRecord } from '../activities/records';
 import { billingPeriods, invoiceDate, periodContaining, startOfUtcDay, utcDays, type Period } from '../domain/billing/periods';
 import { holdReason } from '../domain/billing/anomaly';
 import { amendmentAdjustment, blendedPeriodAmount } from '../domain/billing/proration';
@@ -44,12 +45,16 @@ import {
 } from './contract-definitions';
 import { childNoticeSignal, invoiceEventSignal, UpdateRefusal, type ChildNotice } from './definitions';
 import type { invoice } from './invoice';
-import { Messenger, recordOptions, records, type MessagingContext } from './messenger';
+import { Intake } from './lifecycle/intake';
+import { local, localOptions } from './lifecycle/step-writes';
+import { patches } from './lifecycle/versions';
+import { Messenger, type MessagingContext } from './messenger';
 import { creditFor, noteCreditAdded, overpaymentOnClose } from './on-account';
 import { Scheduler } from './scheduler';
 import { RevloopBalanceDue, RevloopCustomer, RevloopNextActionAt, RevloopPlaybook, RevloopStage, RevloopTenant } from './search-attributes';
 
 const DEFAULT_HISTORY_LIMIT = 10_000;
+/** Applied event ids a run keeps once written; older ones are on the timeline, where the API finds them. */
 const RECENT_EVENT_IDS = 200;
 const isoNow = () => new Date().toISOString();
 const MONTHS: Record<string, number> = { month: 1, quarter: 3, year: 12 };
@@ -62,7 +67,7 @@ const MONTHS: Record<string, number> = { month: 1, quarter: 3, year: 12 };
  * continue-as-new) or churn and win-back.
  */
 export async function contract(input: ContractWorkflowInput): Promise<ContractStage> {
-  const deal = new Contract(input);
+  const deal = new Contract(input, patched(patches.committedSteps) ? 'committed' : 'legacy');
   setHandler(
     approvalDecisionUpdate,
     (decision) => deal.decide(decision),
@@ -117,7 +122,12 @@ class Contract {
   private readonly memory: ContractMemory;
   private readonly scheduler: Scheduler<ContractAgendaKind>;
   private readonly messenger: Messenger;
+  private readonly intake: Intake<ContractEvent>;
+  /** Held invoices approved whose release waits for the main loop: payments may name them already. */
+  private readonly releasing = new Set<string>();
   private changed = false;
+  /** Between waits: applying, acting or writing the step. */
+  private busy = true;
   private ended: ContractStage | null = null;
   private readonly running = new Map<string, Promise<unknown>>();
   /** Work the update handlers queued for the main loop (which may await). */
@@ -126,11 +136,17 @@ class Contract {
   private tasks: TaskRecord[] = [];
   private published = { searchAttributes: '', snapshot: '' };
 
-  constructor(private readonly input: ContractWorkflowInput) {
+  constructor(
+    private readonly input: ContractWorkflowInput,
+    private readonly writes: 'committed' | 'legacy',
+  ) {
     this.memory = input.memory ?? freshMemory(isoNow());
     if (!input.memory) this.memory.lines = input.lines.map((line) => ({ line, nextPeriod: 0, segments: [], recentAmounts: [], recentUsage: [] }));
     this.scheduler = new Scheduler(this.memory.agenda);
-    this.messenger = new Messenger(this.messagingContext(), this.memory.seq);
+    // Contract events are applied in their Update handler: the queue stays empty.
+    this.intake = new Intake(this.memory, [], RECENT_EVENT_IDS, writes === 'legacy');
+    this.messenger = new Messenger(this.messagingContext(), { writes, seq: this.memory.seq });
+    this.messenger.cause = input.memory ? `run:${this.memory.runs}` : 'quote';
     // Before any handler is registered: an Update that arrives with the start (a signature sent
     // right after the quote) is validated against the opened quote, not a blank one.
     if (!input.memory) this.openQuote();
@@ -169,10 +185,15 @@ class Contract {
       await this.publish();
       if (this.ended) break;
       if (this.shouldContinueAsNew()) await this.continueAsNew();
+      this.busy = false;
       await this.scheduler.wait(() => this.pending.length > 0 || this.changed);
+      this.busy = true;
       this.changed = false;
       for (let work = this.pending.shift(); work; work = this.pending.shift()) await work();
-      for (const item of this.scheduler.takeDue()) await this.perform(item);
+      for (const item of this.scheduler.takeDue()) {
+        this.messenger.causedBy(item);
+        await this.perform(item);
+      }
     }
     await condition(allHandlersFinished);
     await this.messenger.settle();
@@ -240,6 +261,33 @@ class Contract {
   }
 
   decide(decision: ApprovalDecision) {
+    return this.causedBy(decision.decisionId ?? `decision@${Date.now()}`, () => this.applyDecision(decision));
+  }
+
+  /**
+   * Handlers apply at once, in the middle of whatever the main loop awaits: what they write is
+   * named after their own cause, and the loop's cause is back when they return.
+   */
+  private causedBy<T>(cause: string, apply: () => T): T {
+    const loop = this.messenger.cause;
+    this.messenger.cause = cause;
+    try {
+      return apply();
+    } finally {
+      this.messenger.cause = loop;
+    }
+  }
+
+  /** Queues work for the main loop (which may await), to run under the cause that asked for it. */
+  private defer(work: () => Promise<void>): void {
+    const cause = this.messenger.cause;
+    this.pending.push(async () => {
+      this.messenger.cause = cause;
+      await work();
+    });
+  }
+
+  private applyDecision(decision: ApprovalDecision) {
     const now = isoNow();
     for (const a of this.memory.approvals.filter((x) => x.status === 'pending' && x.role === decision.role)) {
       a.status = decision.decision === 'approve' ? 'approved' : 'rejected';
@@ -280,7 +328,8 @@ class Contract {
   // ── events ───────────────────────────────────────────────────────────────────────────────────
 
   validate(event: ContractEvent): void {
-    if (this.memory.recentEventIds.includes(event.eventId)) return;
+    // A redelivery is answered as the duplicate it is, whatever has happened since.
+    if (this.intake.has(event.eventId)) return;
     const conflict = (message: string) => ApplicationFailure.create({ type: UpdateRefusal.conflict, message, nonRetryable: true });
     const unknown = (field: string, message: string) => ApplicationFailure.create({ type: UpdateRefusal.invalidReference, message, details: [field], nonRetryable: true });
     const stage = this.memory.stage;
@@ -311,6 +360,7 @@ class Contract {
         const inv = this.memory.invoices.find((i) => i.invoiceId === event.invoiceId);
         if (!inv) throw unknown('invoiceId', `the contract has no invoice "${event.invoiceId}"`);
         if (inv.status !== 'held') throw conflict(`invoice ${event.invoiceId} is not held (it is ${inv.status})`);
+        if (this.releasing.has(inv.invoiceId)) throw conflict(`invoice ${event.invoiceId} is already approved and being issued`);
         return;
       }
       case 'invoice.rebilled': {
@@ -330,7 +380,8 @@ class Contract {
       case 'credit.issued': {
         const inv = this.memory.invoices.find((i) => i.invoiceId === event.invoiceId && i.kind === 'invoice');
         if (!inv) throw unknown('invoiceId', `the contract has no invoice "${event.invoiceId}"`);
-        if (inv.status === 'held') throw conflict(`invoice ${event.invoiceId} is held and not issued yet`);
+        // An approved invoice is as good as issued: its release is queued ahead of this event.
+        if (inv.status === 'held' && !this.releasing.has(inv.invoiceId)) throw conflict(`invoice ${event.invoiceId} is held and not issued yet`);
         if ((event.type === 'payment.received' || event.type === 'credit.issued') && event.amount.currency !== this.input.currency) {
           throw unknown('amount.currency', `the contract is in ${this.input.currency}`);
         }
@@ -343,11 +394,13 @@ class Contract {
   }
 
   receive(event: ContractEvent) {
-    if (this.memory.recentEventIds.includes(event.eventId)) return { eventId: event.eventId, accepted: true as const, duplicate: true };
-    this.memory.recentEventIds = [...this.memory.recentEventIds, event.eventId].slice(-RECENT_EVENT_IDS);
+    if (this.intake.has(event.eventId)) return { eventId: event.eventId, accepted: true as const, duplicate: true };
+    this.intake.remember(event.eventId);
     this.memory.eventsApplied += 1;
-    this.messenger.event(event.eventId, event.type, describe(event), event as unknown as Record<string, unknown>);
-    this.apply(event);
+    this.causedBy(event.eventId, () => {
+      this.messenger.event(event.eventId, event.type, describe(event), event as unknown as Record<string, unknown>);
+      this.apply(event);
+    });
     this.changed = true;
     return { eventId: event.eventId, accepted: true as const, duplicate: false };
   }
@@ -372,7 +425,8 @@ class Contract {
         this.messenger.note('contract.cancelling', `cancelled; the contract ends with its term on ${this.memory.term!.end.slice(0, 10)}`);
         return;
       case 'invoice.approved':
-        this.pending.push(() => this.release(event.invoiceId, event.approvedBy ?? 'an approver'));
+        this.releasing.add(event.invoiceId);
+        this.defer(() => this.release(event.invoiceId, event.approvedBy ?? 'an approver'));
         return;
       case 'credit.issued':
         return this.credit(event);
@@ -380,7 +434,7 @@ class Contract {
         return this.rebill(event);
       default:
         // Payments and disputes belong to the invoice's own workflow.
-        this.pending.push(() => this.forward(event.invoiceId, event));
+        this.defer(() => this.forward(event.invoiceId, event));
     }
   }
 
@@ -472,7 +526,7 @@ class Contract {
         const full = this.fullPeriodOf(period, line.nextPeriod, l.billing.interval as 'month' | 'quarter' | 'year');
         const share = (amount: number) => (full ? roundMinor((amount * utcDays(period.start, period.end)) / utcDays(full.start, full.end)) : amount);
         if (l.usageMetric) {
-          const usage = await records.closeUsagePeriod.executeWithOptions({ ...recordOptions, summary: `rate ${l.usageMetric} ${period.start.slice(0, 10)} → ${period.end.slice(0, 10)}` }, [
+          const usage = await local.closeUsagePeriod.executeWithOptions({ ...localOptions, summary: `rate ${l.usageMetric} ${period.start.slice(0, 10)} → ${period.end.slice(0, 10)}` }, [
             { tenantId: this.input.tenantId, contractId: this.input.contractId, metric: l.usageMetric, from: period.start, to: period.end },
           ]);
           const rated = rateQuantity(l, usage.quantity);
@@ -585,10 +639,11 @@ class Contract {
 
   private async release(invoiceId: string, approvedBy: string): Promise<void> {
     const inv = this.memory.invoices.find((i) => i.invoiceId === invoiceId);
-    if (!inv || inv.status !== 'held') return;
+    if (!inv || inv.status !== 'held') return void this.releasing.delete(invoiceId);
     this.messenger.note('invoice.released', `held invoice ${invoiceId} approved by ${approvedBy}: ${inv.holdReason}`, { invoiceId, approvedBy });
     inv.issuedAt = isoNow();
     await this.issue(inv);
+    this.releasing.delete(invoiceId);
   }
 
   /** Bills it: revenue lines from the issue date, and the shared invoice workflow collects it. */
@@ -704,13 +759,13 @@ class Contract {
     }
     draft.checked = [];
     if (inv.period) draft.period = inv.period;
-    this.pending.push(() => this.issueDraft(draft));
+    this.defer(() => this.issueDraft(draft));
   }
 
   /** A credit note pays down an open invoice: its collections see a payment by `credit_note`. */
   private settleWithCredit(invoiceId: string, amount: number, eventId: string, receivedAt: string): void {
     if (amount <= 0) return;
-    this.pending.push(() => this.forward(invoiceId, { type: 'payment.received', eventId: eventId.slice(0, 64), receivedAt, invoiceId, amount: this.money(amount), method: 'credit_note' }));
+    this.defer(() => this.forward(invoiceId, { type: 'payment.received', eventId: eventId.slice(0, 64), receivedAt, invoiceId, amount: this.money(amount), method: 'credit_note' }));
   }
 
   // ── amendments ───────────────────────────────────────────────────────────────────────────────
@@ -744,7 +799,7 @@ class Contract {
     if (adjustment === 0) return;
     const rest: Period = { start: startOfUtcDay(effectiveAt), end: period.end };
     if (adjustment > 0) {
-      this.pending.push(async () => {
+      this.defer(async () => {
         const draft: Draft = { lines: [], revenue: [], checked: [], skipChecks: true, period: rest };
         this.addLine(draft, line, adjustment, 1, `proration ${change}`, rest, { kind: 'subscription', servicePeriod: rest }, null);
         draft.checked = [];
@@ -898,11 +953,22 @@ class Contract {
     return this.memory.invoices.filter((i) => i.kind === 'invoice' && i.status !== 'held').reduce((sum, i) => sum + i.balance.amount, 0);
   }
 
+  /**
+   * Writes what changed. Update handlers apply events while the write is under way; a committed
+   * run writes again until nothing is left, so a contract that ended meanwhile records its end.
+   */
   private async publish(): Promise<void> {
-    // Closed invoices drop out of memory once nothing can reach them any more.
-    this.memory.invoices = this.memory.invoices.filter((i) => !((i.status === 'paid' || i.status === 'written_off' || i.kind === 'credit_note') && Date.parse(i.issuedAt) < Date.now() - 400 * 86_400_000));
-    const next = this.agenda.next();
-    const snapshot = {
+    await this.publishOnce();
+    while (this.writes === 'committed' && this.unpublished()) await this.publishOnce();
+  }
+
+  private unpublished(): boolean {
+    return this.messenger.hasPending() || this.tasks.length > 0 || Object.keys(this.step).length > 0 || JSON.stringify(this.snapshot()) !== this.published.snapshot;
+  }
+
+  /** The read model row of the contract. */
+  private snapshot(): ContractSnapshot {
+    return {
       customerName: this.input.customer.name,
       stage: this.memory.stage,
       currency: this.input.currency,
@@ -914,6 +980,13 @@ class Contract {
       mrr: this.live() ? this.mrr() : 0,
       nextInvoiceAt: this.nextBillingAt() === null ? null : new Date(this.nextBillingAt()!).toISOString(),
     };
+  }
+
+  private async publishOnce(): Promise<void> {
+    // Closed invoices drop out of memory once nothing can reach them any more.
+    this.memory.invoices = this.memory.invoices.filter((i) => !((i.status === 'paid' || i.status === 'written_off' || i.kind === 'credit_note') && Date.parse(i.issuedAt) < Date.now() - 400 * 86_400_000));
+    const next = this.agenda.next();
+    const snapshot = this.snapshot();
     const snapshotKey = JSON.stringify(snapshot);
     const tasks = this.tasks;
     this.tasks = [];
@@ -921,7 +994,9 @@ class Contract {
     this.step = {};
     if (this.messenger.hasPending() || snapshotKey !== this.published.snapshot || tasks.length || Object.keys(step).length) {
       this.memory.seq = this.messenger.sequence;
+      const applied = this.intake.toWrite();
       await this.messenger.flush({ ...step, contract: snapshot, ...(tasks.length ? { tasks } : {}) });
+      this.intake.written(applied);
       this.published.snapshot = snapshotKey;
     }
     const attributes = { stage: this.memory.stage, balance: this.balanceDue(), next: next?.dueAt ?? null };
@@ -993,7 +1068,8 @@ class Contract {
       balanceDue: this.money(this.balanceDue()),
       nextActions: this.scheduler.nextActions(),
       eventsApplied: m.eventsApplied,
-      recentEventIds: m.recentEventIds.slice(-20),
+      recentEventIds: this.intake.recent(20),
+      busy: this.busy,
       runs: m.runs + 1,
     };
   }
@@ -1012,9 +1088,16 @@ class Contract {
     return this.running.size === 0 || info.historyLength >= 4 * limit;
   }
 
-  private async continueAsNew(): Promise<never> {
+  /** Hands the contract to a fresh run; returns instead when events applied while it waited need the loop first. */
+  private async continueAsNew(): Promise<void> {
     await condition(allHandlersFinished);
     await this.messenger.settle();
+    if (this.writes === 'committed') {
+      // Events applied while this run waited for its handlers: their rows go with this run.
+      await this.publish();
+      if (this.pending.length > 0 || this.messenger.hasPending() || !allHandlersFinished() || this.ended) return;
+    }
+    this.intake.written();
     this.memory.runs += 1;
     this.memory.seq = this.messenger.sequence;
     this.memory.agenda = [...this.agenda.list()];

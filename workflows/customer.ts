@@ -13,7 +13,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { TaskRecord } from '../activities/records';
+import type { StepRecords, TaskRecord } from '../activities/records';
 import { type CustomerEvent, type CustomerEventOf, type InvoiceEvent, type JobEvent } from '../domain/customer-events';
 import { addDuration, humanizeMs } from '../domain/durations';
 import { invoiceWorkflowId, jobWorkflowId } from '../domain/ids';
@@ -21,6 +21,9 @@ import { formatLocal, nextLocalDate } from '../domain/local-time';
 import { priceLines } from '../domain/invoice-lines';
 import { formatMoney, type Money } from '../domain/money';
 import type { AgendaItem } from './agenda';
+import { Intake } from './lifecycle/intake';
+import { local, localOptions } from './lifecycle/step-writes';
+import { patches } from './lifecycle/versions';
 import {
   childNoticeSignal,
   contactPreferencesSignal,
@@ -41,19 +44,12 @@ import {
 } from './definitions';
 import type { invoice } from './invoice';
 import type { job } from './job';
-import { Messenger, recordOptions, records, type MessagingContext } from './messenger';
+import { Messenger, type MessagingContext } from './messenger';
 import { creditFor, noteCreditAdded, overpaymentOnClose } from './on-account';
 import { Scheduler } from './scheduler';
 import { RevloopBalanceDue, RevloopCustomer, RevloopNextActionAt, RevloopPlaybook, RevloopStage, RevloopTenant } from './search-attributes';
 
-/**
- * Changes to the released workflow, each behind `patched()` so histories recorded before it replay
- * unchanged (test/replay). Once no run older than a patch is open anywhere, `deprecatePatch` it.
- */
-/** 2026-12: a missed call while a text-back is still waiting (quiet hours) schedules no second one. */
-const ONE_PENDING_TEXT_BACK = 'one-pending-text-back';
-
-/** How many recent event ids a run remembers; older duplicates are caught by PostgreSQL's key. */
+/** How many applied event ids a run remembers once written; older ones are on the timeline, where the API finds them. */
 const RECENT_EVENT_IDS = 500;
 /** How many closed job and invoice ids are kept to explain late events about them. */
 const RECENT_CLOSED = 50;
@@ -70,14 +66,11 @@ const HARD_HISTORY_LIMIT = 40_000;
  * wait in an agenda; continue-as-new keeps the history small while it runs for years.
  */
 export async function customer(input: CustomerWorkflowInput): Promise<void> {
-  const relationship = new Relationship(input);
-  setHandler(customerEventSignal, (event) => relationship.receive(event), { description: 'A lifecycle event (inquiry, missed call, review, opt-out…), applied once per eventId' });
+  const relationship = new Relationship(input, patched(patches.committedSteps) ? 'committed' : 'legacy');
+  setHandler(customerEventSignal, (event) => void relationship.receive(event), { description: 'A lifecycle event (inquiry, missed call, review, opt-out…), applied once per eventId' });
   setHandler(
     customerEventUpdate,
-    (event) => {
-      relationship.receive(event);
-      return { eventId: event.eventId, accepted: true as const };
-    },
+    (event) => ({ eventId: event.eventId, accepted: true as const, duplicate: relationship.receive(event) === 'duplicate' }),
     { validator: (event) => relationship.validate(event), description: 'A lifecycle event naming a job or invoice; refused if the customer has no such open job or invoice' },
   );
   setHandler(childNoticeSignal, (notice) => relationship.onChildNotice(notice), { description: 'A job or invoice workflow reports a change' });
@@ -116,7 +109,11 @@ class Relationship {
   private readonly memory: CustomerMemory;
   private readonly scheduler: Scheduler<CustomerAgendaKind>;
   private readonly messenger: Messenger;
-  private readonly inbox: CustomerEvent[];
+  private readonly intake: Intake<CustomerEvent>;
+  /** Legacy runs take the whole queue before recording it; validators still count it as waiting. */
+  private legacyBatch: CustomerEvent[] = [];
+  /** The customer's record, written with the first step of a new relationship. */
+  private newCustomer: StepRecords['newCustomer'];
   private tasks: TaskRecord[] = [];
   /** A child reported a change: publish even without an event or a due item. */
   private changed = false;
@@ -126,11 +123,14 @@ class Relationship {
   private readonly running = new Map<string, Promise<unknown>>();
   private published = { searchAttributes: '', snapshot: '' };
 
-  constructor(private readonly input: CustomerWorkflowInput) {
+  constructor(
+    private readonly input: CustomerWorkflowInput,
+    private readonly writes: 'committed' | 'legacy',
+  ) {
     this.memory = input.memory ?? freshMemory(Date.now());
     this.scheduler = new Scheduler(this.memory.agenda);
-    this.inbox = [...this.memory.inbox];
-    this.messenger = new Messenger(this.messagingContext(), this.memory.seq);
+    this.intake = new Intake(this.memory, this.memory.inbox, RECENT_EVENT_IDS, writes === 'legacy');
+    this.messenger = new Messenger(this.messagingContext(), { writes, seq: this.memory.seq });
   }
 
   private get playbook() {
@@ -166,13 +166,15 @@ class Relationship {
     this.reconcileSeasonalOutreach();
     for (;;) {
       await this.publish();
-      if (this.inbox.length === 0 && this.shouldContinueAsNew()) await this.continueAsNew();
+      if (this.intake.pending.length === 0 && this.shouldContinueAsNew()) await this.continueAsNew();
       this.busy = false;
-      await this.scheduler.wait(() => this.inbox.length > 0 || this.changed);
+      await this.scheduler.wait(() => this.intake.pending.length > 0 || this.changed);
       this.busy = true;
       this.changed = false;
-      if (this.inbox.length > 0) await this.applyInbox();
+      if (this.writes === 'committed') await this.applyPending();
+      else if (this.intake.pending.length > 0) await this.applyInboxLegacy();
       for (const item of this.scheduler.takeDue()) {
+        this.messenger.causedBy(item);
         this.perform(item);
         this.trackStage();
       }
@@ -180,26 +182,29 @@ class Relationship {
   }
 
   private async recordCreation(): Promise<void> {
-    await records.upsertCustomer.executeWithOptions({ ...recordOptions, summary: 'record customer' }, [
-      {
-        tenantId: this.input.tenantId,
-        customerId: this.input.customerId,
-        profile: this.input.profile,
-        playbook: { id: this.input.playbook.id, version: this.input.playbook.version },
-        stage: this.memory.stage,
-        currency: this.playbook.currency,
-      },
-    ]);
-    this.messenger.note('customer.created', `customer created on playbook ${this.input.playbook.id} v${this.input.playbook.version}`);
+    const record = {
+      tenantId: this.input.tenantId,
+      customerId: this.input.customerId,
+      profile: this.input.profile,
+      playbook: { id: this.input.playbook.id, version: this.input.playbook.version },
+      stage: this.memory.stage,
+      currency: this.playbook.currency,
+    };
+    if (this.writes === 'committed') this.newCustomer = record;
+    else await local.upsertCustomer.executeWithOptions({ ...localOptions, summary: 'record customer' }, [record]);
+    this.messenger.note('customer.created', `customer created on playbook ${this.input.playbook.id} v${this.input.playbook.version}`, {}, 'created');
   }
 
   // ── events in ────────────────────────────────────────────────────────────────────────────────
 
   /** Signal and update handlers only queue: the main loop applies events one at a time, in order. */
-  receive(event: CustomerEvent): void {
-    if (this.memory.recentEventIds.includes(event.eventId)) return;
-    if (this.inbox.some((e) => e.eventId === event.eventId)) return;
-    this.inbox.push(event);
+  receive(event: CustomerEvent): 'queued' | 'duplicate' {
+    return this.intake.receive(event);
+  }
+
+  /** Accepted events not applied yet: what validators count on as good as done. */
+  private waiting(): readonly CustomerEvent[] {
+    return [...this.legacyBatch, ...this.intake.pending];
   }
 
   /**
@@ -208,11 +213,13 @@ class Relationship {
    * currency. Runs for updates only; it must not change state.
    */
   validate(event: CustomerEvent): void {
+    // A redelivery is answered as the duplicate it is, whatever has happened since.
+    if (this.intake.has(event.eventId)) return;
     const reject = (message: string, field: string) => {
       throw ApplicationFailure.nonRetryable(message, UpdateRefusal.invalidReference, field);
     };
     const pending = (type: string, key: 'jobId' | 'invoiceId', id: string) =>
-      this.inbox.some((e) => e.type === type && (e as Record<string, unknown>)[key] === id);
+      this.waiting().some((e) => e.type === type && (e as Record<string, unknown>)[key] === id);
     const invoiceIdOf = (e: CustomerEventOf<'job.completed'>) => e.invoiceId ?? `inv-${e.jobId}`;
     switch (event.type) {
       case 'booking.requested':
@@ -247,7 +254,7 @@ class Relationship {
       case 'invoice.disputed':
       case 'invoice.dispute_resolved': {
         const open = this.memory.invoices.find((i) => i.invoiceId === event.invoiceId);
-        const coming = this.inbox.some((e) => e.type === 'job.completed' && invoiceIdOf(e) === event.invoiceId);
+        const coming = this.waiting().some((e) => e.type === 'job.completed' && invoiceIdOf(e) === event.invoiceId);
         if (!open && !coming) {
           reject(
             this.memory.closedInvoiceIds.includes(event.invoiceId) ? `invoice ${event.invoiceId} is already closed (paid or written off)` : `this customer has no invoice ${event.invoiceId}`,
@@ -264,9 +271,29 @@ class Relationship {
     }
   }
 
-  /** Records every waiting event in one write, then applies those seen for the first time, in arrival order. */
-  private async applyInbox(): Promise<void> {
-    const batch = this.inbox.splice(0, this.inbox.length);
+  /**
+   * Applies every waiting event, oldest first. Each stays on the waiting list until it is applied,
+   * so an event naming the job or invoice it creates is accepted meanwhile; its timeline row is
+   * written by the step, after the step committed.
+   */
+  private async applyPending(): Promise<void> {
+    for (let event = this.intake.next(); event; event = this.intake.next()) {
+      this.messenger.cause = event.eventId;
+      this.messenger.event(event.eventId, event.type, describeEvent(event), event as unknown as Record<string, unknown>);
+      await this.apply(event);
+      this.intake.applied(event);
+      this.trackStage();
+    }
+  }
+
+  /**
+   * Runs from before `patches.committedSteps`: records every waiting event in one local activity,
+   * then applies those seen for the first time. Kept so their histories replay; such a run moves
+   * to `applyPending` at its next continue-as-new.
+   */
+  private async applyInboxLegacy(): Promise<void> {
+    const batch = this.intake.takeAll();
+    this.legacyBatch = batch;
     const now = new Date().toISOString();
     const entries = batch.map((event) => ({
       id: event.eventId,
@@ -278,18 +305,21 @@ class Relationship {
       seq: this.messenger.nextSeq(),
     }));
     const summary = batch.length === 1 ? `record ${batch[0]!.type}` : `record ${batch.length} events`;
-    const { applied } = await records.recordEvents.executeWithOptions({ ...recordOptions, summary }, [
+    const { applied } = await local.recordEvents.executeWithOptions({ ...localOptions, summary }, [
       { tenantId: this.input.tenantId, subjectType: 'customer', subjectId: this.input.customerId, entries },
     ]);
     const fresh = new Set(applied);
     for (const event of batch) {
-      this.rememberEventId(event.eventId);
+      this.intake.remember(event.eventId);
       // Not fresh: recorded in an earlier run, and applied then.
       if (fresh.has(event.eventId)) {
+        this.messenger.cause = event.eventId;
         await this.apply(event);
         this.trackStage();
       }
+      this.legacyBatch = this.legacyBatch.filter((e) => e.eventId !== event.eventId);
     }
+    this.legacyBatch = [];
   }
 
   private async apply(event: CustomerEvent): Promise<void> {
@@ -311,7 +341,7 @@ class Relationship {
         this.openInquiry('call');
         // One text-back answers every missed call made before it goes out: a caller who tries
         // three times at night gets one message when quiet hours end, not three.
-        if (patched(ONE_PENDING_TEXT_BACK) && this.agenda.list().some((i) => i.kind === 'missed_call.text_back')) {
+        if (patched(patches.onePendingTextBack) && this.agenda.list().some((i) => i.kind === 'missed_call.text_back')) {
           this.messenger.note('missed_call.repeated', `another missed call from ${event.from}; the text-back already waiting answers it`);
           return;
         }
@@ -687,7 +717,9 @@ class Relationship {
         if (!season || quiet()) return;
         // Already booked in: no need to ask.
         if (!this.memory.jobs.some((j) => j.status === 'booked')) messenger.send('retention.outreach', { service: season.service });
-        this.agenda.schedule({ ...item, dueAt: nextLocalDate(Date.now(), season.month, season.day, season.at, this.timezone) });
+        // Next year's outreach is an item of its own: it is named after its own due time.
+        const { cause: _thisYear, ...season_item } = item;
+        this.agenda.schedule({ ...season_item, dueAt: nextLocalDate(Date.now(), season.month, season.day, season.at, this.timezone) });
         return;
       }
       case 'retention.after_service':
@@ -724,11 +756,6 @@ class Relationship {
   }
 
   // ── state, visibility, continue-as-new ───────────────────────────────────────────────────────
-
-  private rememberEventId(eventId: string): void {
-    this.memory.recentEventIds.push(eventId);
-    if (this.memory.recentEventIds.length > RECENT_EVENT_IDS) this.memory.recentEventIds.splice(0, this.memory.recentEventIds.length - RECENT_EVENT_IDS);
-  }
 
   /** The stage follows from the state: the most pressing thing going on with this customer. */
   private deriveStage(): CustomerStage {
@@ -790,7 +817,11 @@ class Relationship {
     if (this.messenger.hasPending() || this.tasks.length > 0 || snapshotKey !== this.published.snapshot) {
       const tasks = this.tasks;
       this.tasks = [];
-      await this.messenger.flush({ customer, ...(tasks.length ? { tasks } : {}) });
+      const newCustomer = this.newCustomer;
+      this.newCustomer = undefined;
+      const applied = this.intake.toWrite();
+      await this.messenger.flush({ ...(newCustomer ? { newCustomer } : {}), customer, ...(tasks.length ? { tasks } : {}) });
+      this.intake.written(applied);
       this.published.snapshot = snapshotKey;
     }
     this.memory.seq = this.messenger.sequence;
@@ -874,8 +905,8 @@ class Relationship {
       lastActivityAt: m.lastActivityAt ? new Date(m.lastActivityAt).toISOString() : null,
       optOuts: m.optOuts,
       eventsApplied: m.eventsApplied,
-      recentEventIds: m.recentEventIds.slice(-20),
-      pendingEvents: this.inbox.length,
+      recentEventIds: this.intake.recent(20),
+      pendingEvents: this.intake.pending.length,
       busy: this.busy,
       runs: m.runs,
     };
@@ -890,18 +921,20 @@ class Relationship {
   private shouldContinueAsNew(): boolean {
     const info = workflowInfo();
     const limit = this.input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
-    if (!info.continueAsNewSuggested && info.historyLength < limit) return false;
+    // A run from before committed steps moves onto them at the first moment it may.
+    const leaveLegacy = this.writes === 'legacy' && patched(patches.leaveLegacySteps);
+    if (!leaveLegacy && !info.continueAsNewSuggested && info.historyLength < limit) return false;
     return this.running.size === 0 || info.historyLength >= Math.min(4 * limit, HARD_HISTORY_LIMIT);
   }
 
   /** The newest version of the pinned playbook; the pinned one itself if it can no longer be resolved. */
   private async newestPlaybook() {
     try {
-      return await records.resolvePlaybook.executeWithOptions({ ...recordOptions, summary: 'adopt the newest playbook version' }, [
+      return await local.resolvePlaybook.executeWithOptions({ ...localOptions, summary: 'adopt the newest playbook version' }, [
         { tenantId: this.input.tenantId, playbookId: this.input.playbook.id },
       ]);
     } catch {
-      this.messenger.note('playbook.kept', `playbook ${this.input.playbook.id} could not be resolved; keeping v${this.input.playbook.version}`);
+      this.messenger.note('playbook.kept', `playbook ${this.input.playbook.id} could not be resolved; keeping v${this.input.playbook.version}`, {}, `run:${this.memory.runs}`);
       return this.input.playbook;
     }
   }
@@ -912,11 +945,14 @@ class Relationship {
     await condition(allHandlersFinished);
     const playbook = await this.newestPlaybook();
     if (playbook.version !== this.input.playbook.version) {
-      this.messenger.note('playbook.adopted', `playbook ${playbook.id} v${this.input.playbook.version} → v${playbook.version}`, { from: this.input.playbook.version, to: playbook.version });
+      this.messenger.note('playbook.adopted', `playbook ${playbook.id} v${this.input.playbook.version} → v${playbook.version}`, { from: this.input.playbook.version, to: playbook.version }, `run:${this.memory.runs}`);
       await this.messenger.flush();
     }
+    // A child's notice taken in while this run waited wrote a note that must not be left behind.
+    if (this.writes === 'committed') while (this.messenger.hasPending()) await this.messenger.flush();
+    this.intake.written();
     this.memory.seq = this.messenger.sequence;
-    const memory: CustomerMemory = { ...this.memory, runs: this.memory.runs + 1, agenda: [...this.agenda.list()], inbox: [...this.inbox] };
+    const memory: CustomerMemory = { ...this.memory, runs: this.memory.runs + 1, agenda: [...this.agenda.list()], inbox: [...this.intake.pending] };
     return continueAsNew<typeof customer>({ ...this.input, playbook, memory });
   }
 }

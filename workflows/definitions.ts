@@ -52,7 +52,15 @@ export interface CustomerWorkflowInput {
 export const customerEventSignal = defineSignal<[CustomerEvent]>('customerEvent');
 
 /** Events that name a job or invoice arrive as this update, whose validator rejects an unknown reference. */
-export const customerEventUpdate = defineUpdate<{ eventId: string; accepted: true }, [CustomerEvent]>('customerEvent');
+export const customerEventUpdate = defineUpdate<EventReceipt, [CustomerEvent]>('customerEvent');
+
+/** What a lifecycle answers an event Update: accepted, and whether it had the event already (nothing changed then). */
+export interface EventReceipt {
+  eventId: string;
+  accepted: true;
+  /** Absent in answers recorded before it existed. */
+  duplicate?: boolean;
+}
 
 export const customerStateQuery = defineQuery<CustomerView>('state');
 

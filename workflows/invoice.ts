@@ -1,11 +1,11 @@
-import { setCurrentDetails, setHandler } from '@temporalio/workflow';
+import { patched, setCurrentDetails, setHandler } from '@temporalio/workflow';
 import type { InvoiceRecord, PaymentRecord } from '../activities/records';
 import type { InvoiceEvent } from '../domain/customer-events';
 import { addDuration, humanizeMs } from '../domain/durations';
 import { priceLines } from '../domain/invoice-lines';
 import { formatLocal } from '../domain/local-time';
 import { formatMoney, type Money } from '../domain/money';
-import type { AgendaItem } from './agenda';
+import { causeOf, type AgendaItem } from './agenda';
 import {
   contactPreferencesSignal,
   invoiceEventSignal,
@@ -15,6 +15,7 @@ import {
   type InvoiceWorkflowInput,
   type NextAction,
 } from './definitions';
+import { patches } from './lifecycle/versions';
 import { Messenger } from './messenger';
 import { notifyParent } from './parent';
 import { Scheduler } from './scheduler';
@@ -28,7 +29,7 @@ type InvoiceAgendaKind = 'collections.step' | 'payment.retry';
  * that bills: the parent forwards payment events and hears back on every change.
  */
 export async function invoice(input: InvoiceWorkflowInput): Promise<InvoiceStatus> {
-  const collections = new Collections(input);
+  const collections = new Collections(input, patched(patches.committedSteps) ? 'committed' : 'legacy');
   setHandler(invoiceEventSignal, (event) => collections.receive(event), { description: 'Payment received or failed, dispute opened or resolved, forwarded by the parent workflow' });
   setHandler(contactPreferencesSignal, ({ optOuts }) => collections.messenger.setOptOuts(optOuts), { description: 'The customer opted out of or back in to a channel' });
   setHandler(invoiceStateQuery, () => collections.view(), { description: 'Status, balance, due date and the next collections steps' });
@@ -48,8 +49,11 @@ class Collections {
   /** Received beyond the balance: reported to the parent, which keeps it on account. */
   private overpaid = 0;
 
-  constructor(private readonly input: InvoiceWorkflowInput) {
-    this.messenger = new Messenger({ ...input.messaging, optOuts: [...input.messaging.optOuts] });
+  constructor(
+    private readonly input: InvoiceWorkflowInput,
+    writes: 'committed' | 'legacy',
+  ) {
+    this.messenger = new Messenger({ ...input.messaging, optOuts: [...input.messaging.optOuts] }, { writes, causePrefix: `invoice:${input.invoiceId}/` });
     // A contract prices its own lines (tiers, proration, usage); a job's are quantity × unit price.
     const { lines, total } = input.pricedLines ? { lines: input.pricedLines, total: input.pricedLines.reduce((sum, l) => sum + l.amount, 0) } : priceLines(input.lines);
     const issuedAt = Date.now();
@@ -85,6 +89,7 @@ class Collections {
   }
 
   async run(): Promise<InvoiceStatus> {
+    this.messenger.cause = 'issued';
     this.messenger.note('invoice.issued', `invoice ${this.input.invoiceId} issued for ${formatMoney(this.money(this.record.total))}, due ${this.record.dueAt}`, {
       invoiceId: this.input.invoiceId,
       total: this.record.total,
@@ -105,8 +110,14 @@ class Collections {
       await this.publish();
       if (this.record.status === 'paid' || this.record.status === 'written_off') break;
       await this.scheduler.wait(() => this.inbox.length > 0);
-      for (let event = this.inbox.shift(); event; event = this.inbox.shift()) this.apply(event);
-      for (const item of this.scheduler.takeDue()) this.perform(item);
+      for (let event = this.inbox.shift(); event; event = this.inbox.shift()) {
+        this.messenger.cause = event.eventId;
+        this.apply(event);
+      }
+      for (const item of this.scheduler.takeDue()) {
+        this.messenger.causedBy(item);
+        this.perform(item);
+      }
     }
     await this.messenger.ignoreLateEvents(this.inbox.splice(0), `invoice ${this.input.invoiceId} is already ${this.record.status}`);
     await this.messenger.settle();
@@ -188,7 +199,7 @@ class Collections {
         if (this.record.status !== 'disputed') return;
         this.setStatus(this.record.collectionsStep ? 'in_collections' : 'open');
         const nowMs = Date.now();
-        for (const { remainingMs, ...item } of this.paused) this.scheduler.agenda.schedule({ ...item, dueAt: nowMs + remainingMs });
+        for (const { remainingMs, ...item } of this.paused) this.scheduler.agenda.schedule({ ...item, dueAt: nowMs + remainingMs, cause: causeOf(item) });
         this.paused = [];
         this.messenger.note('collections.resumed', `dispute resolved${event.resolution ? `: ${event.resolution}` : ''}; collections resume`, { invoiceId: this.input.invoiceId });
         return;

@@ -1,4 +1,4 @@
-import { setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import { patched, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { JobRecord } from '../activities/records';
 import type { JobEvent } from '../domain/customer-events';
 import { addDuration, humanizeMs } from '../domain/durations';
@@ -14,6 +14,7 @@ import {
   type JobWorkflowInput,
   type NextAction,
 } from './definitions';
+import { patches } from './lifecycle/versions';
 import { Messenger } from './messenger';
 import { Scheduler } from './scheduler';
 
@@ -29,7 +30,7 @@ const NO_SHOW_EXPIRY = 'P30D';
  * change.
  */
 export async function job(input: JobWorkflowInput): Promise<JobStatus> {
-  const booking = new Booking(input);
+  const booking = new Booking(input, patched(patches.committedSteps) ? 'committed' : 'legacy');
   setHandler(jobEventSignal, (event) => booking.receive(event), { description: 'Reschedule, cancel, start or complete, forwarded by the customer workflow' });
   setHandler(contactPreferencesSignal, ({ optOuts }) => booking.messenger.setOptOuts(optOuts), { description: 'The customer opted out of or back in to a channel' });
   setHandler(jobStateQuery, () => booking.view(), { description: 'Status, slot and scheduled reminders' });
@@ -45,8 +46,11 @@ class Booking {
   private readonly record: JobRecord;
   private lastNotice = '';
 
-  constructor(private readonly input: JobWorkflowInput) {
-    this.messenger = new Messenger({ ...input.messaging, optOuts: [...input.messaging.optOuts] });
+  constructor(
+    private readonly input: JobWorkflowInput,
+    writes: 'committed' | 'legacy',
+  ) {
+    this.messenger = new Messenger({ ...input.messaging, optOuts: [...input.messaging.optOuts] }, { writes, causePrefix: `job:${input.jobId}/` });
     this.scheduledAt = Date.parse(input.scheduledAt);
     this.record = {
       jobId: input.jobId,
@@ -64,14 +68,21 @@ class Booking {
   }
 
   async run(): Promise<JobStatus> {
+    this.messenger.cause = 'booked';
     if (this.input.booking.confirm) this.messenger.send('booking.confirmation', this.vars());
     this.scheduleAppointment();
     for (;;) {
       await this.publish();
       if (this.isClosed()) break;
       await this.scheduler.wait(() => this.inbox.length > 0);
-      for (let event = this.inbox.shift(); event; event = this.inbox.shift()) this.apply(event);
-      for (const item of this.scheduler.takeDue()) this.perform(item);
+      for (let event = this.inbox.shift(); event; event = this.inbox.shift()) {
+        this.messenger.cause = event.eventId;
+        this.apply(event);
+      }
+      for (const item of this.scheduler.takeDue()) {
+        this.messenger.causedBy(item);
+        this.perform(item);
+      }
     }
     await this.messenger.ignoreLateEvents(this.inbox.splice(0), `job ${this.input.jobId} is already ${this.status}`);
     await this.messenger.settle();

@@ -1,4 +1,4 @@
-import { proxyActivities, proxyLocalActivities, uuid4, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
+import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { MessageDraft } from '../activities/messages';
 import type { StepRecords } from '../activities/records';
@@ -7,6 +7,8 @@ import { nextSendableInstant, type QuietHours } from '../domain/local-time';
 import type { ContractTemplateKey } from '../playbooks/b2b-schema';
 import type { MessageTemplate, TemplateKey } from '../playbooks/schema';
 import type { AgendaItem } from './agenda';
+import { causeOf } from './agenda';
+import { writeStep } from './lifecycle/step-writes';
 import type { Scheduler } from './scheduler';
 
 /** Who a lifecycle talks to and how: what every workflow that sends messages needs to know. */
@@ -21,11 +23,6 @@ export interface MessagingContext {
   optOuts: Array<'sms' | 'email' | 'call'>;
 }
 
-const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' };
-/** Writes to PostgreSQL are short and idempotent: local activities, one marker each in history. */
-export const recordOptions: LocalActivityOptions = { startToCloseTimeout: '30s', retry };
-export const records = proxyLocalActivities<Activities>(recordOptions);
-
 /**
  * A tenant's webhook may be down for hours: delivery is a full activity with backoff, and gives up
  * (recording the message as failed) after its last attempt rather than retrying forever.
@@ -37,20 +34,42 @@ const deliveryOptions: ActivityOptions = {
 };
 const delivery = proxyActivities<Activities>(deliveryOptions);
 
+export interface MessengerOptions {
+  /** How the step's rows are written: see `lifecycle/step-writes.ts`. */
+  writes: 'committed' | 'legacy';
+  /** Running sequence of timeline entries, carried across continue-as-new (ordering only). */
+  seq?: number;
+  /**
+   * Names this workflow inside the subject's rows (`job:J-7/`), so a job's causes never meet its
+   * customer's: both write to the customer's timeline and outbox.
+   */
+  causePrefix?: string;
+}
+
 /**
  * Drafts messages from templates (honouring opt-outs and quiet hours), collects timeline notes,
- * and writes a step's records in one local activity. Channels that deliver (webhook) get a
- * delivery activity per message, tracked so the workflow can wait for them before it ends.
+ * and writes a step's records. Every row gets an id derived from what caused it, the event id or
+ * the agenda item's key and due time (`cause`), and the kind of row: a step redone for whatever
+ * reason computes the same ids and its upserts land on the same rows. Channels that deliver
+ * (webhook) get a delivery activity per message, tracked so the workflow can wait for them
+ * before it ends.
  */
 export class Messenger {
   private messages: MessageDraft[] = [];
   private entries: TimelineEntryInput[] = [];
   private readonly deliveries = new Set<Promise<void>>();
+  /** Row keys used in this step: the second note of a kind for one cause is `#2`. */
+  private used = new Map<string, number>();
+  private seq: number;
+  /** What the lifecycle is handling now (an event id, an agenda item's cause); set by the lifecycle. */
+  cause: string | undefined;
 
   constructor(
     readonly context: MessagingContext,
-    private seq: number = 0,
-  ) {}
+    private readonly options: MessengerOptions,
+  ) {
+    this.seq = options.seq ?? 0;
+  }
 
   get sequence(): number {
     return this.seq;
@@ -61,31 +80,48 @@ export class Messenger {
     return this.seq;
   }
 
+  /** Handles `item` under its own cause, which survives quiet-hours deferrals. */
+  causedBy(item: AgendaItem): void {
+    this.cause = causeOf(item);
+  }
+
+  /**
+   * The key of a row: this workflow's prefix, the cause (or, for what no event or item caused,
+   * the workflow time of the step) and the row's kind, numbered when a cause makes several.
+   */
+  private rowKey(kind: string, cause: string | undefined): string {
+    const base = `${this.options.causePrefix ?? ''}${cause ?? `@${Date.now()}`}|${kind}`;
+    const n = (this.used.get(base) ?? 0) + 1;
+    this.used.set(base, n);
+    return n === 1 ? base : `${base}#${n}`;
+  }
+
   setOptOuts(optOuts: MessagingContext['optOuts']): void {
     this.context.optOuts = [...optOuts];
   }
 
   /**
    * Quiet hours: a message due outside the recipient's sending window is moved to the window's
-   * next opening. Returns true when the item was deferred.
+   * next opening, keeping its cause. Returns true when the item was deferred.
    */
   deferForQuietHours<K extends string>(item: AgendaItem<K>, scheduler: Scheduler<K>): boolean {
     const now = Date.now();
     const sendable = nextSendableInstant(now, this.context.recipient.timezone, this.context.quietHours);
     if (sendable <= now) return false;
     const summary = item.summary.endsWith('(quiet hours)') ? item.summary : `${item.summary} (quiet hours)`;
-    scheduler.agenda.schedule({ ...item, dueAt: sendable, summary });
+    scheduler.agenda.schedule({ ...item, dueAt: sendable, summary, cause: causeOf(item) });
     return true;
   }
 
   /** Drafts a message; it is recorded (and handed to the tenant's channel) with the next flush. */
-  send(kind: TemplateKey | ContractTemplateKey, vars: Record<string, string>): void {
+  send(kind: TemplateKey | ContractTemplateKey, vars: Record<string, string>, cause = this.cause): void {
     const template = this.context.templates[kind];
     if (!template) throw new Error(`no template ${kind} in this lifecycle's playbook`);
-    const { recipient } = this.context;
+    const { recipient, subject } = this.context;
     const optedOut = template.purpose === 'marketing' && this.context.optOuts.includes(template.channel);
     this.messages.push({
-      messageId: uuid4(),
+      // Message ids are unique per tenant: the subject is part of them.
+      messageId: `${subject.subjectType}:${subject.subjectId}:${this.rowKey(kind, cause)}`,
       kind,
       template,
       vars: { name: recipient.name, business: this.context.business, ...vars },
@@ -97,11 +133,11 @@ export class Messenger {
   }
 
   /** An action for the timeline, written with the next flush. */
-  note(type: string, summary: string, data: Record<string, unknown> = {}): void {
-    this.entries.push({ id: `act:${uuid4()}`, kind: 'action', type, summary, data, occurredAt: new Date().toISOString(), seq: this.nextSeq() });
+  note(type: string, summary: string, data: Record<string, unknown> = {}, cause = this.cause): void {
+    this.entries.push({ id: `act:${this.rowKey(type, cause)}`, kind: 'action', type, summary, data, occurredAt: new Date().toISOString(), seq: this.nextSeq() });
   }
 
-  /** An accepted event for the timeline, keyed by its id (a redelivery writes nothing new). */
+  /** An accepted event for the timeline, keyed by its id: the row that says it was applied. */
   event(eventId: string, type: string, summary: string, data: Record<string, unknown>): void {
     this.entries.push({ id: eventId, kind: 'event', type, summary, data, occurredAt: new Date().toISOString(), seq: this.nextSeq() });
   }
@@ -109,7 +145,7 @@ export class Messenger {
   /** Events that raced the end of a job or invoice are recorded as ignored rather than silently dropped. */
   async ignoreLateEvents(events: Array<{ type: string; eventId: string }>, why: string): Promise<void> {
     if (events.length === 0) return;
-    for (const event of events) this.note('event.ignored', `${event.type} ignored: ${why}`, { eventId: event.eventId });
+    for (const event of events) this.note('event.ignored', `${event.type} ignored: ${why}`, { eventId: event.eventId }, event.eventId);
     await this.flush();
   }
 
@@ -123,16 +159,16 @@ export class Messenger {
     const entries = this.entries;
     this.messages = [];
     this.entries = [];
+    this.used = new Map();
+    this.cause = undefined;
     const label = summary ?? (messages.length ? `send ${messages.map((m) => m.kind).join(', ')}` : 'record progress');
-    const { deliver } = await records.recordProgress.executeWithOptions({ ...recordOptions, summary: label }, [
-      { tenantId: this.context.tenantId, ...this.context.subject, entries, messages, ...extra },
-    ]);
+    const { deliver } = await writeStep({ tenantId: this.context.tenantId, ...this.context.subject, entries, messages, ...extra }, label, this.options.writes);
     for (const messageId of deliver) this.startDelivery(messageId);
   }
 
   private startDelivery(messageId: string): void {
     const done: Promise<void> = delivery.deliverMessage
-      .executeWithOptions({ ...deliveryOptions, summary: `deliver message ${messageId.slice(0, 8)} to the tenant's webhook` }, [
+      .executeWithOptions({ ...deliveryOptions, summary: `deliver ${messageId.split('|').at(-1)?.split('#')[0] ?? 'message'} to the tenant's webhook` }, [
         { tenantId: this.context.tenantId, messageId, maxAttempts: MAX_DELIVERY_ATTEMPTS },
       ])
       .then(

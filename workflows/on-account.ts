@@ -24,5 +24,5 @@ export function noteCreditAdded(messenger: Messenger, invoiceId: string, added: 
   messenger.note('credit.added', `${formatMoney(added)} paid beyond invoice ${invoiceId} kept on account; ${formatMoney(nowOnAccount)} on account now`, {
     invoiceId,
     amount: added.amount,
-  });
+  }, `paid:${invoiceId}`);
 }

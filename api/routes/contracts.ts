@@ -144,9 +144,9 @@ export const contractRoutes = [
     body: ContractEventInput,
     example: { body: { type: 'contract.signed', eventId: 'docusign-88213', signedBy: 'Bill Lumbergh' } },
     responses: {
-      202: { description: 'Accepted and applied by the contract' },
+      202: { description: 'Accepted and applied by the contract; `duplicate: true` when an event with this eventId was applied already (nothing changes)' },
       404: { description: 'No such contract' },
-      409: { description: "The contract's state does not allow it (e.g. signing an unapproved quote)" },
+      409: { description: "The contract's state does not allow it (e.g. signing an unapproved quote), or the eventId was used for an event of another type" },
       422: { description: 'The event names a line or invoice the contract does not have' },
     },
     async handler({ auth, params, body, deps, seed }) {

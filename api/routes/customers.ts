@@ -150,8 +150,9 @@ export const customerRoutes = [
     body: CustomerEventInput,
     example: { body: { type: 'inquiry.received', eventId: 'web-form-1001', channel: 'web', message: 'My AC stopped cooling.' } },
     responses: {
-      202: { description: 'Accepted: the lifecycle will react' },
+      202: { description: 'Accepted, to be applied exactly once; `duplicate: true` when an event with this eventId was applied already (nothing changes)' },
       404: { description: 'No such customer' },
+      409: { description: 'The eventId was already used for an event of another type' },
       422: { description: 'The event names a job or invoice this customer does not have' },
     },
     async handler({ auth, params, body, deps, seed }) {

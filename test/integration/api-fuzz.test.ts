@@ -5,6 +5,7 @@ import { routes } from '../../api/routes';
 import { customers, idempotencyKeys, messages, timelineEntries, usageRecords, webhookReceipts } from '../../db/schema';
 import { contractWorkflowId, customerWorkflowId } from '../../domain/ids';
 import { signPayload } from '../../domain/webhook-signature';
+import { contractStateQuery } from '../../workflows/contract-definitions';
 import { customerStateQuery } from '../../workflows/definitions';
 import { zoneInDaytime } from '../support/daytime';
 import { eventually } from '../support/eventually';
@@ -70,6 +71,7 @@ describe('fuzzing the write endpoints (dev server, worker, API, PostgreSQL)', ()
     await eventually(() => stack.env.client.workflow.getHandle(customerWorkflowId(acme.tenantId, customerId)).query(customerStateQuery), {
       until: (v) => !v.busy && v.pendingEvents === 0,
     });
+    await eventually(() => stack.env.client.workflow.getHandle(contractWorkflowId(acme.tenantId, customerId)).query(contractStateQuery), { until: (v) => !v.busy });
     let previous = JSON.stringify(await snapshot());
     await eventually(
       async () => {

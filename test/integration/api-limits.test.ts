@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Client } from '@temporalio/client';
 import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -185,6 +186,34 @@ describe('idempotency, rate limits, timeouts and failure (dev server, worker, AP
         await unreachable.close();
       }
     });
+  });
+
+  it('answers 503 with Retry-After within the request deadline when PostgreSQL hangs, authentication included', async () => {
+    // A database host that takes connections and never answers, as a stalled or partitioned server does.
+    const sockets: Socket[] = [];
+    const blackHole = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+    const port = (blackHole.address() as AddressInfo).port;
+    const hanging = await openDatabase({ url: `postgres://revloop:revloop@127.0.0.1:${port}/revloop`, maxConnections: 1, connectTimeoutSeconds: 30 });
+    const api = await startApiServer({
+      db: hanging.db,
+      temporal: stack.env.client,
+      port: 0,
+      host: '127.0.0.1',
+      config: { namespace: 'default', taskQueue: 'unused', temporalUiUrl: 'http://localhost:8233', requestTimeoutMs: 1_000 },
+    });
+    try {
+      // A key this API process has never seen must be looked up: that lookup hangs.
+      const answered = await call(api.url, acme.key, 'GET', '/v1/customers');
+      expect(answered.status).toBe(503);
+      expect(answered.headers.get('retry-after')).not.toBeNull();
+      expect(answered.body.type).toContain('timeout');
+    } finally {
+      await api.close();
+      for (const socket of sockets) socket.destroy();
+      blackHole.close();
+      await hanging.close();
+    }
   });
 
   describe('graceful shutdown', () => {

@@ -56,9 +56,10 @@ describe('contracts over HTTP (dev server, worker, API, PostgreSQL)', () => {
     const signed = await acme.request('POST', '/v1/contracts/initech/events', { type: 'contract.signed', eventId: 'esign-1', signedBy: 'Bill' });
     expect(signed.status).toBe(202);
     const again = await acme.request('POST', '/v1/contracts/initech/events', { type: 'contract.signed', eventId: 'esign-1', signedBy: 'Bill' });
-    // The same event id is the same Update: the first outcome again, nothing applied twice.
+    // The same event id again: accepted as the duplicate it is, nothing applied twice.
+    expect(signed.body).toEqual({ eventId: 'esign-1', type: 'contract.signed', duplicate: false, status: 'accepted' });
     expect(again.status).toBe(202);
-    expect(again.body).toEqual(signed.body);
+    expect(again.body).toEqual({ ...signed.body, duplicate: true });
 
     const invoices = await eventually(() => acme.request('GET', '/v1/contracts/initech/invoices'), { until: (r) => r.body.data.length === 1 });
     const first = invoices.body.data[0];

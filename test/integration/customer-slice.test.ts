@@ -34,7 +34,7 @@ describe('the customer slice over HTTP (dev server, worker, API, PostgreSQL)', (
 
     const accepted = await acme.request('POST', '/v1/customers/jane/events', { type: 'inquiry.received', channel: 'web', eventId: 'web-form-1', message: 'No heat' });
     expect(accepted.status).toBe(202);
-    expect(accepted.body).toEqual({ eventId: 'web-form-1', type: 'inquiry.received', status: 'accepted' });
+    expect(accepted.body).toEqual({ eventId: 'web-form-1', type: 'inquiry.received', duplicate: false, status: 'accepted' });
 
     const state = await eventually(() => acme.request('GET', '/v1/customers/jane'), { until: (r) => r.body.eventsApplied === 1 });
     expect(state.body.stage).toBe('inquiry');

@@ -17,12 +17,13 @@ export type CustomerHandle = WorkflowHandle<typeof customer>;
 
 export async function startCustomer(
   env: TestWorkflowEnvironment,
-  options: { taskQueue: string; tenantId: string; playbook: ResolvedPlaybook; customerId?: string; profile?: Partial<CustomerProfile>; historyLimit?: number },
+  options: { taskQueue: string; tenantId: string; playbook: ResolvedPlaybook; customerId?: string; profile?: Partial<CustomerProfile>; historyLimit?: number; workflowTaskTimeout?: string },
 ) {
   const customerId = options.customerId ?? `c-${randomBytes(4).toString('hex')}`;
   const handle = await env.client.workflow.start<typeof customer>('customer', {
     taskQueue: options.taskQueue,
     workflowId: customerWorkflowId(options.tenantId, customerId),
+    ...(options.workflowTaskTimeout ? { workflowTaskTimeout: options.workflowTaskTimeout } : {}),
     args: [
       {
         tenantId: options.tenantId,
@@ -52,8 +53,9 @@ export async function deliver(handle: CustomerHandle, input: CustomerEventInput,
 }
 
 /** Waits until the customer workflow has taken in `eventId` (if given) and is waiting again. */
-export function idle(handle: CustomerHandle, eventId?: string): Promise<CustomerView> {
+export function idle(handle: CustomerHandle, eventId?: string, timeoutMs?: number): Promise<CustomerView> {
   return eventually(() => handle.query(customerStateQuery), {
+    ...(timeoutMs ? { timeoutMs } : {}),
     until: (s) => (!eventId || s.recentEventIds.includes(eventId)) && s.pendingEvents === 0 && !s.busy,
   });
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
@@ -7,13 +7,25 @@ import { fromRoot } from '../../scripts/runtime/paths';
 export const historiesDir = fromRoot('test/replay/histories');
 
 /**
+ * The workflow code the next recordings are of. Bump it (and say why) when released workflow code
+ * changes behind `patched()`: `npm run histories:record` then adds a history of every scenario on
+ * the new code beside those of the old, which stay and keep replaying.
+ *   (none)          the code up to 2026-12-01
+ *   committed-steps step writes after the task commits (patches.committedSteps)
+ */
+export const HISTORY_SERIES = 'committed-steps';
+
+/**
  * With REVLOOP_RECORD_HISTORIES=1 (`npm run histories:record`), saves the workflow's history for
- * the replay suite. Recorded histories are committed and never rewritten once released: they are
- * how CI proves that new workflow code still replays what production already ran.
+ * the replay suite as `<name>.<series>.json`. Recorded histories are committed and never rewritten
+ * once released: they are how CI proves that new workflow code still replays what production
+ * already ran, so a file that exists is left as it is.
  */
 export async function recordHistory(handle: WorkflowHandle, name: string): Promise<void> {
   if (process.env.REVLOOP_RECORD_HISTORIES !== '1') return;
+  const file = join(historiesDir, `${name}.${HISTORY_SERIES}.json`);
+  if (existsSync(file)) return;
   const history = await handle.fetchHistory();
   mkdirSync(historiesDir, { recursive: true });
-  writeFileSync(join(historiesDir, `${name}.json`), historyToJSON(history));
+  writeFileSync(file, historyToJSON(history));
 }

@@ -29,8 +29,8 @@ export interface TenantClient {
  * What a frontend talks to: the Temporal dev server (or, for stories that span years, the
  * time-skipping server), a worker, the HTTP API and PostgreSQL, all real.
  */
-export async function startStack(options: { timeSkipping?: boolean; logger?: Logger; api?: Partial<ApiConfig> } = {}): Promise<Stack> {
-  const env = options.timeSkipping ? await startTimeSkippingServer() : await startDevServer();
+export async function startStack(options: { timeSkipping?: boolean; logger?: Logger; api?: Partial<ApiConfig>; serverArgs?: string[] } = {}): Promise<Stack> {
+  const env = options.timeSkipping ? await startTimeSkippingServer(options.serverArgs) : await startDevServer(options.serverArgs);
   const database = await openTestDatabase();
   const worker = await startWorker(env, database.db);
   const api = await startApiServer({

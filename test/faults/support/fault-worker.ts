@@ -1,0 +1,70 @@
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { createActivities } from '../../../activities';
+import { openDatabase } from '../../../db/client';
+import { workflowsPath } from '../../../scripts/runtime/worker';
+
+/**
+ * A worker process that freezes itself (SIGSTOP, as an operator's `kill -STOP` or a stalled VM
+ * would) at a chosen moment, for the fault tests:
+ *
+ *   FAULT_FREEZE=activity:<text>  right after an activity (local or not) whose input mentions
+ *                                 <text> has done its work, before it reports back;
+ *   FAULT_FREEZE=workflow:<text>  right after a workflow activation that handled event <text>,
+ *                                 before the workflow task's completion reaches the server.
+ *
+ * It freezes once; the test resumes it (SIGCONT) or kills it.
+ */
+Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
+
+const [mode, match] = (process.env.FAULT_FREEZE ?? ':').split(/:(.*)/s) as [string, string];
+let frozen = false;
+function freeze(): void {
+  if (frozen) return;
+  frozen = true;
+  process.stdout.write('fault-worker: freezing\n');
+  process.kill(process.pid, 'SIGSTOP');
+}
+
+const database = await openDatabase({ url: process.env.DATABASE_URL! });
+const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+const { code } = await bundleWorkflowCode({
+  workflowsPath,
+  workflowInterceptorModules: [fileURLToPath(new URL('./freeze-interceptor.ts', import.meta.url))],
+  logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
+});
+const worker = await Worker.create({
+  connection,
+  taskQueue: process.env.TASK_QUEUE!,
+  workflowBundle: { code },
+  // Each poll a frozen worker has open takes a task it will never run, at the price of a timeout:
+  // as few as the SDK allows, so a test waits for as few of them as possible.
+  maxConcurrentWorkflowTaskPolls: 2,
+  maxConcurrentActivityTaskPolls: 1,
+  activities: createActivities({ db: database.db }),
+  interceptors: {
+    activity: [
+      () => ({
+        inbound: {
+          async execute(input, next) {
+            const result = await next(input);
+            if (mode === 'activity' && JSON.stringify(input.args).includes(match)) freeze();
+            return result;
+          },
+        },
+      }),
+    ],
+  },
+  sinks: {
+    faults: {
+      handled: {
+        fn: (_info, eventId: string) => {
+          if (mode === 'workflow' && eventId === match) freeze();
+        },
+        callDuringReplay: false,
+      },
+    },
+  },
+});
+process.stdout.write('fault-worker: polling\n');
+await worker.run();

@@ -1,0 +1,18 @@
+/**
+ * Changes to released workflow code, each behind `patched()` so histories recorded before it replay
+ * unchanged (test/replay). The strings are recorded in histories: never rename them. Once no run
+ * older than a patch is open anywhere, `deprecatePatch` it and drop the old branch.
+ */
+export const patches = {
+  /** 2026-12: a missed call while a text-back is still waiting (quiet hours) schedules no second one. */
+  onePendingTextBack: 'one-pending-text-back',
+  /**
+   * 2026-12: a step's rows are written by a regular activity, which Temporal runs only once the
+   * workflow task that decided them has committed; freshness of an event is the workflow's own
+   * durable state. Before it, local activities wrote from inside the task, so a task that timed
+   * out and was redone in another order left rows behind and could drop an acknowledged event.
+   */
+  committedSteps: 'committed-steps',
+  /** 2026-12: a run from before `committedSteps` continues as new at its next quiet moment, to move onto it. */
+  leaveLegacySteps: 'leave-legacy-steps',
+} as const;
