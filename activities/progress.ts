@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { contractChanges, contracts, customers, invoiceLines, invoices, jobs, messages, messagingSettings, payments, policyExceptions, revenueLines, tasks, timelineEntries } from '../db/schema';
 import { upsertCustomer } from './customers';
@@ -22,6 +22,9 @@ export function createProgressActivities(db: Database) {
      * messages still waiting for a delivering channel, including ones a previous attempt wrote.
      */
     async recordProgress(input: StepRecords): Promise<{ deliver: string[] }> {
+      // Rows a step changes carry its number: an older step's write, arriving late from a worker
+      // that was frozen in the middle of it, finds a newer one there and changes nothing.
+      const version = input.version ?? 0;
       const drafts = input.messages ?? [];
       const transport = drafts.length > 0 ? await transportOf(input.tenantId) : 'outbox';
       const outbox = drafts.map((m) => outboxRecord(input, m, transport));
@@ -43,14 +46,18 @@ export function createProgressActivities(db: Database) {
             completedAt: d(j.completedAt),
             cancelledAt: d(j.cancelledAt),
             updatedAt: new Date(),
+            version,
           };
           await tx
             .insert(jobs)
             .values({ tenantId: input.tenantId, id: j.jobId, customerId: j.customerId, bookedAt: new Date(j.bookedAt), ...values })
-            .onConflictDoUpdate({ target: [jobs.tenantId, jobs.id], set: values });
+            .onConflictDoUpdate({ target: [jobs.tenantId, jobs.id], set: values, setWhere: lt(jobs.version, version) });
         }
 
-        for (const inv of [...(input.invoice ? [input.invoice] : []), ...(input.invoices ?? [])]) {
+        // `invoice` is the invoice workflow's own, updated step by step; `invoices` are created once by
+        // the contract (held invoices, credit notes) and only ever updated by an invoice workflow.
+        const owned = input.invoice ? [{ inv: input.invoice, version }] : [];
+        for (const { inv, version: rowVersion } of [...owned, ...(input.invoices ?? []).map((inv) => ({ inv, version: 0 }))]) {
           const values = {
             total: inv.total,
             balance: inv.balance,
@@ -65,6 +72,7 @@ export function createProgressActivities(db: Database) {
             issuedAt: new Date(inv.issuedAt),
             ...(inv.holdReason ? { holdReason: inv.holdReason } : {}),
             updatedAt: new Date(),
+            version: rowVersion,
           };
           await tx
             .insert(invoices)
@@ -80,7 +88,7 @@ export function createProgressActivities(db: Database) {
               periodEnd: d(inv.periodEnd),
               ...values,
             })
-            .onConflictDoUpdate({ target: [invoices.tenantId, invoices.id], set: values });
+            .onConflictDoUpdate({ target: [invoices.tenantId, invoices.id], set: values, setWhere: lt(invoices.version, rowVersion) });
           if (inv.lines?.length) {
             await tx
               .insert(invoiceLines)
@@ -150,8 +158,9 @@ export function createProgressActivities(db: Database) {
               nextActionAt: d(s.nextActionAt ?? undefined),
               lastActivityAt: d(s.lastActivityAt ?? undefined),
               updatedAt: new Date(),
+              version,
             })
-            .where(and(eq(customers.tenantId, input.tenantId), eq(customers.id, input.subjectId)));
+            .where(and(eq(customers.tenantId, input.tenantId), eq(customers.id, input.subjectId), lt(customers.version, version)));
         }
 
         if (input.contract && input.subjectType === 'contract') {
@@ -169,11 +178,12 @@ export function createProgressActivities(db: Database) {
             mrr: c.mrr,
             nextInvoiceAt: d(c.nextInvoiceAt ?? undefined),
             updatedAt: new Date(),
+            version,
           };
           await tx
             .insert(contracts)
             .values({ tenantId: input.tenantId, id: input.subjectId, ...values })
-            .onConflictDoUpdate({ target: [contracts.tenantId, contracts.id], set: values });
+            .onConflictDoUpdate({ target: [contracts.tenantId, contracts.id], set: values, setWhere: lt(contracts.version, version) });
         }
         const contractRow = { tenantId: input.tenantId, contractId: input.subjectId };
         if (input.revenueLines?.length) {

@@ -119,6 +119,11 @@ export interface PolicyExceptionRecord {
 
 /** Everything one workflow step writes, in one transaction. */
 export interface StepRecords extends Subject {
+  /**
+   * The step's number in its workflow, strictly increasing (the timeline sequence, carried across
+   * continue-as-new): rows it updates keep the newest. Absent in writes from before it existed.
+   */
+  version?: number;
   entries: TimelineEntryInput[];
   /** A new relationship's customer record, written with its first step. */
   newCustomer?: UpsertCustomerInput;

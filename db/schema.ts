@@ -61,6 +61,11 @@ export const customers = pgTable(
     lastActivityAt: timestamp('last_activity_at', { withTimezone: true, mode: 'date' }),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /**
+     * The writing workflow's step number (strictly increasing per workflow): a write of an older
+     * step, retried late by a worker that was frozen mid-write, never overwrites a newer one.
+     */
+    version: bigint('version', { mode: 'number' }).notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index('customers_stage').on(t.tenantId, t.stage, t.id)],
 );
@@ -170,6 +175,11 @@ export const jobs = pgTable(
     completedAt: timestamp('completed_at', { withTimezone: true, mode: 'date' }),
     cancelledAt: timestamp('cancelled_at', { withTimezone: true, mode: 'date' }),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /**
+     * The writing workflow's step number (strictly increasing per workflow): a write of an older
+     * step, retried late by a worker that was frozen mid-write, never overwrites a newer one.
+     */
+    version: bigint('version', { mode: 'number' }).notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index('jobs_by_customer').on(t.tenantId, t.customerId)],
 );
@@ -206,6 +216,11 @@ export const invoices = pgTable(
     disputedAt: timestamp('disputed_at', { withTimezone: true, mode: 'date' }),
     disputeReason: text('dispute_reason'),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /**
+     * The writing workflow's step number (strictly increasing per workflow): a write of an older
+     * step, retried late by a worker that was frozen mid-write, never overwrites a newer one.
+     */
+    version: bigint('version', { mode: 'number' }).notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index('invoices_by_subject').on(t.tenantId, t.subjectType, t.subjectId, t.issuedAt)],
 );
@@ -344,6 +359,11 @@ export const contracts = pgTable(
     nextInvoiceAt: timestamp('next_invoice_at', { withTimezone: true, mode: 'date' }),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /**
+     * The writing workflow's step number (strictly increasing per workflow): a write of an older
+     * step, retried late by a worker that was frozen mid-write, never overwrites a newer one.
+     */
+    version: bigint('version', { mode: 'number' }).notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index('contracts_stage').on(t.tenantId, t.stage, t.id)],
 );

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Agent, request } from 'node:http';
@@ -14,7 +13,7 @@ import { customerStateQuery } from '../workflows/definitions';
 import { customerWorkflowId } from '../domain/ids';
 import { ping } from './bench/noop-workflow';
 import { ensureLocalPostgres } from './runtime/local-postgres';
-import { fromRoot } from './runtime/paths';
+import { spawnNodeScript, type NodeProcess } from './runtime/processes';
 import { freePort, startTemporalDevServer } from './runtime/temporal-dev-server';
 
 /**
@@ -34,7 +33,7 @@ const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
-const children: ChildProcess[] = [];
+const children: NodeProcess[] = [];
 const cleanups: Array<() => Promise<void>> = [];
 process.on('exit', () => children.forEach((c) => c.kill('SIGTERM')));
 
@@ -55,9 +54,9 @@ try {
   const apiPort = await freePort();
   // Measures one key flat out: no rate limit; request logs at warn so stdout is not the bottleneck.
   const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: taskQueue, PORT: String(apiPort), LOG_LEVEL: 'warn', REVLOOP_RATE_LIMIT_PER_SECOND: '0', REVLOOP_SDK_METRICS_PORT: '0' };
-  children.push(spawnProcess('worker', 'scripts/worker.ts', env, /polling task queue/));
-  children.push(spawnProcess('api', 'scripts/api.ts', env, /listening on/));
-  await Promise.all(children.map((c) => (c as ChildProcess & { ready: Promise<void> }).ready));
+  children.push(spawnNodeScript('worker', 'scripts/worker.ts', env, /polling task queue/));
+  children.push(spawnNodeScript('api', 'scripts/api.ts', env, /listening on/));
+  await Promise.all(children.map((c) => c.ready));
   const api = `http://127.0.0.1:${apiPort}`;
 
   const connection = await Connection.connect({ address: server.address });
@@ -148,21 +147,6 @@ try {
   for (const c of children) c.kill('SIGTERM');
   await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
-}
-
-function spawnProcess(name: string, script: string, env: NodeJS.ProcessEnv, readyLine: RegExp): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', fromRoot(script)], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: fromRoot('.') });
-  const ready = new Promise<void>((resolve, reject) => {
-    const onLine = (chunk: Buffer) => {
-      if (readyLine.test(chunk.toString())) resolve();
-    };
-    child.stdout?.on('data', onLine);
-    child.stderr?.on('data', (chunk: Buffer) => {
-      if (/error/i.test(chunk.toString())) process.stderr.write(`[${name}] ${chunk}`);
-    });
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before it was ready`)));
-  });
-  return Object.assign(child, { ready });
 }
 
 function post(base: string, key: string, path: string, body: unknown): Promise<{ status: number }> {

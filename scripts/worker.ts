@@ -14,7 +14,13 @@ const database = await openDatabase({ url: config.databaseUrl });
 const registered = await withClientConnection(config.temporalAddress, (c) => registerSearchAttributes(c, config.namespace));
 if (registered.length) console.log(`revloop worker: registered search attributes ${registered.join(', ')}`);
 const connection = await NativeConnection.connect({ address: config.temporalAddress });
-const worker = await createRevloopWorker({ connection, namespace: config.namespace, taskQueue: config.taskQueue, db: database.db });
+const worker = await createRevloopWorker({
+  connection,
+  namespace: config.namespace,
+  taskQueue: config.taskQueue,
+  db: database.db,
+  ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
+});
 const stop = onShutdown([
   async () => {
     // The SDK also reacts to SIGINT/SIGTERM by itself; ask only if it has not begun already.

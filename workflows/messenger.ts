@@ -162,7 +162,8 @@ export class Messenger {
     this.used = new Map();
     this.cause = undefined;
     const label = summary ?? (messages.length ? `send ${messages.map((m) => m.kind).join(', ')}` : 'record progress');
-    const { deliver } = await writeStep({ tenantId: this.context.tenantId, ...this.context.subject, entries, messages, ...extra }, label, this.options.writes);
+    const version = this.nextSeq();
+    const { deliver } = await writeStep({ tenantId: this.context.tenantId, ...this.context.subject, version, entries, messages, ...extra }, label, this.options.writes);
     for (const messageId of deliver) this.startDelivery(messageId);
   }
 

@@ -27,6 +27,8 @@ const EnvSchema = z.object({
   REVLOOP_RATE_LIMIT_PER_SECOND: z.coerce.number().min(0).default(50),
   REVLOOP_RATE_LIMIT_BURST: z.coerce.number().int().min(1).default(100),
   REVLOOP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  // A workflow bundle built ahead of time (bundleWorkflowCode); without it the worker bundles workflows/ as it starts.
+  REVLOOP_WORKFLOW_BUNDLE: z.string().min(1).optional(),
 });
 
 /** The names Revloop reads; anything else a deployment sets is a typo or a leftover. */
@@ -49,6 +51,8 @@ export interface RevloopConfig {
   sdkMetricsAddress: string | undefined;
   rateLimit: { perSecond: number; burst: number } | undefined;
   requestTimeoutMs: number;
+  /** A prebuilt workflow bundle for the worker; it bundles workflows/ at start when undefined. */
+  workflowBundlePath: string | undefined;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): RevloopConfig {
@@ -73,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RevloopConfig 
     sdkMetricsAddress: e.REVLOOP_SDK_METRICS_PORT === 0 ? undefined : `${e.REVLOOP_SDK_METRICS_HOST}:${e.REVLOOP_SDK_METRICS_PORT}`,
     rateLimit: e.REVLOOP_RATE_LIMIT_PER_SECOND === 0 ? undefined : { perSecond: e.REVLOOP_RATE_LIMIT_PER_SECOND, burst: e.REVLOOP_RATE_LIMIT_BURST },
     requestTimeoutMs: e.REVLOOP_REQUEST_TIMEOUT_MS,
+    workflowBundlePath: e.REVLOOP_WORKFLOW_BUNDLE,
   };
 }
 

@@ -8,6 +8,8 @@ export interface FaultWorker {
   frozen(): Promise<void>;
   /** Lets a frozen worker go on, as a stalled machine would; its stale work reaches the server late. */
   resume(): void;
+  /** Resolves once the worker printed `line` (see fault-worker.ts). */
+  printed(line: string): Promise<void>;
   kill(): Promise<void>;
 }
 
@@ -25,6 +27,7 @@ export async function startFaultWorker(options: { address: string; taskQueue: st
     process: child,
     frozen: () => eventually(() => isStopped(child.pid!), { until: (stopped) => stopped, timeoutMs: 30_000 }).then(() => undefined),
     resume: () => void child.kill('SIGCONT'),
+    printed: (line) => eventually(() => child.output().includes(line), { until: (seen) => seen, timeoutMs: 30_000 }).then(() => undefined),
     async kill() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGKILL');

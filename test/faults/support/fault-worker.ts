@@ -10,6 +10,9 @@ import { workflowsPath } from '../../../scripts/runtime/worker';
  *
  *   FAULT_FREEZE=activity:<text>  right after an activity (local or not) whose input mentions
  *                                 <text> has done its work, before it reports back;
+ *   FAULT_FREEZE=before-activity:<text>  just before such an activity does its work: resumed,
+ *                                 it does it late, long after Temporal gave its attempt up
+ *                                 (it prints `fault-worker: late activity done` then);
  *   FAULT_FREEZE=workflow:<text>  right after a workflow activation that handled event <text>,
  *                                 before the workflow task's completion reaches the server.
  *
@@ -41,14 +44,23 @@ const worker = await Worker.create({
   // as few as the SDK allows, so a test waits for as few of them as possible.
   maxConcurrentWorkflowTaskPolls: 2,
   maxConcurrentActivityTaskPolls: 1,
+  // No cache, so no sticky queue: a frozen worker would otherwise hold every workflow it ran.
+  maxCachedWorkflows: 0,
   activities: createActivities({ db: database.db }),
   interceptors: {
     activity: [
       () => ({
         inbound: {
           async execute(input, next) {
+            const matches = JSON.stringify(input.args).includes(match);
+            if (mode === 'before-activity' && matches && !frozen) {
+              freeze();
+              const result = await next(input);
+              process.stdout.write('fault-worker: late activity done\n');
+              return result;
+            }
             const result = await next(input);
-            if (mode === 'activity' && JSON.stringify(input.args).includes(match)) freeze();
+            if (mode === 'activity' && matches) freeze();
             return result;
           },
         },

@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { ApiKeyStore } from '../api/api-keys';
+import { createTenant } from '../api/tenants';
+import { Cluster } from './chaos/cluster';
+import { injectFaults, type FaultPlan } from './chaos/faults';
+import { runLoad } from './chaos/load';
+import { Random } from './chaos/random';
+import { clean, reconcile, workflowTaskFailures, type Findings } from './chaos/reconcile';
+import { Sender } from './chaos/sender';
+import { zoneInDaytime } from './runtime/daytime';
+
+/**
+ * `npm run chaos` (`-- --short` for the CI version): exactly once, under faults. Starts its own
+ * PostgreSQL, Temporal dev server, two workers and two API processes; drives a mixed load of
+ * customer and contract events through the API while killing, freezing and restarting them; then
+ * reconciles every acknowledged event against what the lifecycles recorded and prints one JSON
+ * line. Exits 1 when anything was lost, applied twice or sent twice, a workflow task failed, or a
+ * valid event was refused.
+ *
+ *   CHAOS_SEED (random)  CHAOS_EVENTS  CHAOS_RATE (events/s)  CHAOS_CUSTOMERS  CHAOS_CONTRACTS
+ */
+const short = process.argv.includes('--short');
+const seed = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const profile = short
+  ? { events: env('CHAOS_EVENTS', 1_000), rate: env('CHAOS_RATE', 14), customers: env('CHAOS_CUSTOMERS', 16), contracts: env('CHAOS_CONTRACTS', 2) }
+  : { events: env('CHAOS_EVENTS', 5_200), rate: env('CHAOS_RATE', 16), customers: env('CHAOS_CUSTOMERS', 50), contracts: env('CHAOS_CONTRACTS', 5) };
+const plan: FaultPlan = short
+  ? { workerKills: 3, workerFreezes: 1, temporalRestarts: 1, postgresOutages: 1, postgresOutageSeconds: 8, apiKills: 1 }
+  : { workerKills: 12, workerFreezes: 2, temporalRestarts: 3, postgresOutages: 1, postgresOutageSeconds: 45, apiKills: 2 };
+/** How long the suite waits, after the load and the faults, for everything to be applied and written. */
+const CATCH_UP_MS = short ? 90_000 : 180_000;
+
+const log = (m: string) => process.stderr.write(`chaos: ${m}\n`);
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+const cluster = new Cluster({ workers: 2, apis: 2, log });
+const started = Date.now();
+let exitCode = 1;
+try {
+  await cluster.start();
+  const random = new Random(seed);
+  const runId = randomBytes(3).toString('hex');
+  const tenantId = `chaos-${runId}`;
+  const timezone = zoneInDaytime();
+  const created = await createTenant(cluster.database.db, new ApiKeyStore(cluster.database.db), { id: tenantId, name: 'Chaos HVAC', timezone });
+  if (!created.created) throw new Error('tenant exists');
+  // Long enough to outlast any single fault (a 45 s database outage included).
+  const sender = new Sender(cluster.apis, created.apiKey.key, profile.rate, 16, 120_000);
+  const windowMs = (profile.events / profile.rate) * 1000;
+  log(`seed ${seed}: ${profile.events} events at ${profile.rate}/s over ${profile.customers} customers and ${profile.contracts} contracts, about ${Math.round(windowMs / 1000)} s`);
+
+  const loadStart = Date.now();
+  const faults = injectFaults(cluster, plan, windowMs, random.fork(), log);
+  const ledger = await runLoad({ sender, events: profile.events, customers: profile.customers, contracts: profile.contracts, timezone, random: random.fork(), runId });
+  const loadSeconds = (Date.now() - loadStart) / 1000;
+  const injected = await faults;
+  const calm = Date.now();
+  log(`load done in ${loadSeconds.toFixed(0)} s; faults over; reconciling`);
+
+  const connection = await Connection.connect({ address: cluster.temporalAddress });
+  const client = new Client({ connection });
+  let findings: Findings;
+  for (;;) {
+    findings = await reconcile(cluster.database.db, client, tenantId, ledger).catch((error: Error) => ({ busy: [error.message] }) as Findings);
+    if (findings.lost !== undefined && clean(findings)) break;
+    if (Date.now() - calm > CATCH_UP_MS) break;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+  const catchUpSeconds = (Date.now() - calm) / 1000;
+  const tasks = await workflowTaskFailures(client);
+  await connection.close();
+
+  const deliveries = ledger.deliveries;
+  const clientErrors: Record<string, number> = {};
+  for (const d of deliveries) if (typeof d.answer === 'number' && d.answer >= 400) clientErrors[d.answer] = (clientErrors[d.answer] ?? 0) + 1;
+  const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+  const result = {
+    chaos: short ? 'short' : 'full',
+    seed,
+    sent: deliveries.length,
+    acknowledged: deliveries.filter((d) => d.answer === 202).length,
+    answeredDuplicate: deliveries.filter((d) => d.duplicate === true).length,
+    redeliveries: deliveries.filter((d) => d.redelivery).length,
+    gaveUp: deliveries.filter((d) => d.answer === 'gave_up').length,
+    distinctAcknowledged: findings.acknowledged,
+    lost: findings.lost.length,
+    appliedTwice: findings.appliedTwice.length,
+    duplicateMessages: findings.duplicateMessages.length,
+    timelineBreaks: findings.timelineBreaks.length,
+    stillBusy: findings.busy.length,
+    clientErrors,
+    retriedAttempts: sender.stats.retried,
+    workflowTaskFailures: sum(tasks.defects),
+    workflowTaskFailuresByCause: tasks.defects,
+    benignWorkflowTaskFailures: tasks.benign,
+    workflowsClosedBadly: tasks.closedBadly.length,
+    faults: injected,
+    catchUpSeconds: Math.round(catchUpSeconds * 10) / 10,
+    loadSeconds: Math.round(loadSeconds),
+    totalSeconds: Math.round((Date.now() - started) / 1000),
+  };
+  const problems = [...findings.lost, ...findings.appliedTwice, ...findings.duplicateMessages, ...findings.timelineBreaks, ...findings.busy.map((b) => `${b}: still busy`), ...tasks.closedBadly, ...ledger.stopped];
+  for (const line of problems.slice(0, 40)) log(`  ${line}`);
+  console.log(JSON.stringify(result));
+  exitCode = problems.length === 0 && result.workflowTaskFailures === 0 && sum(clientErrors) === 0 && result.gaveUp === 0 ? 0 : 1;
+} catch (error) {
+  console.error('chaos failed:', error);
+} finally {
+  await cluster.stop();
+  process.exit(exitCode);
+}

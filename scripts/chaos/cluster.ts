@@ -1,0 +1,138 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { openDatabase, type DatabaseHandle } from '../../db/client';
+import { isStopped, spawnNodeScript, type NodeProcess } from '../runtime/processes';
+import { createPrivatePostgres, type PrivatePostgres } from '../runtime/private-postgres';
+import { freePort, startTemporalDevServer, type RunningDevServer } from '../runtime/temporal-dev-server';
+import { workflowsPath } from '../runtime/worker';
+
+/**
+ * Everything Revloop runs on, as separate processes the fault suite can break: a PostgreSQL server
+ * of its own, a Temporal dev server persisting to a file (so a restart keeps every workflow),
+ * workers and API processes. Each can be killed, frozen or stopped and brought back.
+ */
+export interface ClusterOptions {
+  workers: number;
+  apis: number;
+  log: (message: string) => void;
+}
+
+/** A Revloop process (worker or API) that can be killed and started again as the same role. */
+export class Role {
+  private child: NodeProcess | undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly script: string,
+    private readonly env: () => NodeJS.ProcessEnv,
+    private readonly readyLine: RegExp,
+  ) {}
+
+  async start(): Promise<void> {
+    this.child = spawnNodeScript(this.name, this.script, this.env(), this.readyLine);
+    await this.child.ready;
+  }
+
+  /** kill -9: no shutdown, no goodbye; whatever it was doing is cut off mid-way. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    if (isStopped(child.pid!)) child.kill('SIGCONT');
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  freeze(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.child?.kill('SIGCONT');
+  }
+
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGCONT');
+    child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(killer);
+  }
+}
+
+export class Cluster {
+  readonly workers: Role[] = [];
+  readonly apis: Array<Role & { url: string }> = [];
+  postgres!: PrivatePostgres;
+  /** The suite's own connection: it creates the tenant and reads what the lifecycles wrote. */
+  database!: DatabaseHandle;
+  temporal!: RunningDevServer;
+  temporalAddress = '';
+  readonly taskQueue = 'revloop-chaos';
+  private temporalPort = 0;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'revloop-chaos-'));
+  private bundlePath = '';
+
+  constructor(private readonly options: ClusterOptions) {}
+
+  async start(): Promise<void> {
+    const log = this.options.log;
+    this.postgres = createPrivatePostgres(await freePort());
+    this.database = await openDatabase({ url: this.postgres.url, maxConnections: 4 });
+    await this.database.migrate();
+    log(`PostgreSQL on ${this.postgres.port}, migrated`);
+    this.temporalPort = await freePort();
+    await this.startTemporal();
+    log(`Temporal dev server on ${this.temporalAddress}`);
+    // Bundled once: every worker (re)start loads the same code in a second instead of bundling again.
+    const { code } = await bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } });
+    this.bundlePath = join(this.dir, 'workflows.js');
+    writeFileSync(this.bundlePath, code);
+    const env = (extra: Record<string, string>) => () => ({
+      ...process.env,
+      DATABASE_URL: this.postgres.url,
+      TEMPORAL_ADDRESS: this.temporalAddress,
+      TEMPORAL_TASK_QUEUE: this.taskQueue,
+      REVLOOP_SDK_METRICS_PORT: '0',
+      REVLOOP_RATE_LIMIT_PER_SECOND: '0',
+      LOG_LEVEL: 'warn',
+      ...extra,
+    });
+    for (let i = 0; i < this.options.workers; i++) {
+      this.workers.push(new Role(`worker ${i + 1}`, 'scripts/worker.ts', env({ REVLOOP_WORKFLOW_BUNDLE: this.bundlePath }), /polling task queue/));
+    }
+    for (let i = 0; i < this.options.apis; i++) {
+      const port = await freePort();
+      this.apis.push(Object.assign(new Role(`api ${i + 1}`, 'scripts/api.ts', env({ PORT: String(port) }), /listening on/), { url: `http://127.0.0.1:${port}` }));
+    }
+    // One at a time: each start registers search attributes and loads the bundle, and the machine has two cores.
+    for (const role of [...this.workers, ...this.apis]) await role.start();
+    log(`${this.workers.length} worker(s) and ${this.apis.length} API process(es) up`);
+  }
+
+  private async startTemporal(): Promise<void> {
+    this.temporal = await startTemporalDevServer({ port: this.temporalPort, uiPort: null, dbFile: join(this.dir, 'temporal.db') });
+    this.temporalAddress = this.temporal.address;
+  }
+
+  /** kill -9 the Temporal server and start it again on the same file: every workflow survives. */
+  async restartTemporal(): Promise<void> {
+    const exited = this.temporal.exited;
+    this.temporal.process.kill('SIGKILL');
+    await exited;
+    await this.startTemporal();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.apis, ...this.workers].map((r) => r.stop().catch(() => {})));
+    await this.temporal?.stop().catch(() => {});
+    await this.database?.close().catch(() => {});
+    this.postgres?.destroy();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
