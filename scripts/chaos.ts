@@ -26,7 +26,7 @@ const seed = Number(process.env.CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const profile = short
   ? { events: env('CHAOS_EVENTS', 1_000), rate: env('CHAOS_RATE', 14), customers: env('CHAOS_CUSTOMERS', 16), contracts: env('CHAOS_CONTRACTS', 2) }
-  : { events: env('CHAOS_EVENTS', 5_200), rate: env('CHAOS_RATE', 16), customers: env('CHAOS_CUSTOMERS', 50), contracts: env('CHAOS_CONTRACTS', 5) };
+  : { events: env('CHAOS_EVENTS', 5_600), rate: env('CHAOS_RATE', 16), customers: env('CHAOS_CUSTOMERS', 50), contracts: env('CHAOS_CONTRACTS', 5) };
 const plan: FaultPlan = short
   ? { workerKills: 3, workerFreezes: 1, temporalRestarts: 1, postgresOutages: 1, postgresOutageSeconds: 8, apiKills: 1 }
   : { workerKills: 12, workerFreezes: 2, temporalRestarts: 3, postgresOutages: 1, postgresOutageSeconds: 45, apiKills: 2 };
@@ -85,6 +85,7 @@ try {
     redeliveries: deliveries.filter((d) => d.redelivery).length,
     gaveUp: deliveries.filter((d) => d.answer === 'gave_up').length,
     distinctAcknowledged: findings.acknowledged,
+    usageRecordsAccepted: ledger.usage.length,
     lost: findings.lost.length,
     appliedTwice: findings.appliedTwice.length,
     duplicateMessages: findings.duplicateMessages.length,

@@ -15,6 +15,7 @@ import {
   type InvoiceWorkflowInput,
   type NextAction,
 } from './definitions';
+import { runUntilClosed, type ChildLifecycle } from './lifecycle/child-loop';
 import { patches } from './lifecycle/versions';
 import { Messenger } from './messenger';
 import { notifyParent } from './parent';
@@ -36,10 +37,10 @@ export async function invoice(input: InvoiceWorkflowInput): Promise<InvoiceStatu
   return collections.run();
 }
 
-class Collections {
+class Collections implements ChildLifecycle<InvoiceEvent, InvoiceAgendaKind> {
   readonly messenger: Messenger;
-  private readonly scheduler = new Scheduler<InvoiceAgendaKind>();
-  private readonly inbox: InvoiceEvent[] = [];
+  readonly scheduler = new Scheduler<InvoiceAgendaKind>();
+  readonly inbox: InvoiceEvent[] = [];
   private readonly record: InvoiceRecord & { status: InvoiceStatus };
   private payments: PaymentRecord[] = [];
   /** Collections items set aside while disputed, with the time they had left. */
@@ -106,21 +107,7 @@ class Collections {
         data: { action: step.action },
       }),
     );
-    for (;;) {
-      await this.publish();
-      if (this.record.status === 'paid' || this.record.status === 'written_off') break;
-      await this.scheduler.wait(() => this.inbox.length > 0);
-      for (let event = this.inbox.shift(); event; event = this.inbox.shift()) {
-        this.messenger.cause = event.eventId;
-        this.apply(event);
-      }
-      for (const item of this.scheduler.takeDue()) {
-        this.messenger.causedBy(item);
-        this.perform(item);
-      }
-    }
-    await this.messenger.ignoreLateEvents(this.inbox.splice(0), `invoice ${this.input.invoiceId} is already ${this.record.status}`);
-    await this.messenger.settle();
+    await runUntilClosed(this, `invoice ${this.input.invoiceId}`);
     return this.record.status;
   }
 
@@ -159,7 +146,11 @@ class Collections {
     this.paused = [];
   }
 
-  private apply(event: InvoiceEvent): void {
+  closedAs(): string | null {
+    return this.record.status === 'paid' || this.record.status === 'written_off' ? this.record.status : null;
+  }
+
+  apply(event: InvoiceEvent): void {
     const now = new Date().toISOString();
     switch (event.type) {
       case 'payment.received': {
@@ -207,7 +198,7 @@ class Collections {
     }
   }
 
-  private perform(item: AgendaItem<InvoiceAgendaKind>): void {
+  perform(item: AgendaItem<InvoiceAgendaKind>): void {
     if (this.record.status === 'paid' || this.record.status === 'written_off' || this.record.status === 'disputed') return;
     if (item.kind === 'payment.retry') {
       if (this.messenger.deferForQuietHours(item, this.scheduler)) return;
@@ -242,7 +233,7 @@ class Collections {
     return this.scheduler.nextActions(`invoice ${this.input.invoiceId}: `);
   }
 
-  private async publish(): Promise<void> {
+  async publish(): Promise<void> {
     const notice = {
       kind: 'invoice' as const,
       invoiceId: this.input.invoiceId,

@@ -14,6 +14,7 @@ import {
   type JobWorkflowInput,
   type NextAction,
 } from './definitions';
+import { runUntilClosed, type ChildLifecycle } from './lifecycle/child-loop';
 import { patches } from './lifecycle/versions';
 import { Messenger } from './messenger';
 import { Scheduler } from './scheduler';
@@ -37,10 +38,10 @@ export async function job(input: JobWorkflowInput): Promise<JobStatus> {
   return booking.run();
 }
 
-class Booking {
+class Booking implements ChildLifecycle<JobEvent, JobAgendaKind> {
   readonly messenger: Messenger;
-  private readonly scheduler = new Scheduler<JobAgendaKind>();
-  private readonly inbox: JobEvent[] = [];
+  readonly scheduler = new Scheduler<JobAgendaKind>();
+  readonly inbox: JobEvent[] = [];
   private status: JobStatus = 'booked';
   private scheduledAt: number;
   private readonly record: JobRecord;
@@ -71,26 +72,12 @@ class Booking {
     this.messenger.cause = 'booked';
     if (this.input.booking.confirm) this.messenger.send('booking.confirmation', this.vars());
     this.scheduleAppointment();
-    for (;;) {
-      await this.publish();
-      if (this.isClosed()) break;
-      await this.scheduler.wait(() => this.inbox.length > 0);
-      for (let event = this.inbox.shift(); event; event = this.inbox.shift()) {
-        this.messenger.cause = event.eventId;
-        this.apply(event);
-      }
-      for (const item of this.scheduler.takeDue()) {
-        this.messenger.causedBy(item);
-        this.perform(item);
-      }
-    }
-    await this.messenger.ignoreLateEvents(this.inbox.splice(0), `job ${this.input.jobId} is already ${this.status}`);
-    await this.messenger.settle();
+    await runUntilClosed(this, `job ${this.input.jobId}`);
     return this.status;
   }
 
-  private isClosed(): boolean {
-    return this.status === 'completed' || this.status === 'cancelled' || (this.status === 'no_show' && !this.scheduler.agenda.next());
+  closedAs(): string | null {
+    return this.status === 'completed' || this.status === 'cancelled' || (this.status === 'no_show' && !this.scheduler.agenda.next()) ? this.status : null;
   }
 
   private vars(): Record<string, string> {
@@ -117,7 +104,7 @@ class Booking {
     });
   }
 
-  private apply(event: JobEvent): void {
+  apply(event: JobEvent): void {
     const now = new Date().toISOString();
     switch (event.type) {
       case 'booking.rescheduled':
@@ -147,7 +134,7 @@ class Booking {
     }
   }
 
-  private perform(item: AgendaItem<JobAgendaKind>): void {
+  perform(item: AgendaItem<JobAgendaKind>): void {
     switch (item.kind) {
       case 'booking.reminder':
         if (this.status !== 'booked') return;
@@ -179,7 +166,7 @@ class Booking {
   }
 
   /** Writes the job and its messages, tells the customer workflow, updates the UI's details. */
-  private async publish(): Promise<void> {
+  async publish(): Promise<void> {
     const notice = { kind: 'job' as const, jobId: this.input.jobId, status: this.status, scheduledAt: new Date(this.scheduledAt).toISOString(), nextAction: this.nextAction() };
     const noticeKey = JSON.stringify(notice);
     if (this.messenger.hasPending() || noticeKey !== this.lastNotice) {

@@ -39,7 +39,7 @@ export interface Ledger {
 
 export interface LoadOptions {
   sender: Sender;
-  /** Events to send in all (deliveries, including deliberate redeliveries). */
+  /** Events to send in all: deliveries, deliberate redeliveries and usage batches. */
   events: number;
   customers: number;
   contracts: number;
@@ -173,7 +173,7 @@ export async function runLoad(options: LoadOptions): Promise<Ledger> {
     // The first month is billed in advance at signature: wait for the invoice, then pay it.
     const invoiceId = `${contractId}.0001`;
     let total: number | undefined;
-    for (let tries = 0; total === undefined && tries < 120; tries++) {
+    for (let tries = 0; total === undefined && tries < 240; tries++) {
       const listed = await sender.get(`/v1/contracts/${contractId}/invoices`);
       total = listed.body?.data?.find((i: { id: string }) => i.id === invoiceId)?.total?.amount;
       if (total === undefined) await new Promise((resolve) => setTimeout(resolve, 500));
