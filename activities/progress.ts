@@ -51,7 +51,7 @@ export function createProgressActivities(db: Database) {
           await tx
             .insert(jobs)
             .values({ tenantId: input.tenantId, id: j.jobId, customerId: j.customerId, bookedAt: new Date(j.bookedAt), ...values })
-            .onConflictDoUpdate({ target: [jobs.tenantId, jobs.id], set: values, setWhere: lt(jobs.version, version) });
+            .onConflictDoUpdate({ target: [jobs.tenantId, jobs.customerId, jobs.id], set: values, setWhere: lt(jobs.version, version) });
         }
 
         // `invoice` is the invoice workflow's own, updated step by step; `invoices` are created once by
@@ -71,6 +71,7 @@ export function createProgressActivities(db: Database) {
             // A held invoice is issued when released: its issue date is the release.
             issuedAt: new Date(inv.issuedAt),
             ...(inv.holdReason ? { holdReason: inv.holdReason } : {}),
+            ...(inv.workflowId ? { workflowId: inv.workflowId } : {}),
             updatedAt: new Date(),
             version: rowVersion,
           };
@@ -88,13 +89,15 @@ export function createProgressActivities(db: Database) {
               periodEnd: d(inv.periodEnd),
               ...values,
             })
-            .onConflictDoUpdate({ target: [invoices.tenantId, invoices.id], set: values, setWhere: lt(invoices.version, rowVersion) });
+            .onConflictDoUpdate({ target: [invoices.tenantId, invoices.subjectType, invoices.subjectId, invoices.id], set: values, setWhere: lt(invoices.version, rowVersion) });
           if (inv.lines?.length) {
             await tx
               .insert(invoiceLines)
               .values(
                 inv.lines.map((l, i) => ({
                   tenantId: input.tenantId,
+                  subjectType: input.subjectType,
+                  subjectId: input.subjectId,
                   invoiceId: inv.invoiceId,
                   lineNo: i + 1,
                   description: l.description,
@@ -116,6 +119,8 @@ export function createProgressActivities(db: Database) {
             .values(
               input.payments.map((p) => ({
                 tenantId: input.tenantId,
+                subjectType: input.subjectType,
+                subjectId: input.subjectId,
                 id: p.paymentId,
                 invoiceId: p.invoiceId,
                 status: p.status,

@@ -54,6 +54,8 @@ export interface InvoiceRecord {
   writtenOffAt?: string | undefined;
   disputedAt?: string | undefined;
   disputeReason?: string | undefined;
+  /** The invoice's own workflow, for links from the API. */
+  workflowId?: string | undefined;
   /** Written with the first record of the invoice; lines never change afterwards. */
   lines?: InvoiceLineRecord[];
 }

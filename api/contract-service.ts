@@ -3,6 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import { contracts } from '../db/schema';
 import { resolveContractPlaybook } from '../db/playbook-store';
 import { approvalPlan } from '../domain/contracts/approval-policy';
+import { startIssue } from '../domain/contracts/bounds';
 import type { ApprovalDecisionInput, ContractEvent, ContractEventInput } from '../domain/contracts/contract-events';
 import type { QuoteInput } from '../domain/contracts/quote';
 import { contractWorkflowId } from '../domain/ids';
@@ -35,6 +36,8 @@ export function contractLinks(deps: ApiDependencies, tenantId: string, contractI
 export async function createQuote(deps: ApiDependencies, tenantId: string, quote: QuoteInput, seed: string | undefined) {
   const playbook = await resolveContractPlaybook(deps.db, tenantId, quote.playbook);
   if (!playbook) throw problems.unprocessable(`There is no contract playbook "${quote.playbook}".`, [{ path: 'body.playbook', message: 'unknown contract playbook' }]);
+  const lateStart = startIssue(quote.start, deps.now ? await deps.now() : Date.now());
+  if (lateStart) throw problems.unprocessable(`The quote cannot start on ${quote.start.slice(0, 10)}: ${lateStart}.`, [{ path: 'body.start', message: lateStart }]);
   const plan = approvalPlan(quote, playbook.definition.guardrails);
   if (plan.refused) {
     throw problems.unprocessable(`The quote is outside policy: ${plan.reason}.`, [{ path: `body.lines.${plan.lineIndex}.discountPercent`, message: plan.reason }]);

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { invoiceLines, invoices, payments } from '../db/schema';
-import { invoiceWorkflowId } from '../domain/ids';
+import { legacyChildWorkflowIds } from '../domain/ids';
 import { money } from '../domain/money';
 import type { ApiDependencies } from './dependencies';
 import { timeOrdered } from './pagination';
@@ -27,8 +27,16 @@ export async function listInvoices(
   const ids = data.map((r) => r.id);
   const [lines, paid] = ids.length
     ? await Promise.all([
-        deps.db.select().from(invoiceLines).where(and(eq(invoiceLines.tenantId, tenantId), inArray(invoiceLines.invoiceId, ids))).orderBy(asc(invoiceLines.lineNo)),
-        deps.db.select().from(payments).where(and(eq(payments.tenantId, tenantId), inArray(payments.invoiceId, ids))).orderBy(asc(payments.occurredAt)),
+        deps.db
+          .select()
+          .from(invoiceLines)
+          .where(and(eq(invoiceLines.tenantId, tenantId), eq(invoiceLines.subjectType, subject.subjectType), eq(invoiceLines.subjectId, subject.subjectId), inArray(invoiceLines.invoiceId, ids)))
+          .orderBy(asc(invoiceLines.lineNo)),
+        deps.db
+          .select()
+          .from(payments)
+          .where(and(eq(payments.tenantId, tenantId), eq(payments.subjectType, subject.subjectType), eq(payments.subjectId, subject.subjectId), inArray(payments.invoiceId, ids)))
+          .orderBy(asc(payments.occurredAt)),
       ])
     : [[], []];
   const iso = (d: Date | null) => d?.toISOString() ?? null;
@@ -60,7 +68,7 @@ export async function listInvoices(
       payments: paid
         .filter((p) => p.invoiceId === inv.id)
         .map((p) => ({ id: p.id, status: p.status, amount: p.amount === null ? null : money(p.amount, p.currency ?? inv.currency), method: p.method, reason: p.reason, at: p.occurredAt.toISOString() })),
-      links: inv.kind === 'invoice' && inv.status !== 'held' ? { temporalUi: temporalUiLink(deps.config, invoiceWorkflowId(tenantId, inv.id)) } : {},
+      links: inv.kind === 'invoice' && inv.status !== 'held' ? { temporalUi: temporalUiLink(deps.config, inv.workflowId ?? legacyChildWorkflowIds.invoice(tenantId, inv.id)) } : {},
     })),
     next,
   };

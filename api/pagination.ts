@@ -37,7 +37,12 @@ export function timeOrdered<Row>(query: { cursor?: string | undefined; limit: nu
   let condition: SQL | undefined;
   if (after) {
     const at = new Date(String(after[0]));
-    if (Number.isNaN(at.getTime()) || (typeof after[1] !== 'string' && typeof after[1] !== 'number')) throw badCursor();
+    // Only what this API could have issued: a time PostgreSQL can hold, and a tie of the column's own type.
+    const year = at.getUTCFullYear();
+    if (Number.isNaN(at.getTime()) || year < 1 || year > 9999) throw badCursor();
+    const integerTie = (tie as { dataType?: string }).dataType === 'number';
+    const tieOk = integerTie ? Number.isSafeInteger(after[1]) : typeof after[1] === 'string' && after[1].length <= 200 && !after[1].includes('\u0000');
+    if (!tieOk) throw badCursor();
     condition = sql`(${time}, ${tie}) > (${at.toISOString()}::timestamptz, ${after[1]})`;
   }
   return {
@@ -58,6 +63,7 @@ export function timeOrdered<Row>(query: { cursor?: string | undefined; limit: nu
  */
 export function idOrdered<Row extends { id: string }>(query: { cursor?: string | undefined; limit: number }, id: AnyPgColumn) {
   const after = decodeCursor(query.cursor, 1);
+  if (after && (typeof after[0] !== 'string' || after[0].length > 200 || after[0].includes('\u0000'))) throw badCursor();
   return {
     after: after ? gt(id, String(after[0])) : undefined,
     orderBy: asc(id),

@@ -147,8 +147,10 @@ function parseInputs(route: RouteSpec, req: Request): { params: unknown; query: 
   if (!route.query && !webhook) {
     issues.push(...Object.keys(query).map((name) => ({ path: `query.${name}`, message: 'unknown query parameter', code: 'unrecognized_keys' })));
   }
-  // PostgreSQL text cannot hold U+0000: refused here, not as a failed write deep in a workflow.
-  issues.push(...nulCharacters(req.params, 'params'), ...nulCharacters(req.body, 'body'), ...nulCharacters(req.query, 'query'));
+  // Refused here, not as a failed write deep in a workflow (NUL) or a stack overflow (depth).
+  const unsafe = [...unsafeInput(req.params, 'params'), ...unsafeInput(req.body, 'body'), ...unsafeInput(req.query, 'query')];
+  if (unsafe.some((i) => i.code === 'too_big')) throw problems.validation(unsafe);
+  issues.push(...unsafe);
   const body = parse(route.body, req.body, 'body');
   if (!route.body && hasBody(req) && req.body !== undefined && !(typeof req.body === 'object' && req.body !== null && Object.keys(req.body).length === 0)) {
     issues.push({ path: 'body', message: 'this route takes no body', code: 'unrecognized_keys' });
@@ -157,13 +159,35 @@ function parseInputs(route: RouteSpec, req: Request): { params: unknown; query: 
   return { params, query: parsedQuery, body };
 }
 
-function nulCharacters(value: unknown, path: string): ProblemIssue[] {
-  if (typeof value === 'string') return value.includes('\u0000') ? [{ path, message: 'must not contain the NUL character (U+0000)', code: 'invalid_string' }] : [];
-  if (Array.isArray(value)) return value.flatMap((v, i) => nulCharacters(v, `${path}.${i}`));
-  if (value && typeof value === 'object') {
-    return Object.entries(value).flatMap(([k, v]) => [...(k.includes('\u0000') ? [{ path, message: 'keys must not contain the NUL character (U+0000)' }] : []), ...nulCharacters(v, `${path}.${k}`)]);
+/** Deeper than any body Revloop takes; a body nested deeper is refused before anything walks it. */
+const MAX_DEPTH = 32;
+
+/**
+ * PostgreSQL text cannot hold U+0000, and no request Revloop takes nests deeper than MAX_DEPTH:
+ * both refused here, walked without recursion so a body nested thousands deep cannot exhaust
+ * the stack.
+ */
+function unsafeInput(root: unknown, rootPath: string): ProblemIssue[] {
+  const issues: ProblemIssue[] = [];
+  const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value: root, path: rootPath, depth: 0 }];
+  while (stack.length > 0) {
+    const { value, path, depth } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) issues.push({ path, message: 'must not contain the NUL character (U+0000)', code: 'invalid_string' });
+      continue;
+    }
+    if (!value || typeof value !== 'object') continue;
+    if (depth >= MAX_DEPTH) {
+      issues.push({ path, message: `is nested more than ${MAX_DEPTH} levels deep`, code: 'too_big' });
+      continue;
+    }
+    const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
+    for (const [key, child] of entries) {
+      if (key.includes('\u0000')) issues.push({ path, message: 'keys must not contain the NUL character (U+0000)' });
+      stack.push({ value: child, path: `${path}.${key}`, depth: depth + 1 });
+    }
   }
-  return [];
+  return issues.reverse();
 }
 
 function hasBody(req: Request): boolean {

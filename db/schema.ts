@@ -181,7 +181,8 @@ export const jobs = pgTable(
      */
     version: bigint('version', { mode: 'number' }).notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index('jobs_by_customer').on(t.tenantId, t.customerId)],
+  // A job id is the sender's and belongs to its customer: two customers may both have a `job-1`.
+  (t) => [primaryKey({ columns: [t.tenantId, t.customerId, t.id] }), index('jobs_by_customer').on(t.tenantId, t.customerId)],
 );
 
 /**
@@ -215,6 +216,8 @@ export const invoices = pgTable(
     writtenOffAt: timestamp('written_off_at', { withTimezone: true, mode: 'date' }),
     disputedAt: timestamp('disputed_at', { withTimezone: true, mode: 'date' }),
     disputeReason: text('dispute_reason'),
+    /** The invoice's workflow (null for invoices written before it was recorded: `invoice:{tenant}:{id}` then). */
+    workflowId: text('workflow_id'),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     /**
      * The writing workflow's step number (strictly increasing per workflow): a write of an older
@@ -222,13 +225,16 @@ export const invoices = pgTable(
      */
     version: bigint('version', { mode: 'number' }).notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index('invoices_by_subject').on(t.tenantId, t.subjectType, t.subjectId, t.issuedAt)],
+  // An invoice id belongs to the customer (or contract) it bills.
+  (t) => [primaryKey({ columns: [t.tenantId, t.subjectType, t.subjectId, t.id] }), index('invoices_by_subject').on(t.tenantId, t.subjectType, t.subjectId, t.issuedAt)],
 );
 
 export const invoiceLines = pgTable(
   'invoice_lines',
   {
     tenantId: text('tenant_id').notNull(),
+    subjectType: text('subject_type', { enum: ['customer', 'contract'] }).notNull(),
+    subjectId: text('subject_id').notNull(),
     invoiceId: text('invoice_id').notNull(),
     lineNo: integer('line_no').notNull(),
     description: text('description').notNull(),
@@ -240,7 +246,7 @@ export const invoiceLines = pgTable(
     periodStart: timestamp('period_start', { withTimezone: true, mode: 'date' }),
     periodEnd: timestamp('period_end', { withTimezone: true, mode: 'date' }),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.invoiceId, t.lineNo] })],
+  (t) => [primaryKey({ columns: [t.tenantId, t.subjectType, t.subjectId, t.invoiceId, t.lineNo] })],
 );
 
 /** Payments received and attempts that failed, keyed by the event that reported them. */
@@ -248,6 +254,9 @@ export const payments = pgTable(
   'payments',
   {
     tenantId: tenantRef(),
+    /** The customer or contract whose invoice it pays: its event ids are its own. */
+    subjectType: text('subject_type', { enum: ['customer', 'contract'] }).notNull(),
+    subjectId: text('subject_id').notNull(),
     id: text('id').notNull(),
     invoiceId: text('invoice_id').notNull(),
     status: text('status', { enum: ['received', 'failed'] }).notNull(),
@@ -257,7 +266,7 @@ export const payments = pgTable(
     reason: text('reason'),
     occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index('payments_by_invoice').on(t.tenantId, t.invoiceId)],
+  (t) => [primaryKey({ columns: [t.tenantId, t.subjectType, t.subjectId, t.id] }), index('payments_by_invoice').on(t.tenantId, t.subjectType, t.subjectId, t.invoiceId)],
 );
 
 /** Work for people: a service-recovery call after a low rating, a renewal conversation. */
@@ -274,7 +283,8 @@ export const tasks = pgTable(
     dueAt: timestamp('due_at', { withTimezone: true, mode: 'date' }),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index('tasks_by_subject').on(t.tenantId, t.subjectType, t.subjectId)],
+  // Task ids come from the event or step that opened them: unique within their subject.
+  (t) => [primaryKey({ columns: [t.tenantId, t.subjectType, t.subjectId, t.id] }), index('tasks_by_subject').on(t.tenantId, t.subjectType, t.subjectId)],
 );
 
 /**

@@ -1,6 +1,8 @@
 import { z } from 'zod';
+import { UtcTimestamp } from './instants';
 import { ClientId } from './ids';
-import { Money, PositiveMoney } from './money';
+import { linesWithin } from './billing/amounts';
+import { MAX_AMOUNT, Money, PositiveMoney } from './money';
 import { decimalNumber } from './decimals';
 
 /**
@@ -9,7 +11,6 @@ import { decimalNumber } from './decimals';
  * OpenAPI document is generated from it and the workflow receives exactly these shapes.
  */
 
-const UtcTimestamp = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 timestamp, e.g. 2026-03-01T15:00:00Z' });
 
 const common = {
   /** Deduplication key: the same eventId is applied once, however often it is delivered. */
@@ -52,7 +53,8 @@ export const CustomerEventInput = z.discriminatedUnion('type', [
       .array(LineItem)
       .min(1)
       .max(200)
-      .refine((items) => items.every((i) => i.unitPrice.currency === items[0]!.unitPrice.currency), 'all line items must be in one currency'),
+      .refine((items) => items.every((i) => i.unitPrice.currency === items[0]!.unitPrice.currency), 'all line items must be in one currency')
+      .refine((items) => linesWithin(items.map((i) => ({ quantity: i.quantity, unitAmount: i.unitPrice.amount })), MAX_AMOUNT), `the invoice may come to at most ${MAX_AMOUNT} minor units`),
   }),
   z.strictObject({ type: z.literal('payment.received'), ...common, invoiceId: ClientId, amount: PositiveMoney, method: z.string().max(50).optional() }),
   z.strictObject({ type: z.literal('payment.failed'), ...common, invoiceId: ClientId, reason: z.string().min(1).max(1000) }),

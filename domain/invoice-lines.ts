@@ -1,10 +1,10 @@
-import { roundMinor } from './money';
+import { lineAmount } from './billing/amounts';
 
 export interface PricedLine {
   description: string;
   quantity: number;
   unitAmount: number;
-  /** quantity × unit price, rounded once per line with the project's rounding rule. */
+  /** quantity × unit price, exact and rounded once per line with the project's rounding rule. */
   amount: number;
 }
 
@@ -14,7 +14,7 @@ export function priceLines(lines: ReadonlyArray<{ description: string; quantity:
     description: l.description,
     quantity: l.quantity,
     unitAmount: l.unitPrice.amount,
-    amount: roundMinor(l.quantity * l.unitPrice.amount),
+    amount: lineAmount(l.quantity, l.unitPrice.amount),
   }));
   return { lines: priced, total: priced.reduce((sum, l) => sum + l.amount, 0) };
 }

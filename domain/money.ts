@@ -9,20 +9,26 @@ export const Currency = z
   .string()
   .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code in upper case, e.g. USD');
 
+/**
+ * The largest amount Revloop takes or computes, in minor units (100 billion of the major unit):
+ * every total of up to a few hundred such amounts is still an exact integer in a double.
+ */
+export const MAX_AMOUNT = 10_000_000_000_000;
+
 export const Money = z.strictObject({
-  amount: z.number().int('must be an integer number of minor units').min(-1e13).max(1e13),
+  amount: z.number().int('must be an integer number of minor units').min(-MAX_AMOUNT).max(MAX_AMOUNT),
   currency: Currency,
 });
 export type Money = z.infer<typeof Money>;
 
 /** A price: zero or more. Credits are events of their own, never negative prices. */
 export const NonNegativeMoney = z.strictObject({
-  amount: z.number().int('must be an integer number of minor units').min(0, 'must not be negative').max(1e13),
+  amount: z.number().int('must be an integer number of minor units').min(0, 'must not be negative').max(MAX_AMOUNT),
   currency: Currency,
 });
 
 export const PositiveMoney = z.strictObject({
-  amount: z.number().int('must be an integer number of minor units').min(1, 'must be greater than zero').max(1e13),
+  amount: z.number().int('must be an integer number of minor units').min(1, 'must be greater than zero').max(MAX_AMOUNT),
   currency: Currency,
 });
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { UtcTimestamp } from './instants';
 import { NonBlank, PhoneNumber } from './contact';
 import { CustomerEventInput, type CustomerEventInput as CustomerEventInputType } from './customer-events';
 import { ClientId } from './ids';
@@ -15,7 +16,6 @@ import { PositiveMoney } from './money';
 export const webhookSources = ['telephony', 'payments', 'reviews', 'generic'] as const;
 export type WebhookSource = (typeof webhookSources)[number];
 
-const UtcTimestamp = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 timestamp, e.g. 2026-03-01T15:00:00Z' });
 /** The provider's own id for the call, charge or review. */
 const ProviderId = z.string().min(1).max(200);
 

@@ -7,7 +7,8 @@ import { Cluster } from './chaos/cluster';
 import { injectFaults, type FaultPlan } from './chaos/faults';
 import { runLoad } from './chaos/load';
 import { Random } from './chaos/random';
-import { clean, reconcile, workflowTaskFailures, type Findings } from './chaos/reconcile';
+import { clean, reconcile, type Findings } from './chaos/reconcile';
+import { workflowTaskFailures } from './runtime/workflow-health';
 import { Sender } from './chaos/sender';
 import { zoneInDaytime } from './runtime/daytime';
 

@@ -88,6 +88,8 @@ export interface ContractInvoice {
   lines?: InvoiceLineRecord[];
   revenue?: PendingRevenue[];
   period?: { start: string; end: string };
+  /** Once issued: the invoice's workflow (absent in runs from before it was remembered: the tenant-wide id then). */
+  workflowId?: string;
   /** Once issued: what each contract line was billed, for a rebill. */
   billed?: Array<{ lineId: string; description: string; amount: number; period: { start: string; end: string } }>;
 }

@@ -15,7 +15,10 @@ import {
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { ContractSnapshot, InvoiceLineRecord, RevenueLineRecord, StepRecords, TaskRecord } from '../activities/records';
 import { billingPeriods, invoiceDate, periodContaining, startOfUtcDay, utcDays, type Period } from '../domain/billing/periods';
+import { perUnit, shareOf, uplifted } from '../domain/billing/amounts';
 import { holdReason } from '../domain/billing/anomaly';
+import { lineAmountIssue, termIssue } from '../domain/contracts/bounds';
+import { inSupportedYears } from '../domain/instants';
 import { amendmentAdjustment, blendedPeriodAmount } from '../domain/billing/proration';
 import type { QuoteLine } from '../domain/billing/quote-line';
 import { rateQuantity } from '../domain/billing/rating';
@@ -23,8 +26,8 @@ import { revenueKindOf, revenueLineFor, type BilledLine } from '../domain/billin
 import { approvalPlan } from '../domain/contracts/approval-policy';
 import type { ContractEvent, ContractEventOf } from '../domain/contracts/contract-events';
 import { addDuration, humanizeMs } from '../domain/durations';
-import { invoiceWorkflowId } from '../domain/ids';
-import { formatMoney, roundMinor, type Money } from '../domain/money';
+import { invoiceWorkflowId, legacyChildWorkflowIds } from '../domain/ids';
+import { formatMoney, MAX_AMOUNT, type Money } from '../domain/money';
 import type { AgendaItem } from './agenda';
 import {
   approvalDecisionUpdate,
@@ -204,9 +207,11 @@ class Contract {
   private openQuote(): void {
     const now = isoNow();
     const plan = approvalPlan({ lines: this.input.lines, term: this.input.term }, this.playbook.guardrails);
-    // The API refuses such quotes before starting; a playbook changed in between ends up here.
-    if (plan.refused) {
-      this.messenger.note('quote.refused', `quote refused: ${plan.reason}`);
+    // The API refuses such quotes before starting; a playbook changed in between, or a quote
+    // started some other way, ends up here: refused, not a workflow that cannot go on.
+    const unbillable = unbillableQuote(this.input);
+    if (plan.refused || unbillable) {
+      this.messenger.note('quote.refused', `quote refused: ${plan.refused ? plan.reason : unbillable}`);
       this.setStage('rejected');
       this.ended = 'rejected';
       return;
@@ -348,11 +353,17 @@ class Contract {
         if (!this.currentPeriodOf(line, at) || this.periodIndex(line, at) < line.nextPeriod - (line.line.billing.timing === 'advance' ? 1 : 0)) {
           throw unknown('effectiveAt', 'must fall in the line’s current billing period of this term');
         }
+        const tooLarge = lineAmountIssue(amendedLine(line.line, event));
+        if (tooLarge) throw unknown(event.quantity !== undefined ? 'quantity' : 'listPrice.amount', tooLarge);
         return;
       }
-      case 'contract.renewed':
+      case 'contract.renewed': {
         if (!live) throw conflict(`only an active contract can be renewed (it is ${stage})`);
+        const percent = event.upliftPercent ?? this.playbook.renewal.autoRenewUpliftPercent;
+        const tooLarge = this.memory.lines.map((l) => lineAmountIssue(uplift(l.line, percent))).find((issue) => issue !== null);
+        if (tooLarge) throw unknown('upliftPercent', tooLarge);
         return;
+      }
       case 'contract.cancelled':
         if (!live) throw conflict(`only an active contract can be cancelled (it is ${stage})`);
         return;
@@ -385,7 +396,7 @@ class Contract {
         if ((event.type === 'payment.received' || event.type === 'credit.issued') && event.amount.currency !== this.input.currency) {
           throw unknown('amount.currency', `the contract is in ${this.input.currency}`);
         }
-        if (!this.running.has(invoiceWorkflowId(this.input.tenantId, inv.invoiceId)) && (inv.status === 'paid' || inv.status === 'written_off')) {
+        if (!this.running.has(this.invoiceWorkflowIdOf(inv.invoiceId)) && (inv.status === 'paid' || inv.status === 'written_off')) {
           throw conflict(`invoice ${event.invoiceId} is already ${inv.status}`);
         }
         return;
@@ -524,13 +535,14 @@ class Contract {
       const periods = this.periodsOf(line);
       for (let period = periods[line.nextPeriod]; period && Date.parse(invoiceDate(period, l.billing.timing)) <= now; period = periods[line.nextPeriod]) {
         const full = this.fullPeriodOf(period, line.nextPeriod, l.billing.interval as 'month' | 'quarter' | 'year');
-        const share = (amount: number) => (full ? roundMinor((amount * utcDays(period.start, period.end)) / utcDays(full.start, full.end)) : amount);
+        const share = (amount: number) => (full ? shareOf(amount, utcDays(period.start, period.end), utcDays(full.start, full.end)) : amount);
         if (l.usageMetric) {
           const usage = await local.closeUsagePeriod.executeWithOptions({ ...localOptions, summary: `rate ${l.usageMetric} ${period.start.slice(0, 10)} → ${period.end.slice(0, 10)}` }, [
             { tenantId: this.input.tenantId, contractId: this.input.contractId, metric: l.usageMetric, from: period.start, to: period.end },
           ]);
-          const rated = rateQuantity(l, usage.quantity);
-          this.addLine(draft, line, share(rated.amount), usage.quantity, `${rated.description} (${usage.records} record(s))`, period, { kind: 'usage', usagePeriod: period }, usage.quantity);
+          const rated = rateUsage(l, usage.quantity);
+          if (rated) this.addLine(draft, line, share(rated.amount), usage.quantity, `${rated.description} (${usage.records} record(s))`, period, { kind: 'usage', usagePeriod: period }, usage.quantity);
+          else this.refuseToBill(l.lineId, period, usage.quantity);
         } else if (l.billing.timing === 'arrears') {
           const amount = line.segments.length ? blendedPeriodAmount(line.segments, period) : rateQuantity(l, l.quantity).amount;
           this.addLine(draft, line, share(amount), l.quantity, rateQuantity(l, l.quantity).description, period, { kind: 'subscription', servicePeriod: period }, null);
@@ -551,6 +563,16 @@ class Contract {
   }
 
   /**
+   * Usage so large that its amount cannot be counted exactly is not billed: the period is noted,
+   * and a person is asked to bill it by hand, rather than the workflow failing on every attempt.
+   */
+  private refuseToBill(lineId: string, period: Period, quantity: number): void {
+    const summary = `usage of line ${lineId} for ${period.start.slice(0, 10)} → ${period.end.slice(0, 10)} (${quantity}) comes to more than ${MAX_AMOUNT} minor units: not billed`;
+    this.messenger.note('billing.refused', summary, { lineId, quantity, period });
+    this.tasks.push({ taskId: `task:bill-by-hand:${lineId}:${period.start}`, kind: 'invoice_review', summary: `Bill by hand: ${summary}`, createdAt: isoNow() });
+  }
+
+  /**
    * A term that ends mid-period bills its last period pro rata against the full one. Periods are
    * anchored at the term start (Jan 31, Feb 28, Mar 31…), so "full" is the anchored boundary, not
    * the period start plus one interval.
@@ -566,7 +588,7 @@ class Contract {
       // The rated description already names the line ("Seats: 25 × 40.00 USD, 10% off").
       description,
       quantity,
-      unitAmount: quantity ? roundMinor(amount / quantity) : amount,
+      unitAmount: quantity ? perUnit(amount, quantity) : amount,
       amount,
       lineRef: l.lineId,
       periodStart: period.start,
@@ -677,10 +699,25 @@ class Contract {
     (this.step.revenueLines ??= []).push(...lines);
   }
 
+  /** The workflow of one of this contract's invoices: the id it was started under, or would be. */
+  private invoiceWorkflowIdOf(invoiceId: string): string {
+    const inv = this.memory.invoices.find((i) => i.invoiceId === invoiceId);
+    if (inv?.workflowId) return inv.workflowId;
+    // Issued by a run that did not remember its invoices' workflows: the tenant-wide id.
+    if (inv && inv.kind === 'invoice' && inv.status !== 'held') return legacyChildWorkflowIds.invoice(this.input.tenantId, invoiceId);
+    return this.newInvoiceWorkflowId(invoiceId);
+  }
+
+  /** The id an invoice's workflow is started under: the contract's own since committed steps. */
+  private newInvoiceWorkflowId(invoiceId: string): string {
+    return this.writes === 'committed' ? invoiceWorkflowId(this.input.tenantId, { type: 'contract', id: this.input.contractId }, invoiceId) : legacyChildWorkflowIds.invoice(this.input.tenantId, invoiceId);
+  }
+
   private async startInvoice(inv: ContractInvoice, lines: InvoiceLineRecord[], openingCredit: number): Promise<void> {
+    inv.workflowId = this.newInvoiceWorkflowId(inv.invoiceId);
     try {
       const child = await startChild<typeof invoice>('invoice', {
-        workflowId: invoiceWorkflowId(this.input.tenantId, inv.invoiceId),
+        workflowId: inv.workflowId,
         parentClosePolicy: ParentClosePolicy.ABANDON,
         staticSummary: `Invoice ${inv.invoiceId} · contract ${this.input.contractId} for ${this.input.customer.name}`,
         args: [
@@ -713,7 +750,7 @@ class Contract {
 
   private async forward(invoiceId: string, event: ContractEvent & { invoiceId: string }): Promise<void> {
     try {
-      await getExternalWorkflowHandle(invoiceWorkflowId(this.input.tenantId, invoiceId)).signal(invoiceEventSignal, event as never);
+      await getExternalWorkflowHandle(this.invoiceWorkflowIdOf(invoiceId)).signal(invoiceEventSignal, event as never);
     } catch {
       this.messenger.note('event.ignored', `${event.type} not delivered: invoice ${invoiceId} has already closed`, { eventId: event.eventId });
     }
@@ -743,7 +780,7 @@ class Contract {
   private rebill(event: ContractEventOf<'invoice.rebilled'>): void {
     const inv = this.memory.invoices.find((i) => i.invoiceId === event.invoiceId)!;
     const total = inv.total.amount;
-    const open = this.running.has(invoiceWorkflowId(this.input.tenantId, inv.invoiceId)) ? inv.balance.amount : 0;
+    const open = this.running.has(this.invoiceWorkflowIdOf(inv.invoiceId)) ? inv.balance.amount : 0;
     this.memory.accountCredit += total - open;
     const creditId = this.creditNote(total, `Rebill of ${inv.invoiceId}: ${event.reason}`, { method: 'point' });
     this.messenger.note('invoice.rebilled', `invoice ${inv.invoiceId} credited in full (${creditId}) and billed again: ${event.reason}`, { invoiceId: inv.invoiceId, creditId });
@@ -773,12 +810,7 @@ class Contract {
   private amend(event: ContractEventOf<'contract.amended'>): void {
     const line = this.memory.lines.find((l) => l.line.lineId === event.lineId)!;
     const before = line.line;
-    const after: QuoteLine = {
-      ...before,
-      ...(event.quantity !== undefined ? { quantity: event.quantity } : {}),
-      ...(event.listPrice ? { listPrice: event.listPrice } : {}),
-      ...(event.discountPercent !== undefined ? { discountPercent: event.discountPercent } : {}),
-    };
+    const after = amendedLine(before, event);
     const effectiveAt = event.effectiveAt ?? isoNow();
     const mrrBefore = this.monthly(before);
     line.line = after;
@@ -842,7 +874,7 @@ class Contract {
     const months = MONTHS[line.billing.interval];
     if (!months) return 0;
     const recurring = line.usageMetric ? (line.pricingModel === 'hybrid' ? rateQuantity(line, 0).amount : 0) : rateQuantity(line, line.quantity).amount;
-    return roundMinor(recurring / months);
+    return shareOf(recurring, 1, months);
   }
 
   private mrr(): number {
@@ -859,7 +891,10 @@ class Contract {
     await this.bill();
     const term = this.memory.term!;
     const renew = this.memory.renewal ?? (this.input.autoRenew && !this.memory.cancelled ? { term: term.duration, upliftPercent: this.playbook.renewal.autoRenewUpliftPercent } : null);
-    if (!renew || this.memory.cancelled) {
+    // A renewal that could not be billed exactly ends the contract instead of breaking it.
+    const refused = renew && !this.memory.cancelled ? renewalIssue(this.memory.lines, term.end, renew) : null;
+    if (refused) this.messenger.note('renewal.refused', `the contract cannot renew: ${refused}`);
+    if (!renew || this.memory.cancelled || refused) {
       this.change('churn', -this.mrr());
       this.setStage('churned');
       this.agenda.cancelWhere(() => true);
@@ -868,9 +903,8 @@ class Contract {
       return;
     }
     const mrrBefore = this.mrr();
-    const factor = 1 + renew.upliftPercent / 100;
     for (const line of this.memory.lines) {
-      line.line = uplift(line.line, factor);
+      line.line = uplift(line.line, renew.upliftPercent);
       line.nextPeriod = 0;
       line.segments = [];
     }
@@ -1105,8 +1139,58 @@ class Contract {
   }
 }
 
-function uplift(line: QuoteLine, factor: number): QuoteLine {
-  const up = (amount: number) => roundMinor(amount * factor);
+/** Why a term cannot follow `end` on these terms, or null. */
+function renewalIssue(lines: readonly ContractLine[], end: string, renew: { term: string; upliftPercent: number }): string | null {
+  const term = termIssue(renew.term);
+  if (term) return term;
+  if (!inSupportedYears(new Date(addDuration(Date.parse(end), renew.term)).toISOString())) return 'the next term would end beyond the years Revloop bills';
+  for (const l of lines) {
+    const issue = lineAmountIssue(uplift(l.line, renew.upliftPercent));
+    if (issue) return `line ${l.line.lineId}: ${issue}`;
+  }
+  return null;
+}
+
+/** A usage line rated, or null when its amount would be too large to count exactly. */
+function rateUsage(line: QuoteLine, quantity: number): ReturnType<typeof rateQuantity> | null {
+  try {
+    const rated = rateQuantity(line, quantity);
+    return Math.abs(rated.amount) <= MAX_AMOUNT ? rated : null;
+  } catch (error) {
+    if (error instanceof RangeError) return null;
+    throw error;
+  }
+}
+
+/** A line as an amendment changes it. */
+function amendedLine(before: QuoteLine, event: ContractEventOf<'contract.amended'>): QuoteLine {
+  return {
+    ...before,
+    ...(event.quantity !== undefined ? { quantity: event.quantity } : {}),
+    ...(event.listPrice ? { listPrice: event.listPrice } : {}),
+    ...(event.discountPercent !== undefined ? { discountPercent: event.discountPercent } : {}),
+  };
+}
+
+/** Why a quote could never be billed exactly (a zero-length term, a date out of range, an amount too large), or null. */
+function unbillableQuote(input: ContractWorkflowInput): string | null {
+  const term = termIssue(input.term);
+  if (term) return term;
+  const inRange = () => inSupportedYears(input.start) && inSupportedYears(new Date(addDuration(Date.parse(input.start), input.term)).toISOString());
+  try {
+    if (!inRange()) return 'its term falls outside the years Revloop bills';
+  } catch {
+    return 'its term falls outside the years Revloop bills';
+  }
+  for (const line of input.lines) {
+    const issue = lineAmountIssue(line);
+    if (issue) return `line ${line.lineId}: ${issue}`;
+  }
+  return null;
+}
+
+function uplift(line: QuoteLine, percent: number): QuoteLine {
+  const up = (amount: number) => uplifted(amount, percent);
   return {
     ...line,
     listPrice: { ...line.listPrice, amount: up(line.listPrice.amount) },

@@ -16,7 +16,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { StepRecords, TaskRecord } from '../activities/records';
 import { type CustomerEvent, type CustomerEventOf, type InvoiceEvent, type JobEvent } from '../domain/customer-events';
 import { addDuration, humanizeMs } from '../domain/durations';
-import { invoiceWorkflowId, jobWorkflowId } from '../domain/ids';
+import { invoiceWorkflowId, jobWorkflowId, legacyChildWorkflowIds } from '../domain/ids';
 import { formatLocal, nextLocalDate } from '../domain/local-time';
 import { priceLines } from '../domain/invoice-lines';
 import { formatMoney, type Money } from '../domain/money';
@@ -51,6 +51,8 @@ import { RevloopBalanceDue, RevloopCustomer, RevloopNextActionAt, RevloopPlayboo
 
 /** How many applied event ids a run remembers once written; older ones are on the timeline, where the API finds them. */
 const RECENT_EVENT_IDS = 500;
+/** A slot this far in the past is still taken (a booking entered just after the visit began, clocks a little apart). */
+const PAST_SLOT_GRACE_MS = 5 * 60_000;
 /** How many closed job and invoice ids are kept to explain late events about them. */
 const RECENT_CLOSED = 50;
 /** A safety net well under Temporal's 51,200-event limit, for servers that never suggest continue-as-new. */
@@ -221,6 +223,10 @@ class Relationship {
     const pending = (type: string, key: 'jobId' | 'invoiceId', id: string) =>
       this.waiting().some((e) => e.type === type && (e as Record<string, unknown>)[key] === id);
     const invoiceIdOf = (e: CustomerEventOf<'job.completed'>) => e.invoiceId ?? `inv-${e.jobId}`;
+    // A slot already past would send a confirmation for it and a no-show notice at once.
+    if ((event.type === 'booking.requested' || event.type === 'booking.rescheduled') && Date.parse(event.scheduledAt) < Date.now() - PAST_SLOT_GRACE_MS) {
+      reject(`scheduledAt ${event.scheduledAt} is in the past; book a slot to come`, 'scheduledAt');
+    }
     switch (event.type) {
       case 'booking.requested':
         if (this.memory.jobs.some((j) => j.jobId === event.jobId) || this.memory.closedJobIds.includes(event.jobId) || pending('booking.requested', 'jobId', event.jobId)) {
@@ -357,19 +363,22 @@ class Relationship {
         this.closeInquiry();
         return this.book(event);
       case 'job.completed': {
+        const target = this.jobWorkflowIdOf(event.jobId);
         const job = this.closeJob(event.jobId);
-        await this.forwardToJob(event);
+        await this.forwardToJob(target, event);
         return this.onJobCompleted(event, job?.service ?? 'service');
       }
-      case 'booking.cancelled':
+      case 'booking.cancelled': {
+        const target = this.jobWorkflowIdOf(event.jobId);
         this.closeJob(event.jobId);
-        return this.forwardToJob(event);
+        return this.forwardToJob(target, event);
+      }
       case 'booking.rescheduled':
         this.updateJob(event.jobId, { status: 'booked', scheduledAt: new Date(event.scheduledAt).toISOString() });
-        return this.forwardToJob(event);
+        return this.forwardToJob(this.jobWorkflowIdOf(event.jobId), event);
       case 'job.started':
         this.updateJob(event.jobId, { status: 'in_progress' });
-        return this.forwardToJob(event);
+        return this.forwardToJob(this.jobWorkflowIdOf(event.jobId), event);
       case 'invoice.disputed':
         this.skipReviewFor(event.invoiceId, 'invoice disputed');
         return this.forwardToInvoice(event);
@@ -427,8 +436,15 @@ class Relationship {
   // ── jobs and invoices (child workflows) ─────────────────────────────────────────────────────
 
   private async book(event: CustomerEventOf<'booking.requested'>): Promise<void> {
-    this.memory.jobs.push({ jobId: event.jobId, service: event.service, scheduledAt: new Date(event.scheduledAt).toISOString(), status: 'booked', nextAction: null });
-    const workflowId = jobWorkflowId(this.input.tenantId, event.jobId);
+    const workflowId = this.writes === 'committed' ? jobWorkflowId(this.input.tenantId, this.input.customerId, event.jobId) : legacyChildWorkflowIds.job(this.input.tenantId, event.jobId);
+    this.memory.jobs.push({
+      jobId: event.jobId,
+      service: event.service,
+      scheduledAt: new Date(event.scheduledAt).toISOString(),
+      status: 'booked',
+      nextAction: null,
+      workflowId,
+    });
     await this.startChildOnce(() =>
       startChild<typeof job>('job', {
         workflowId,
@@ -480,10 +496,21 @@ class Relationship {
     const openingCredit = creditFor(onAccount, total.amount);
     if (openingCredit > 0) this.memory.onAccount![currency] = onAccount - openingCredit;
     const balance = { amount: total.amount - openingCredit, currency };
-    this.memory.invoices.push({ invoiceId, jobId: event.jobId, total, balance, status: balance.amount === 0 ? 'paid' : 'open', dueAt, nextAction: null });
+    const workflowId =
+      this.writes === 'committed' ? invoiceWorkflowId(this.input.tenantId, { type: 'customer', id: this.input.customerId }, invoiceId) : legacyChildWorkflowIds.invoice(this.input.tenantId, invoiceId);
+    this.memory.invoices.push({
+      invoiceId,
+      jobId: event.jobId,
+      total,
+      balance,
+      status: balance.amount === 0 ? 'paid' : 'open',
+      dueAt,
+      nextAction: null,
+      workflowId,
+    });
     await this.startChildOnce(() =>
       startChild<typeof invoice>('invoice', {
-        workflowId: invoiceWorkflowId(this.input.tenantId, invoiceId),
+        workflowId,
         parentClosePolicy: ParentClosePolicy.ABANDON,
         staticSummary: `Invoice ${invoiceId} · job ${event.jobId} for ${this.input.profile.name}`,
         args: [
@@ -541,16 +568,29 @@ class Relationship {
     }
   }
 
-  private async forwardToJob(event: JobEvent): Promise<void> {
-    await this.forward(jobWorkflowId(this.input.tenantId, event.jobId), event, () =>
-      getExternalWorkflowHandle(jobWorkflowId(this.input.tenantId, event.jobId)).signal(jobEventSignal, event),
-    );
+  /**
+   * The workflow of this customer's job: the id it was started under (remembered with the job),
+   * or, for one this run has not opened, the id it would be started under.
+   */
+  private jobWorkflowIdOf(jobId: string): string {
+    const open = this.memory.jobs.find((j) => j.jobId === jobId);
+    if (open) return open.workflowId ?? legacyChildWorkflowIds.job(this.input.tenantId, jobId);
+    return this.writes === 'committed' ? jobWorkflowId(this.input.tenantId, this.input.customerId, jobId) : legacyChildWorkflowIds.job(this.input.tenantId, jobId);
+  }
+
+  private invoiceWorkflowIdOf(invoiceId: string): string {
+    const open = this.memory.invoices.find((i) => i.invoiceId === invoiceId);
+    if (open) return open.workflowId ?? legacyChildWorkflowIds.invoice(this.input.tenantId, invoiceId);
+    return this.writes === 'committed' ? invoiceWorkflowId(this.input.tenantId, { type: 'customer', id: this.input.customerId }, invoiceId) : legacyChildWorkflowIds.invoice(this.input.tenantId, invoiceId);
+  }
+
+  private async forwardToJob(workflowId: string, event: JobEvent): Promise<void> {
+    await this.forward(workflowId, event, () => getExternalWorkflowHandle(workflowId).signal(jobEventSignal, event));
   }
 
   private async forwardToInvoice(event: InvoiceEvent): Promise<void> {
-    await this.forward(invoiceWorkflowId(this.input.tenantId, event.invoiceId), event, () =>
-      getExternalWorkflowHandle(invoiceWorkflowId(this.input.tenantId, event.invoiceId)).signal(invoiceEventSignal, event),
-    );
+    const workflowId = this.invoiceWorkflowIdOf(event.invoiceId);
+    await this.forward(workflowId, event, () => getExternalWorkflowHandle(workflowId).signal(invoiceEventSignal, event));
   }
 
   /** A child that closed in the meantime cannot take the event; the timeline says so. */
@@ -598,6 +638,7 @@ class Relationship {
         status: notice.status,
         dueAt: notice.dueAt,
         nextAction: notice.nextAction,
+        ...(existing?.workflowId ? { workflowId: existing.workflowId } : {}),
       });
     }
   }
@@ -636,8 +677,8 @@ class Relationship {
     this.messenger.setOptOuts(this.memory.optOuts);
     // Open jobs and invoices draft their own messages: they must hear of it at once.
     const children = [
-      ...this.memory.jobs.map((j) => jobWorkflowId(this.input.tenantId, j.jobId)),
-      ...this.memory.invoices.map((i) => invoiceWorkflowId(this.input.tenantId, i.invoiceId)),
+      ...this.memory.jobs.map((j) => this.jobWorkflowIdOf(j.jobId)),
+      ...this.memory.invoices.map((i) => this.invoiceWorkflowIdOf(i.invoiceId)),
     ];
     for (const id of children) {
       try {

@@ -83,6 +83,8 @@ export interface OpenJob {
   scheduledAt: string;
   status: JobStatus;
   nextAction: NextAction | null;
+  /** The job's workflow; absent for jobs opened before ids belonged to their customer (the tenant-wide id then). */
+  workflowId?: string;
 }
 
 export interface OpenInvoice {
@@ -93,6 +95,8 @@ export interface OpenInvoice {
   status: InvoiceStatus;
   dueAt: string;
   nextAction: NextAction | null;
+  /** The invoice's workflow; absent for invoices opened before ids belonged to their customer. */
+  workflowId?: string;
 }
 
 /** The compact state carried across continue-as-new. */

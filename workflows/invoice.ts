@@ -1,4 +1,4 @@
-import { patched, setCurrentDetails, setHandler } from '@temporalio/workflow';
+import { patched, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { InvoiceRecord, PaymentRecord } from '../activities/records';
 import type { InvoiceEvent } from '../domain/customer-events';
 import { addDuration, humanizeMs } from '../domain/durations';
@@ -61,6 +61,7 @@ class Collections implements ChildLifecycle<InvoiceEvent, InvoiceAgendaKind> {
     this.record = {
       invoiceId: input.invoiceId,
       jobId: input.jobId,
+      ...(writes === 'committed' ? { workflowId: workflowInfo().workflowId } : {}),
       ...(input.period ? { periodStart: input.period.start, periodEnd: input.period.end } : {}),
       currency: input.currency,
       total,

@@ -57,6 +57,11 @@ export function times(a: Exact, b: Exact): Exact {
   return reduced(a.n * b.n, a.d * b.d);
 }
 
+/** 1 / a, for a ≠ 0. */
+export function reciprocal(a: Exact): Exact {
+  return reduced(a.d, a.n);
+}
+
 export function compare(a: Exact, b: Exact): -1 | 0 | 1 {
   const left = a.n * b.d;
   const right = b.n * a.d;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { UtcTimestamp } from '../instants';
 import { IsoDuration } from '../durations';
+import { termIssue } from './bounds';
 import { NonBlank } from '../contact';
 import { ClientId } from '../ids';
 import { NonNegativeMoney, PositiveMoney } from '../money';
@@ -11,7 +13,6 @@ import { decimalNumber } from '../decimals';
  * (signing an unapproved quote, an unknown line or invoice) before anything is recorded.
  */
 
-const UtcTimestamp = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 timestamp, e.g. 2027-03-01T00:00:00Z' });
 const common = { eventId: ClientId.optional() };
 
 export const ContractEventInput = z.discriminatedUnion('type', [
@@ -34,8 +35,8 @@ export const ContractEventInput = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('contract.renewed'),
     ...common,
-    /** The next term; the current one when omitted. */
-    term: IsoDuration.optional(),
+    /** The next term; the current one when omitted. Longer than zero, at most ten years. */
+    term: IsoDuration.refine((term) => termIssue(term) === null, 'must be longer than zero and at most P10Y').optional(),
     /** Price change for the next term, in percent (negative for a discount); the playbook's auto-renew uplift when omitted. */
     upliftPercent: z.number().gt(-100).max(100).optional(),
   }),

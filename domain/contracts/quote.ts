@@ -3,6 +3,8 @@ import { EmailAddress, NonBlank, PhoneNumber } from '../contact';
 import { IsoDuration } from '../durations';
 import { ClientId } from '../ids';
 import { TimeZone } from '../local-time';
+import { lineAmountIssue, termIssue } from './bounds';
+import { StartDate } from '../instants';
 import { Currency } from '../money';
 import { QuoteLine } from '../billing/quote-line';
 
@@ -10,11 +12,6 @@ import { QuoteLine } from '../billing/quote-line';
  * What `POST /v1/quotes` takes: a quote for one customer account, which becomes the contract when
  * signed. The quote id is the contract id (`contract:{tenant}:{id}`).
  */
-
-/** A calendar date (`2027-01-01`) or a UTC instant; dates start at 00:00 UTC. */
-export const StartDate = z
-  .union([z.iso.date(), z.iso.datetime({ offset: true })])
-  .transform((value) => new Date(value.length === 10 ? `${value}T00:00:00Z` : value).toISOString());
 
 export const QuoteInput = z
   .strictObject({
@@ -37,11 +34,15 @@ export const QuoteInput = z
     playbook: z.string().min(2).max(64).default('saas-subscription'),
   })
   .superRefine((q, ctx) => {
+    const term = termIssue(q.term);
+    if (term) ctx.addIssue({ code: 'custom', path: ['term'], message: term });
     const seen = new Set<string>();
     const metrics = new Set<string>();
     q.lines.forEach((line, i) => {
       if (seen.has(line.lineId)) ctx.addIssue({ code: 'custom', path: ['lines', i, 'lineId'], message: 'line ids must be unique within a quote' });
       seen.add(line.lineId);
+      const amount = lineAmountIssue(line);
+      if (amount) ctx.addIssue({ code: 'custom', path: ['lines', i, 'quantity'], message: amount });
       if (line.listPrice.currency !== q.currency) ctx.addIssue({ code: 'custom', path: ['lines', i, 'listPrice', 'currency'], message: `must be the quote currency ${q.currency}` });
       if (line.usageMetric) {
         if (metrics.has(line.usageMetric)) ctx.addIssue({ code: 'custom', path: ['lines', i, 'usageMetric'], message: 'each usage metric is rated by one line' });

@@ -1,5 +1,4 @@
 import type { Client } from '@temporalio/client';
-import proto from '@temporalio/proto';
 import { asc, eq } from 'drizzle-orm';
 import type { Database } from '../../db/client';
 import { invoices, jobs, messages, payments, timelineEntries, usageRecords } from '../../db/schema';
@@ -130,31 +129,4 @@ export async function reconcile(db: Database, client: Client, tenantId: string, 
 
 export function clean(findings: Findings): boolean {
   return findings.lost.length + findings.appliedTwice.length + findings.duplicateMessages.length + findings.timelineBreaks.length + findings.busy.length === 0;
-}
-
-/** Workflow tasks that failed in any run of any workflow: by cause, telling defects from benign races. */
-export async function workflowTaskFailures(client: Client): Promise<{ defects: Record<string, number>; benign: Record<string, number>; closedBadly: string[] }> {
-  const Cause = proto.temporal.api.enums.v1.WorkflowTaskFailedCause;
-  const benignCauses = new Set<number>([
-    Cause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND,
-    Cause.WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_UPDATE,
-    Cause.WORKFLOW_TASK_FAILED_CAUSE_RESET_STICKY_TASK_QUEUE,
-    Cause.WORKFLOW_TASK_FAILED_CAUSE_FORCE_CLOSE_COMMAND,
-    Cause.WORKFLOW_TASK_FAILED_CAUSE_FAILOVER_CLOSE_COMMAND,
-  ]);
-  const defects: Record<string, number> = {};
-  const benign: Record<string, number> = {};
-  const closedBadly: string[] = [];
-  for await (const execution of client.workflow.list()) {
-    if (['FAILED', 'TERMINATED', 'TIMED_OUT', 'CANCELLED'].includes(execution.status.name)) closedBadly.push(`${execution.workflowId}: ${execution.status.name}`);
-    const history = await client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
-    for (const event of history.events ?? []) {
-      if (event.eventType !== proto.temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) continue;
-      const cause = event.workflowTaskFailedEventAttributes?.cause ?? 0;
-      const name = (Cause[cause] ?? String(cause)).replace('WORKFLOW_TASK_FAILED_CAUSE_', '');
-      const bucket = benignCauses.has(cause) ? benign : defects;
-      bucket[name] = (bucket[name] ?? 0) + 1;
-    }
-  }
-  return { defects, benign, closedBadly };
 }

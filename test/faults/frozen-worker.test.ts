@@ -16,8 +16,11 @@ import { startFaultWorker } from './support/fault-worker-process';
  * applied once, and nothing the frozen attempt did may reach the customer twice.
  */
 
-/** Long enough for two timed-out attempts of a step (10 s each) and a third that succeeds. */
-const RECOVERY_MS = 60_000;
+/**
+ * Long enough for the timeouts a frozen worker costs: the attempt it holds, and every task its
+ * open polls had already taken (10 s each for a step's write and for a child's workflow task).
+ */
+const RECOVERY_MS = 120_000;
 
 let env: TestWorkflowEnvironment;
 let database: DatabaseHandle;
@@ -88,10 +91,10 @@ async function bookingWhileFrozen(freeze: (bookingId: string) => string) {
 }
 
 describe('a worker frozen in the middle of a step', () => {
-  it('loses no event and sends nothing twice when it froze right after writing the step', () => bookingWhileFrozen((booking) => `activity:${booking}`), 150_000);
+  it('loses no event and sends nothing twice when it froze right after writing the step', () => bookingWhileFrozen((booking) => `activity:${booking}`), 300_000);
 
   it('loses no event and sends nothing twice when its workflow task timed out and was redone with the events in another order', () =>
-    bookingWhileFrozen((booking) => `workflow:${booking}`), 150_000);
+    bookingWhileFrozen((booking) => `workflow:${booking}`), 300_000);
 });
 
 describe('a step write retried late by a worker that froze in the middle of it', () => {
@@ -116,5 +119,5 @@ describe('a step write retried late by a worker that froze in the middle of it',
     await frozen.kill();
     const [invoice] = await invoicesOf(database.db, tenantId, customerId);
     expect({ status: invoice!.status, balance: invoice!.balance }).toEqual({ status: 'paid', balance: 0 });
-  }, 150_000);
+  }, 300_000);
 });

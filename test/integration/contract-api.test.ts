@@ -65,7 +65,7 @@ describe('contracts over HTTP (dev server, worker, API, PostgreSQL)', () => {
     const first = invoices.body.data[0];
     // Two months of seats in advance (the first month's API usage had no records).
     expect(first.lines.filter((l: { lineId: string }) => l.lineId === 'seats').map((l: { amount: { amount: number } }) => l.amount.amount)).toEqual([80_000, 80_000]);
-    expect(first.links.temporalUi).toContain(encodeURIComponent(`invoice:${acme.tenantId}:initech.0001`));
+    expect(first.links.temporalUi).toContain(encodeURIComponent(`invoice:${acme.tenantId}:contract:initech:initech.0001`));
 
     const view = await acme.request('GET', '/v1/contracts/initech');
     expect(view.body).toMatchObject({ id: 'initech', stage: 'active', mrr: usd(80_000), autoRenew: true, revenue: { billed: usd(160_000) } });

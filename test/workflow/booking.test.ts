@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { jobWorkflowId } from '../../domain/ids';
 import { customerStateQuery, jobStateQuery } from '../../workflows/definitions';
 import { deliver, idle, jobsOf, sentAfter, startCustomer } from '../support/customers';
 import { createTestTenant, timelineOf } from '../support/database';
@@ -89,7 +90,7 @@ describe('customer workflow: bookings, reminders and no-shows', () => {
     // The customer takes the new slot: the same job, booked again, with fresh reminders.
     await deliver(handle, { type: 'booking.rescheduled', jobId: 'job-1', scheduledAt: at(t0 + 4 * DAY) });
     await eventually(() => handle.query(customerStateQuery), { until: (s) => s.openJobs[0]?.status === 'booked' });
-    const job1 = await suite.env.client.workflow.getHandle(`job:${tenantId}:job-1`).query(jobStateQuery);
+    const job1 = await suite.env.client.workflow.getHandle(jobWorkflowId(tenantId, customerId, 'job-1')).query(jobStateQuery);
     expect(job1.nextActions.map((a) => [a.kind, a.dueAt])).toEqual([
       ['booking.reminder', at(t0 + 3 * DAY)],
       ['booking.reminder', at(t0 + 4 * DAY - 2 * HOUR)],
@@ -126,6 +127,6 @@ describe('customer workflow: bookings, reminders and no-shows', () => {
     expect(state.openInvoices.map((i) => [i.invoiceId, i.balance.amount])).toEqual([['inv-furnace', 18900]]);
     expect(state.completedJobs).toBe(1);
     await recordHistory(handle, 'customer-two-jobs');
-    await recordHistory(env.client.workflow.getHandle(`job:${tenantId}:thermostat`), 'job-no-show');
+    await recordHistory(env.client.workflow.getHandle(jobWorkflowId(tenantId, customerId, 'thermostat')), 'job-no-show');
   });
 });

@@ -84,7 +84,7 @@ describe('contract workflow: billing periods, usage, holds, amendments, credits 
     ]);
     expect(rows[1]!.total).toBe(92_000);
     await recordHistory(handle, 'contract-usage-billing');
-    await recordHistory(suite.env.client.workflow.getHandle(`invoice:${tenantId}:${rows[0]!.id}`), 'invoice-contract-priced-lines');
+    await recordHistory(suite.env.client.workflow.getHandle(rows[0]!.workflowId!), 'invoice-contract-priced-lines');
   });
 
   it('holds an invoice whose usage departs from the trailing average until invoice.approved', async () => {

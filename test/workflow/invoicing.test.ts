@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { invoiceWorkflowId } from '../../domain/ids';
 import { payments } from '../../db/schema';
 import { customerStateQuery, invoiceStateQuery } from '../../workflows/definitions';
 import { deliver, idle, invoicesOf, sentAfter, startCustomer, tasksOf } from '../support/customers';
@@ -39,7 +40,7 @@ describe('customer workflow: invoices, collections and reviews', () => {
     });
     const invoiceId = `inv-${jobId}`;
     await eventually(() => invoicesOf(database.db, tenantId, customerId), { until: (rows) => rows.length === 1 });
-    return { tenantId, customerId, handle, t1, invoiceId, invoice: env.client.workflow.getHandle(`invoice:${tenantId}:${invoiceId}`) };
+    return { tenantId, customerId, handle, t1, invoiceId, invoice: env.client.workflow.getHandle(invoiceWorkflowId(tenantId, { type: 'customer', id: customerId }, invoiceId)) };
   }
 
   it('issues the invoice the minute the job is done and asks for a review two hours later', async () => {
@@ -216,7 +217,7 @@ describe('customer workflow: invoices, collections and reviews', () => {
       );
     expect(await rejection({ type: 'payment.received', invoiceId: 'inv-nope', amount: usd(100) })).toMatch(/no invoice inv-nope/);
     expect(await rejection({ type: 'job.started', jobId: 'job-nope' })).toMatch(/no job job-nope/);
-    expect(await rejection({ type: 'booking.requested', jobId: 'job-1', service: 'again', scheduledAt: at(Date.now()) })).toMatch(/already booked/);
+    expect(await rejection({ type: 'booking.requested', jobId: 'job-1', service: 'again', scheduledAt: at((await suite.now()) + DAY) })).toMatch(/already booked/);
     expect(await rejection({ type: 'payment.received', invoiceId: 'inv-job-1', amount: { amount: 100, currency: 'EUR' } })).toMatch(/in USD/);
     const state = await handle.query(customerStateQuery);
     expect(state.eventsApplied).toBe(3);

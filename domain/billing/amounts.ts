@@ -1,0 +1,34 @@
+import { compare, exact, ONE, plus, ratio, reciprocal, roundMinorExact, sum, times, type Exact } from './exact';
+
+/**
+ * The money computations a lifecycle makes outside rating: each is exact (integer fractions, no
+ * floating point) and rounded once, half away from zero, to the minor unit. Pure, so workflows
+ * may call them.
+ */
+
+const minor = (amount: number): Exact => ratio(amount, 1);
+
+/** quantity × unit price, for a line whose quantity may have decimals (1.15 h × 14.50). */
+export function lineAmount(quantity: number, unitAmount: number): number {
+  return roundMinorExact(times(exact(quantity), minor(unitAmount)));
+}
+
+/** Whether lines of quantity × unit price come to at most `max` minor units in all, computed exactly (no line can overflow on the way). */
+export function linesWithin(lines: ReadonlyArray<{ quantity: number; unitAmount: number }>, max: number): boolean {
+  return compare(sum(lines.map((l) => times(exact(l.quantity), minor(l.unitAmount)))), minor(max)) <= 0;
+}
+
+/** amount × part / whole: a partial period's share (days of days), a month of a year's price. */
+export function shareOf(amount: number, part: number, whole: number): number {
+  return roundMinorExact(times(minor(amount), ratio(part, whole)));
+}
+
+/** amount raised (or lowered) by `percent`: a renewal's price uplift. */
+export function uplifted(amount: number, percent: number): number {
+  return roundMinorExact(times(minor(amount), plus(ONE, times(exact(percent), ratio(1, 100)))));
+}
+
+/** The unit price a line's amount implies for its quantity, for display on the invoice line. */
+export function perUnit(amount: number, quantity: number): number {
+  return roundMinorExact(times(minor(amount), reciprocal(exact(quantity))));
+}
