@@ -2,18 +2,22 @@ import { Context } from '@temporalio/activity';
 import { and, eq } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { messages, messagingSettings } from '../db/schema';
+import { sealedIn, type SecretBox } from '../db/sealed';
 import { signPayload } from '../domain/webhook-signature';
+import { deliveryFailure, postToWebhook, type WebhookTargets } from './outbound-address';
 
 export interface DeliveryDependencies {
   db: Database;
-  /** Overridable for tests; the global fetch otherwise. */
-  fetch?: typeof fetch;
+  /** Opens the tenant's webhook secret, sealed at rest with the server key. */
+  secrets: SecretBox;
+  /** Which addresses a tenant's webhook may reach: public ones only unless the operator says `any`. */
+  webhookTargets?: WebhookTargets;
 }
 
 const TIMEOUT_MS = 10_000;
 
 export function createDeliveryActivities(deps: DeliveryDependencies) {
-  const send = deps.fetch ?? fetch;
+  const targets = deps.webhookTargets ?? 'public';
   return {
     /**
      * POSTs one outbox message, signed, to the tenant's webhook. Each failed attempt is counted on
@@ -45,20 +49,22 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
           sentAt: message.sentAt.toISOString(),
         });
         try {
-          const response = await send(settings.webhookUrl, {
-            method: 'POST',
-            headers: {
-              'Content-Type': 'application/json',
-              'Revloop-Signature': signPayload(settings.webhookSecret, body, Math.floor(Date.now() / 1000)),
-              'Revloop-Message-Id': message.id,
-            },
-            body,
-            signal: AbortSignal.timeout(TIMEOUT_MS),
-          });
-          await response.arrayBuffer();
-          if (!response.ok) failure = `webhook answered ${response.status}`;
+          const secret = deps.secrets.open(settings.webhookSecret, sealedIn.messagingWebhookSecret(input.tenantId));
+          const headers = {
+            'Content-Type': 'application/json',
+            'Revloop-Signature': signPayload(secret, body, Math.floor(Date.now() / 1000)),
+            'Revloop-Message-Id': message.id,
+          };
+          const { status } = await postToWebhook(settings.webhookUrl, headers, body, { targets, timeoutMs: TIMEOUT_MS });
+          // A redirect is an answer, not a new address to try: the tenant's URL is the one it gave.
+          if (status < 200 || status >= 300) failure = `webhook answered ${status}`;
         } catch (error) {
-          failure = `webhook unreachable: ${(error as Error).message}`;
+          failure = deliveryFailure(error);
+          // An address refused now is refused on every retry: say so at once.
+          if ((error as { code?: unknown }).code === 'EREFUSEDTARGET') {
+            await db.update(messages).set({ attempts: info.attempt, statusReason: failure, status: 'failed' }).where(where);
+            return { status: 'failed' };
+          }
         }
       }
 

@@ -1,15 +1,19 @@
 import type { Database } from '../db/client';
+import type { SecretBox } from '../db/sealed';
 import { createCustomerActivities } from './customers';
 import { createDeliveryActivities } from './delivery';
 import { createPlaybookActivities } from './playbooks';
 import { createProgressActivities } from './progress';
 import { createTimelineActivities } from './timeline';
+import type { WebhookTargets } from './outbound-address';
 import { createUsageActivities } from './usage';
 
 export interface ActivityDependencies {
   db: Database;
-  /** Overridable for tests of webhook delivery; the global fetch otherwise. */
-  fetch?: typeof fetch;
+  /** Opens secrets sealed at rest (the tenant's outbound webhook secret): the API's server key. */
+  secrets: SecretBox;
+  /** Which addresses tenants' webhooks may reach (REVLOOP_WEBHOOK_TARGETS): public ones by default. */
+  webhookTargets?: WebhookTargets;
 }
 
 /** Every activity the worker registers; workflows import this type only, never the code. */

@@ -63,6 +63,13 @@ export class ApiKeyStore {
     return { id, key, scopes: input.scopes };
   }
 
+  /** A key this process verified in the last few seconds, without asking the database. */
+  cached(key: string): TenantAuth | undefined {
+    const hash = hashKey(key);
+    const cached = this.cache.get(hash);
+    return cached && cached.expiresAt > Date.now() && secretsEqual(cached.hash, hash) ? cached.auth : undefined;
+  }
+
   /** The tenant and scopes of a live key, or undefined for an unknown or revoked one. */
   async verify(key: string): Promise<TenantAuth | undefined> {
     const hash = hashKey(key);

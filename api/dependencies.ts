@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Database } from '../db/client';
+import type { SecretBox, SecretKeys } from '../db/sealed';
 import type { ApiKeyStore } from './api-keys';
 import type { Logger } from './observability/logger';
 import type { IdempotencyStore } from './idempotency';
@@ -17,6 +18,10 @@ export interface ApiConfig {
   rateLimit?: RateLimitSettings | undefined;
   /** A request still running after this long is answered 503 (it may still finish; see Idempotency-Key). */
   requestTimeoutMs?: number | undefined;
+  /** The server's key (REVLOOP_SECRET_KEY) and the ones it replaced, for secrets sealed at rest. */
+  secretKeys: SecretKeys;
+  /** Which addresses a tenant's webhook URL may reach: public ones unless the operator allows `any`. */
+  webhookTargets?: 'public' | 'any' | undefined;
 }
 
 export interface ApiDependencies {
@@ -25,7 +30,15 @@ export interface ApiDependencies {
   keys: ApiKeyStore;
   webhookSecrets: WebhookSecretStore;
   idempotency: IdempotencyStore;
+  /** Seals and opens secrets kept in PostgreSQL. */
+  secrets: SecretBox;
   rateLimiter?: RateLimiter | undefined;
+  /**
+   * Failed authentications per client address (bad keys, operator tokens, webhook signatures).
+   * Once an address has used its budget it is answered 429 before any lookup, but for keys this
+   * process verified moments ago.
+   */
+  authFailures?: RateLimiter | undefined;
   config: ApiConfig;
   /**
    * The lifecycle's "now", ms since epoch: the wall clock, except in tests on Temporal's

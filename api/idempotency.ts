@@ -1,6 +1,7 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
+import { isSealed, sealedIn, type SecretBox } from '../db/sealed';
 import { idempotencyKeys } from '../db/schema';
 import type { Reply } from './route';
 
@@ -31,6 +32,11 @@ export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 export class IdempotencyStore {
   constructor(
     private readonly db: Database,
+    /**
+     * Seals stored responses with the server's key: a response may carry a secret (a new API key),
+     * and the database alone must not reveal it, whatever Idempotency-Key a reader guesses.
+     */
+    private readonly box: SecretBox,
     private readonly leaseSeconds = 60,
   ) {}
 
@@ -74,14 +80,18 @@ export class IdempotencyStore {
     if (!row) return { kind: 'in_flight' };
     if (row.fingerprint !== fingerprint) return { kind: 'mismatch' };
     if (row.state === 'in_flight' || row.response === null) return { kind: 'in_flight' };
-    return { kind: 'replay', reply: decrypt(key, scope, row.response) };
+    return { kind: 'replay', reply: this.openReply(key, scope, keyHash, row.response) };
   }
 
   async complete(scope: string, key: string, leaseId: string, reply: Reply): Promise<void> {
     await this.db
       .update(idempotencyKeys)
-      .set({ state: 'completed', responseStatus: reply.status, response: encrypt(key, scope, reply) })
+      .set({ state: 'completed', responseStatus: reply.status, response: this.box.seal(JSON.stringify(reply), sealedIn.idempotentReply(scope, digest('revloop-idempotency-key', scope, key))) })
       .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.keyHash, digest('revloop-idempotency-key', scope, key)), eq(idempotencyKeys.leaseId, leaseId)));
+  }
+
+  private openReply(key: string, scope: string, keyHash: string, stored: string): Reply {
+    return isSealed(stored) ? (JSON.parse(this.box.open(stored, sealedIn.idempotentReply(scope, keyHash))) as Reply) : decryptLegacy(key, scope, stored);
   }
 
   /** Frees the key after a failure that changed nothing, so a retry runs again. */
@@ -122,14 +132,8 @@ function cipherKey(key: string, scope: string): Buffer {
   return createHash('sha256').update(`revloop-idempotency-response\0${scope}\0${key}`).digest();
 }
 
-function encrypt(key: string, scope: string, reply: Reply): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', cipherKey(key, scope), iv);
-  const data = Buffer.concat([cipher.update(JSON.stringify(reply), 'utf8'), cipher.final()]);
-  return [iv, cipher.getAuthTag(), data].map((b) => b.toString('base64')).join('.');
-}
-
-function decrypt(key: string, scope: string, stored: string): Reply {
+/** Responses stored before they were sealed with the server key (kept 24 hours at most). */
+function decryptLegacy(key: string, scope: string, stored: string): Reply {
   const [iv, tag, data] = stored.split('.').map((part) => Buffer.from(part, 'base64')) as [Buffer, Buffer, Buffer];
   const decipher = createDecipheriv('aes-256-gcm', cipherKey(key, scope), iv);
   decipher.setAuthTag(tag);

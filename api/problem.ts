@@ -67,6 +67,8 @@ export const problems = {
     new Problem(503, 'unavailable', 'Service unavailable', detail, {}, { 'Retry-After': String(retryAfterSeconds) }),
   tooManyRequests: (retryAfterSeconds: number) =>
     new Problem(429, 'rate-limited', 'Too many requests', `This key has used its request budget; retry in ${retryAfterSeconds} s.`, {}, { 'Retry-After': String(retryAfterSeconds) }),
+  tooManyFailures: (retryAfterSeconds: number) =>
+    new Problem(429, 'rate-limited', 'Too many failed authentications', `Too many failed authentications from this address; retry in ${retryAfterSeconds} s.`, {}, { 'Retry-After': String(retryAfterSeconds) }),
   timeout: (ms: number) =>
     new Problem(
       503,

@@ -25,6 +25,14 @@ export class RateLimiter {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Whether `caller` has a token left, without spending it. */
+  peek(caller: string): RateDecision {
+    const bucket = this.buckets.get(caller);
+    if (!bucket) return { allowed: true, remaining: this.settings.burst };
+    const tokens = Math.min(this.settings.burst, bucket.tokens + ((this.now() - bucket.at) / 1000) * this.settings.perSecond);
+    return tokens >= 1 ? { allowed: true, remaining: Math.floor(tokens) } : { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / this.settings.perSecond)) };
+  }
+
   take(caller: string): RateDecision {
     const { perSecond, burst } = this.settings;
     const now = this.now();

@@ -66,7 +66,29 @@ interface Caller {
   onRejected?: () => Promise<void>;
 }
 
+/**
+ * Who is calling, with failed attempts counted per client address: once an address has used its
+ * budget of failures it is answered 429 before any key, secret or token is looked up, except a
+ * key this process verified moments ago (so one bad client behind a shared address cannot lock
+ * out the good ones already talking).
+ */
 async function authenticate(route: RouteSpec, req: Request, deps: ApiDependencies): Promise<Caller> {
+  if (route.access.kind === 'public') return { auth: undefined, rateKey: undefined, idempotencyScope: undefined };
+  const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+  const budget = deps.authFailures?.peek(address);
+  if (budget && !budget.allowed) {
+    const token = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '')?.[1];
+    if (route.access.kind !== 'tenant' || !token || !deps.keys.cached(token)) throw problems.tooManyFailures(budget.retryAfterSeconds);
+  }
+  try {
+    return await identify(route, req, deps);
+  } catch (error) {
+    if (error instanceof Problem && error.status === 401) deps.authFailures?.take(address);
+    throw error;
+  }
+}
+
+async function identify(route: RouteSpec, req: Request, deps: ApiDependencies): Promise<Caller> {
   const access = route.access;
   if (access.kind === 'public') return { auth: undefined, rateKey: undefined, idempotencyScope: undefined };
   if (access.kind === 'signature') {

@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
+import { sealedIn, type SecretBox } from '../db/sealed';
 import { webhookReceipts, webhookSecrets } from '../db/schema';
 import type { WebhookSource } from '../domain/webhook-payloads';
 import { signedContentDigest, verifySignature } from '../domain/webhook-signature';
@@ -19,7 +20,11 @@ export type WebhookCheck = { ok: true; receipt: string } | { ok: false; reason: 
 const isLive = () => or(isNull(webhookSecrets.expiresAt), gt(webhookSecrets.expiresAt, sql`now()`));
 
 export class WebhookSecretStore {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    /** Seals secrets at rest; a verifying HMAC needs them, so they cannot be hashed. */
+    private readonly box: SecretBox,
+  ) {}
 
   /**
    * Issues a new current secret for the source. Secrets it replaces stay valid for `graceSeconds`
@@ -34,7 +39,7 @@ export class WebhookSecretStore {
         .set({ expiresAt: sql`least(coalesce(${webhookSecrets.expiresAt}, 'infinity'::timestamptz), now() + make_interval(secs => ${graceSeconds}))` })
         .where(and(eq(webhookSecrets.tenantId, tenantId), eq(webhookSecrets.source, source), isLive()))
         .returning({ id: webhookSecrets.id, expiresAt: webhookSecrets.expiresAt });
-      const [created] = await tx.insert(webhookSecrets).values({ tenantId, id, source, secret }).returning();
+      const [created] = await tx.insert(webhookSecrets).values({ tenantId, id, source, secret: this.box.seal(secret, sealedIn.webhookSecret(tenantId, id)) }).returning();
       return {
         id,
         source,
@@ -71,12 +76,12 @@ export class WebhookSecretStore {
    */
   async check(tenantId: string, source: WebhookSource, rawBody: Buffer, header: string, nowSeconds: number): Promise<WebhookCheck> {
     const secrets = await this.db
-      .select({ secret: webhookSecrets.secret })
+      .select({ id: webhookSecrets.id, secret: webhookSecrets.secret })
       .from(webhookSecrets)
       .where(and(eq(webhookSecrets.tenantId, tenantId), eq(webhookSecrets.source, source), isLive()));
     if (secrets.length === 0) return { ok: false, reason: 'no_secret' };
     const verdict = verifySignature(
-      secrets.map((s) => s.secret),
+      secrets.map((s) => this.box.open(s.secret, sealedIn.webhookSecret(tenantId, s.id))),
       rawBody,
       header,
       nowSeconds,

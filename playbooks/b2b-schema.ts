@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { IsoDuration } from '../domain/durations';
 import { TimeZone } from '../domain/local-time';
 import { Currency } from '../domain/money';
-import { CollectionsStep, MessageTemplate, PlaybookId } from './schema';
+import { CollectionsStep, PlaybookId } from './schema';
+import { ContractTemplates } from './templates';
+
+export { contractTemplateKeys, type ContractTemplateKey } from './templates';
 
 /**
  * A B2B contract playbook: the pricing guardrails and approval chain a quote passes, how invoices
@@ -11,25 +14,6 @@ import { CollectionsStep, MessageTemplate, PlaybookId } from './schema';
  */
 
 export const ApproverRole = z.string().regex(/^[a-z][a-z0-9_]{1,39}$/, 'lower-case letters, digits and "_"');
-
-export const contractTemplateKeys = [
-  'quote.sent',
-  'quote.expired',
-  'contract.welcome',
-  'invoice.issued',
-  'collections.reminder',
-  'collections.final_notice',
-  'collections.payment_failed',
-  'renewal.notice',
-  'renewal.renewed',
-  'contract.churned',
-  'winback.outreach',
-] as const;
-export type ContractTemplateKey = (typeof contractTemplateKeys)[number];
-
-const ContractTemplates = z.strictObject(
-  Object.fromEntries(contractTemplateKeys.map((k) => [k, MessageTemplate])) as Record<ContractTemplateKey, typeof MessageTemplate>,
-);
 
 export const B2BPlaybook = z
   .strictObject({
@@ -80,6 +64,7 @@ export const B2BPlaybook = z
       autoRenewUpliftPercent: z.number().min(0).max(100),
     }),
     winBack: z.strictObject({ after: IsoDuration }),
+    /** Every message's wording; a key left out (or added by a later release) takes the default wording. */
     templates: ContractTemplates,
   })
   .superRefine((p, ctx) => {

@@ -1,4 +1,4 @@
-import { defaultTemplates } from './default-templates';
+import { defaultTemplates } from './templates';
 import type { HomeServicePlaybookInput } from './schema';
 
 /** The generic home-service lifecycle: the defaults a residential service business would recognise. */

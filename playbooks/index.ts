@@ -9,6 +9,7 @@ import { HomeServicePlaybook, type ResolvedPlaybook } from './schema';
 
 export * from './b2b-schema';
 export * from './schema';
+export { defaultContractTemplates, defaultTemplates } from './templates';
 
 /** What `POST /v1/playbooks` takes: either kind, told apart by `kind`. */
 export const AnyPlaybook = z.discriminatedUnion('kind', [HomeServicePlaybook, B2BPlaybook]);

@@ -2,6 +2,9 @@ import { z } from 'zod';
 import { addDuration, IsoDuration } from '../domain/durations';
 import { LocalTime, TimeZone } from '../domain/local-time';
 import { Currency } from '../domain/money';
+import { HomeServiceTemplates } from './templates';
+
+export { MessageChannel, MessagePurpose, MessageTemplate, templateKeys, type TemplateKey } from './templates';
 
 /**
  * A home-service lifecycle playbook: every timing, template and threshold the `customer`
@@ -14,46 +17,6 @@ export const PlaybookId = z
   .min(2)
   .max(64)
   .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and "-"');
-
-export const MessageChannel = z.enum(['sms', 'email']);
-export type MessageChannel = z.infer<typeof MessageChannel>;
-
-/** Transactional messages (confirmations, invoices) ignore marketing opt-outs; marketing ones stop. */
-export const MessagePurpose = z.enum(['transactional', 'marketing']);
-export type MessagePurpose = z.infer<typeof MessagePurpose>;
-
-export const MessageTemplate = z.strictObject({
-  channel: MessageChannel,
-  purpose: MessagePurpose,
-  /** `{{name}}`, `{{service}}`, `{{scheduledAt}}`, `{{amount}}`, `{{business}}`… filled in when rendered. */
-  text: z.string().min(1).max(2000),
-});
-export type MessageTemplate = z.infer<typeof MessageTemplate>;
-
-/** Every message the lifecycle can send; a playbook must give each one a template. */
-export const templateKeys = [
-  'inquiry.acknowledgement',
-  'inquiry.follow_up',
-  'missed_call.text_back',
-  'booking.confirmation',
-  'booking.reminder',
-  'booking.rescheduled',
-  'booking.cancelled',
-  'booking.no_show',
-  'invoice.issued',
-  'review.request',
-  'review.public_push',
-  'collections.reminder',
-  'collections.final_notice',
-  'collections.payment_failed',
-  'retention.outreach',
-  'reactivation.outreach',
-] as const;
-export type TemplateKey = (typeof templateKeys)[number];
-
-const Templates = z.strictObject(
-  Object.fromEntries(templateKeys.map((k) => [k, MessageTemplate])) as Record<TemplateKey, typeof MessageTemplate>,
-);
 
 // Offsets compared from a fixed instant, so calendar units (P1M) order correctly against exact ones (P30D).
 const REFERENCE = Date.UTC(2001, 0, 1);
@@ -139,7 +102,8 @@ export const HomeServicePlaybook = z
       messages: z.number().int().min(1).max(6).default(3),
       interval: IsoDuration.default('P14D'),
     }),
-    templates: Templates,
+    /** Every message's wording; a key left out (or added by a later release) takes the default wording. */
+    templates: HomeServiceTemplates,
   })
   .superRefine((p, ctx) => {
     if (!isIncreasing(p.inquiry.followUps)) {

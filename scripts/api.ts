@@ -8,6 +8,8 @@ import { onShutdown } from './runtime/shutdown';
 
 /** `npm run api`: the HTTP API on PORT. */
 const config = loadConfig();
+// Refuses to start without REVLOOP_SECRET_KEY, before it connects to anything.
+const apiConfig = apiConfigOf(config);
 const database = await openDatabase({ url: config.databaseUrl });
 const connection = apiTemporalConnection(config.temporalAddress);
 const temporal = new Client({ connection, namespace: config.namespace });
@@ -15,7 +17,8 @@ const api = await startApiServer({
   db: database.db,
   temporal,
   port: config.port,
-  config: apiConfigOf(config),
+  host: config.host,
+  config: apiConfig,
   logger: createLogger(config.logLevel),
   // No temporalSdkMetrics: no worker runs in this process; `npm run worker` serves the SDK's own.
 });

@@ -53,7 +53,7 @@ try {
   const taskQueue = `bench-${randomBytes(3).toString('hex')}`;
   const apiPort = await freePort();
   // Measures one key flat out: no rate limit; request logs at warn so stdout is not the bottleneck.
-  const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: taskQueue, PORT: String(apiPort), LOG_LEVEL: 'warn', REVLOOP_RATE_LIMIT_PER_SECOND: '0', REVLOOP_SDK_METRICS_PORT: '0' };
+  const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: taskQueue, PORT: String(apiPort), LOG_LEVEL: 'warn', REVLOOP_RATE_LIMIT_PER_SECOND: '0', REVLOOP_SDK_METRICS_PORT: '0', REVLOOP_SECRET_KEY: randomBytes(32).toString('base64url') };
   children.push(spawnNodeScript('worker', 'scripts/worker.ts', env, /polling task queue/));
   children.push(spawnNodeScript('api', 'scripts/api.ts', env, /listening on/));
   await Promise.all(children.map((c) => c.ready));

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { hvacInSeconds } from './demo/hvac-in-seconds';
 import { loadConfig } from './runtime/config';
-import { fromRoot } from './runtime/paths';
+import { join } from 'node:path';
 
 /**
  * `npm run demo` (with `npm run dev` running): an HVAC customer's whole relationship in about a
@@ -10,7 +10,7 @@ import { fromRoot } from './runtime/paths';
  */
 const config = loadConfig();
 const api = process.env.REVLOOP_API_URL ?? `http://localhost:${config.port}`;
-const key = config.devApiKey ?? readFileSync(fromRoot('.data/dev-api-key'), 'utf8').trim();
+const key = config.devApiKey ?? readFileSync(join(config.dataDir, 'dev-api-key'), 'utf8').trim();
 const customerId = process.argv[2] ?? `demo-${Date.now().toString(36)}`;
 
 async function call(method: string, path: string, body?: unknown) {

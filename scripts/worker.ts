@@ -1,7 +1,7 @@
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { openDatabase } from '../db/client';
-import { loadConfig } from './runtime/config';
+import { loadConfig, requireSecretKeys } from './runtime/config';
 import { registerSearchAttributes } from './runtime/search-attributes';
 import { onShutdown } from './runtime/shutdown';
 import { installTemporalRuntime } from './runtime/temporal-runtime';
@@ -9,6 +9,7 @@ import { createRevloopWorker } from './runtime/worker';
 
 /** `npm run worker`: runs workflows and activities on the `revloop` task queue. */
 const config = loadConfig();
+const secretKeys = requireSecretKeys(config);
 installTemporalRuntime({ metricsAddress: config.sdkMetricsAddress });
 const database = await openDatabase({ url: config.databaseUrl });
 const registered = await withClientConnection(config.temporalAddress, (c) => registerSearchAttributes(c, config.namespace));
@@ -19,6 +20,8 @@ const worker = await createRevloopWorker({
   namespace: config.namespace,
   taskQueue: config.taskQueue,
   db: database.db,
+  secretKeys,
+  webhookTargets: config.webhookTargets,
   ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
 });
 const stop = onShutdown([

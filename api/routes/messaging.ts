@@ -1,7 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { messagingSettings } from '../../db/schema';
+import { sealedIn } from '../../db/sealed';
+import { webhookTargetIssue } from '../../activities/outbound-address';
 import { newSecret } from '../ids';
+import { problems } from '../problem';
 import { defineRoute } from '../route';
 
 const MessagingSettingsBody = z.discriminatedUnion('transport', [
@@ -49,13 +52,18 @@ export const messagingRoutes = [
     access: { kind: 'tenant', scope: 'admin' },
     body: MessagingSettingsBody,
     example: { body: { transport: 'outbox' } },
-    responses: { 200: { description: 'Saved; a generated secret is in `webhookSecret`, once' } },
+    responses: { 200: { description: 'Saved; a generated secret is in `webhookSecret`, once' }, 422: { description: 'The webhook URL does not reach a public address' } },
     async handler({ auth, body, deps }) {
+      if (body.transport === 'webhook') {
+        const issue = await webhookTargetIssue(body.webhookUrl, deps.config.webhookTargets ?? 'public');
+        if (issue) throw problems.unprocessable(`The webhook URL ${issue}; messages are delivered to public addresses only.`, [{ path: 'body.webhookUrl', message: issue }]);
+      }
       const generated = body.transport === 'webhook' && !body.webhookSecret ? newSecret('whsec') : undefined;
       const values = {
         transport: body.transport,
         webhookUrl: body.transport === 'webhook' ? body.webhookUrl : null,
-        webhookSecret: body.transport === 'webhook' ? (body.webhookSecret ?? generated!) : null,
+        // Sealed with the server key: the worker opens it to sign each delivery.
+        webhookSecret: body.transport === 'webhook' ? deps.secrets.seal(body.webhookSecret ?? generated!, sealedIn.messagingWebhookSecret(auth.tenantId)) : null,
         updatedAt: new Date(),
       };
       await deps.db

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,8 +94,11 @@ export class Cluster {
     const { code } = await bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } });
     this.bundlePath = join(this.dir, 'workflows.js');
     writeFileSync(this.bundlePath, code);
+    // One server key for every worker and API of the run, as a deployment shares one.
+    const secretKey = randomBytes(32).toString('base64url');
     const env = (extra: Record<string, string>) => () => ({
       ...process.env,
+      REVLOOP_SECRET_KEY: secretKey,
       DATABASE_URL: this.postgres.url,
       TEMPORAL_ADDRESS: this.temporalAddress,
       TEMPORAL_TASK_QUEUE: this.taskQueue,

@@ -8,6 +8,10 @@ import { WebhookSecretStore } from '../../api/webhook-secrets';
 import type { ApiConfig, ApiDependencies } from '../../api/dependencies';
 import type { Client } from '@temporalio/client';
 import type { Database } from '../../db/client';
+import { SecretBox } from '../../db/sealed';
+
+/** Failed authentications a client address may make: 30 at once, then one a second. */
+export const AUTH_FAILURES = { perSecond: 1, burst: 30 };
 
 export interface RunningApi {
   url: string;
@@ -27,22 +31,25 @@ export interface ApiServerOptions extends Pick<ApiDependencies, 'logger' | 'temp
 }
 
 export async function startApiServer(options: ApiServerOptions): Promise<RunningApi> {
-  const idempotency = new IdempotencyStore(options.db);
-  const webhookSecrets = new WebhookSecretStore(options.db);
+  const secrets = new SecretBox(options.config.secretKeys);
+  const idempotency = new IdempotencyStore(options.db, secrets);
+  const webhookSecrets = new WebhookSecretStore(options.db, secrets);
   const app = createApp({
     db: options.db,
+    secrets,
     temporal: options.temporal,
     keys: new ApiKeyStore(options.db),
     webhookSecrets,
     idempotency,
     rateLimiter: options.config.rateLimit ? new RateLimiter(options.config.rateLimit) : undefined,
+    authFailures: new RateLimiter(AUTH_FAILURES),
     config: options.config,
     logger: options.logger,
     temporalSdkMetrics: options.temporalSdkMetrics,
     ...(options.now ? { now: options.now } : {}),
   });
   const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(options.port, options.host ?? '0.0.0.0', (error?: Error) => (error ? reject(error) : resolve(s)));
+    const s = app.listen(options.port, options.host ?? '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(s)));
     s.once('error', reject);
   });
   let active = 0;

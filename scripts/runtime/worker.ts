@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../activities';
+import type { WebhookTargets } from '../../activities/outbound-address';
 import type { Database } from '../../db/client';
+import { SecretBox, type SecretKeys } from '../../db/sealed';
 
 export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
 
@@ -10,6 +12,10 @@ export interface RevloopWorkerOptions {
   namespace: string;
   taskQueue: string;
   db: Database;
+  /** The server key the API seals secrets with (REVLOOP_SECRET_KEY); the worker opens the outbound webhook secret. */
+  secretKeys: SecretKeys;
+  /** Which addresses tenants' webhooks may reach (public ones by default). */
+  webhookTargets?: WebhookTargets;
   /** A pre-built bundle (tests build one per run); otherwise the worker bundles workflows/ at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -21,6 +27,6 @@ export async function createRevloopWorker(options: RevloopWorkerOptions): Promis
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
-    activities: createActivities({ db: options.db }),
+    activities: createActivities({ db: options.db, secrets: new SecretBox(options.secretKeys), ...(options.webhookTargets ? { webhookTargets: options.webhookTargets } : {}) }),
   });
 }

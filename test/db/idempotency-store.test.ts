@@ -1,3 +1,5 @@
+import { SecretBox } from '../../db/sealed';
+import { TEST_SECRET_KEYS } from '../support/stack';
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +13,7 @@ describe('Idempotency-Key records in PostgreSQL', () => {
   let store: IdempotencyStore;
   beforeAll(async () => {
     database = await openTestDatabase();
-    store = new IdempotencyStore(database.db, 60);
+    store = new IdempotencyStore(database.db, new SecretBox(TEST_SECRET_KEYS), 60);
   });
   afterAll(async () => {
     await database?.close();

@@ -1,3 +1,5 @@
+import { SecretBox } from '../../db/sealed';
+import { TEST_SECRET_KEYS } from '../support/stack';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebhookSecretStore } from '../../api/webhook-secrets';
@@ -20,7 +22,7 @@ describe('webhook receipts in PostgreSQL', () => {
       { tenantId, source: 'payments', signature: 'old', receivedAt: new Date(Date.now() - 11 * 60_000) },
       { tenantId, source: 'payments', signature: 'recent', receivedAt: new Date(Date.now() - 60_000) },
     ]);
-    expect(await new WebhookSecretStore(database.db).pruneReceipts()).toBeGreaterThanOrEqual(1);
+    expect(await new WebhookSecretStore(database.db, new SecretBox(TEST_SECRET_KEYS)).pruneReceipts()).toBeGreaterThanOrEqual(1);
     const left = await database.db.select({ signature: webhookReceipts.signature }).from(webhookReceipts).where(eq(webhookReceipts.tenantId, tenantId));
     expect(left).toEqual([{ signature: 'recent' }]);
   });

@@ -3,7 +3,8 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeys } from '../../db/schema';
 import { eventually } from '../support/eventually';
-import { ADMIN_TOKEN, call, startStack, type Stack, type TenantClient } from '../support/stack';
+import { AUTH_FAILURES, startApiServer } from '../../scripts/runtime/api-server';
+import { ADMIN_TOKEN, TEST_SECRET_KEYS, call, startStack, type Stack, type TenantClient } from '../support/stack';
 
 describe('tenants, scoped keys and problem details on the wire', () => {
   let stack: Stack;
@@ -142,5 +143,28 @@ describe('tenants, scoped keys and problem details on the wire', () => {
     const unknownQuery = await acme.request('GET', '/v1/playbooks?sort=name');
     expectProblem(unknownQuery, 400);
     expect(unknownQuery.body.errors).toEqual([expect.objectContaining({ path: 'query.sort' })]);
+  });
+
+  it('answers 429 before any lookup once an address has failed to authenticate too often, but lets keys it just verified through', async () => {
+    // An API process of its own: its failure budget is this test's alone.
+    const api = await startApiServer({ db: stack.database.db, temporal: stack.env.client, port: 0, host: '127.0.0.1', config: { namespace: 'default', taskQueue: stack.worker.taskQueue, temporalUiUrl: 'http://localhost:8233', secretKeys: TEST_SECRET_KEYS, adminToken: ADMIN_TOKEN } });
+    try {
+      const get = (key: string) => call(api.url, key, 'GET', '/v1/customers');
+      expect((await get(acme.key)).status).toBe(200);
+      const statuses: number[] = [];
+      for (let i = 0; i < AUTH_FAILURES.burst + 5; i++) statuses.push((await get(`rvl_guess_${i}_${randomBytes(8).toString('hex')}`)).status);
+      expect(statuses.slice(0, AUTH_FAILURES.burst)).toEqual(Array(AUTH_FAILURES.burst).fill(401));
+      expect(statuses.slice(AUTH_FAILURES.burst)).toEqual(Array(5).fill(429));
+      const refused = await get('rvl_one_more_guess_that_is_long_enough');
+      expect(refused.headers.get('retry-after')).not.toBeNull();
+      expect(refused.body.title).toBe('Too many failed authentications');
+      // Guessing the operator token or a webhook signature from there is refused the same way.
+      expect((await call(api.url, 'wrong-operator-token-xxxxxxxx', 'POST', '/v1/tenants', { name: 'x' })).status).toBe(429);
+      expect((await call(api.url, null, 'POST', `/v1/webhooks/telephony?tenant=${acme.tenantId}`, { type: 'call.missed', from: '+15550001' }, { 'Revloop-Signature': 't=1,v1=00' })).status).toBe(429);
+      // The tenant whose key this process verified a moment ago is not locked out by the guesser.
+      expect((await get(acme.key)).status).toBe(200);
+    } finally {
+      await api.close();
+    }
   });
 });

@@ -10,7 +10,7 @@ import { findBuiltinPlaybook } from '../../playbooks';
 import { startApiServer } from '../../scripts/runtime/api-server';
 import { apiTemporalConnection } from '../../scripts/runtime/api-temporal-connection';
 import { eventually } from '../support/eventually';
-import { call, startStack, type Stack, type TenantClient } from '../support/stack';
+import { TEST_SECRET_KEYS, call, startStack, type Stack, type TenantClient } from '../support/stack';
 import { startWorker } from '../support/temporal';
 
 // Long enough that no ordinary request on a loaded CI machine reaches it; only the stalled ones do.
@@ -154,7 +154,7 @@ describe('idempotency, rate limits, timeouts and failure (dev server, worker, AP
         temporal: new Client({ connection }),
         port: 0,
         host: '127.0.0.1',
-        config: { namespace: 'default', taskQueue: 'unused', temporalUiUrl: 'http://localhost:8233' },
+        config: { namespace: 'default', taskQueue: 'unused', temporalUiUrl: 'http://localhost:8233', secretKeys: TEST_SECRET_KEYS },
       });
       try {
         const before = (await stack.database.db.select({ n: count() }).from(idempotencyKeys).where(eq(idempotencyKeys.scope, acme.tenantId)))[0]!.n;
@@ -175,7 +175,7 @@ describe('idempotency, rate limits, timeouts and failure (dev server, worker, AP
 
     it('answers 503 when PostgreSQL is unreachable', async () => {
       const unreachable = await openDatabase({ url: 'postgres://revloop:revloop@127.0.0.1:1/revloop', maxConnections: 1 });
-      const api = await startApiServer({ db: unreachable.db, temporal: stack.env.client, port: 0, host: '127.0.0.1', config: { namespace: 'default', taskQueue: 'unused', temporalUiUrl: 'http://localhost:8233' } });
+      const api = await startApiServer({ db: unreachable.db, temporal: stack.env.client, port: 0, host: '127.0.0.1', config: { namespace: 'default', taskQueue: 'unused', temporalUiUrl: 'http://localhost:8233', secretKeys: TEST_SECRET_KEYS } });
       try {
         const listed = await call(api.url, acme.key, 'GET', '/v1/customers');
         expect(listed.status).toBe(503);
@@ -200,7 +200,7 @@ describe('idempotency, rate limits, timeouts and failure (dev server, worker, AP
       temporal: stack.env.client,
       port: 0,
       host: '127.0.0.1',
-      config: { namespace: 'default', taskQueue: 'unused', temporalUiUrl: 'http://localhost:8233', requestTimeoutMs: 1_000 },
+      config: { namespace: 'default', taskQueue: 'unused', temporalUiUrl: 'http://localhost:8233', secretKeys: TEST_SECRET_KEYS, requestTimeoutMs: 1_000 },
     });
     try {
       // A key this API process has never seen must be looked up: that lookup hangs.
@@ -224,7 +224,7 @@ describe('idempotency, rate limits, timeouts and failure (dev server, worker, AP
         temporal: stack.env.client,
         port: 0,
         host: '127.0.0.1',
-        config: { namespace: 'default', taskQueue: stack.worker.taskQueue, temporalUiUrl: 'http://localhost:8233' },
+        config: { namespace: 'default', taskQueue: stack.worker.taskQueue, temporalUiUrl: 'http://localhost:8233', secretKeys: TEST_SECRET_KEYS },
       });
       const inFlight = call(api.url, acme.key, 'POST', '/v1/customers/gus/events', { type: 'booking.requested', jobId: 'j1', service: 'Tune-up', scheduledAt: new Date(Date.now() + 86_400_000).toISOString() });
       // The request is being answered (its Update waits for a worker) before shutdown starts.

@@ -5,7 +5,9 @@ import type { ApiConfig } from '../../api/dependencies';
 import type { DatabaseHandle } from '../../db/client';
 import { startApiServer, type RunningApi } from '../../scripts/runtime/api-server';
 import { openTestDatabase } from './database';
-import { startDevServer, startTimeSkippingServer, startWorker, type RunningWorker } from './temporal';
+import { TEST_SECRET_KEYS, startDevServer, startTimeSkippingServer, startWorker, type RunningWorker } from './temporal';
+
+export { TEST_SECRET_KEYS };
 
 export const ADMIN_TOKEN = `admin-${randomBytes(16).toString('hex')}`;
 
@@ -38,7 +40,7 @@ export async function startStack(options: { timeSkipping?: boolean; logger?: Log
     temporal: env.client,
     port: 0,
     host: '127.0.0.1',
-    config: { namespace: 'default', taskQueue: worker.taskQueue, temporalUiUrl: 'http://localhost:8233', adminToken: ADMIN_TOKEN, ...options.api },
+    config: { namespace: 'default', taskQueue: worker.taskQueue, temporalUiUrl: 'http://localhost:8233', adminToken: ADMIN_TOKEN, secretKeys: TEST_SECRET_KEYS, ...options.api },
     logger: options.logger,
     // On the time-skipping server the lifecycle's clock is Temporal's, not the wall's.
     ...(options.timeSkipping ? { now: () => env.currentTimeMs() } : {}),

@@ -1,5 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll } from 'vitest';
+import type { ActivityDependencies } from '../../activities';
 import type { DatabaseHandle } from '../../db/client';
 import { openTestDatabase } from './database';
 import { startTimeSkippingServer, startWorker, type RunningWorker } from './temporal';
@@ -13,12 +14,12 @@ export interface TimeSkippingSuite {
 }
 
 /** One time-skipping server, database connection and worker shared by the tests of a file. */
-export function timeSkippingSuite(): TimeSkippingSuite {
+export function timeSkippingSuite(options: { activities?: Partial<Omit<ActivityDependencies, 'db'>> } = {}): TimeSkippingSuite {
   const suite = {} as TimeSkippingSuite;
   beforeAll(async () => {
     suite.env = await startTimeSkippingServer();
     suite.database = await openTestDatabase();
-    suite.worker = await startWorker(suite.env, suite.database.db);
+    suite.worker = await startWorker(suite.env, suite.database.db, undefined, options.activities);
     suite.now = () => suite.env.currentTimeMs();
   });
   afterAll(async () => {

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { createActivities } from '../../activities';
+import { createActivities, type ActivityDependencies } from '../../activities';
 import type { Database } from '../../db/client';
+import { SecretBox } from '../../db/sealed';
 import { registerSearchAttributes } from '../../scripts/runtime/search-attributes';
 import { revloopSearchAttributes } from '../../workflows/search-attributes';
 
@@ -21,6 +22,9 @@ export function startDevServer(extraArgs: string[] = []): Promise<TestWorkflowEn
   });
 }
 
+/** The server key the tests' API processes and workers seal secrets with. */
+export const TEST_SECRET_KEYS = { current: `test-secret-key-${randomBytes(16).toString('hex')}` };
+
 export interface RunningWorker {
   taskQueue: string;
   worker: Worker;
@@ -28,13 +32,13 @@ export interface RunningWorker {
 }
 
 /** A worker on its own task queue, running the once-per-run workflow bundle and the real activities. */
-export async function startWorker(env: TestWorkflowEnvironment, db: Database, taskQueue = `test-${randomBytes(4).toString('hex')}`): Promise<RunningWorker> {
+export async function startWorker(env: TestWorkflowEnvironment, db: Database, taskQueue = `test-${randomBytes(4).toString('hex')}`, activities: Partial<Omit<ActivityDependencies, 'db'>> = {}): Promise<RunningWorker> {
   const worker = await Worker.create({
     connection: env.nativeConnection,
     namespace: env.namespace ?? 'default',
     taskQueue,
     workflowBundle: { codePath: inject('workflowBundlePath') },
-    activities: createActivities({ db }),
+    activities: createActivities({ db, secrets: new SecretBox(TEST_SECRET_KEYS), ...activities }),
   });
   const running = worker.run();
   return {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { configVariables, loadConfig } from '../../scripts/runtime/config';
+import { configVariables, loadConfig, requireSecretKeys } from '../../scripts/runtime/config';
 import { searchAttributeCliArgs } from '../../scripts/runtime/search-attributes';
 
 /**
@@ -45,10 +45,23 @@ describe('docker-compose.yml', () => {
       const own = variables(block(`  ${service}:`));
       const env = { ...shared, ...own };
       for (const name of Object.keys(env)) expect(configVariables, `${service} sets ${name}`).toContain(name);
-      // `${VAR:-default}` is what compose substitutes when the user sets nothing.
-      const substituted = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace(/^\$\{[A-Z_]+:-(.*)\}$/, '$1')]));
+      // `${VAR:-default}` is what compose substitutes when the user sets nothing; `${VAR:?…}` must be set.
+      const substituted = Object.fromEntries(
+        Object.entries(env).map(([k, v]) => [k, v.replace(/^\$\{[A-Z_]+:-(.*)\}$/, '$1').replace(/^\$\{[A-Z_]+:\?.*\}$/, 'a-secret-the-user-sets-of-at-least-32-characters')]),
+      );
       expect(() => loadConfig(substituted), service).not.toThrow();
+      expect(() => requireSecretKeys(loadConfig(substituted)), service).not.toThrow();
     }
+  });
+
+  it('requires the server key instead of shipping one', () => {
+    expect(variables(block('x-revloop-env: &revloop-env')).REVLOOP_SECRET_KEY).toMatch(/^\$\{REVLOOP_SECRET_KEY:\?/);
+  });
+
+  it('publishes Temporal and its UI, which have no authentication, on loopback only', () => {
+    const published = [...compose.matchAll(/^\s+- "([^"]+)"$/gm)].map((m) => m[1]!).filter((p) => /^[\d.:]+$/.test(p));
+    expect(published.sort()).toEqual(['127.0.0.1:7233:7233', '127.0.0.1:8233:8080', '3000:3000']);
+    expect(variables(block('  api:')).HOST).toBe('0.0.0.0');
   });
 
   it('runs npm scripts that exist', () => {

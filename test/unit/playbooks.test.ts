@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { builtinPlaybooks, findBuiltinPlaybook, HomeServicePlaybook, templateKeys } from '../../playbooks';
+import { builtinPlaybooks, defaultTemplates, findBuiltinPlaybook, HomeServicePlaybook, templateKeys } from '../../playbooks';
 
 describe('playbooks', () => {
   it('ships the four home-service trades, each valid and with every template', () => {
@@ -20,6 +20,17 @@ describe('playbooks', () => {
     ]);
     expect(hvac.reactivation.idleAfter).toBe('P18M');
     expect(hvac.quietHours).toEqual({ start: '08:00', end: '20:00' });
+  });
+
+  it('gives a playbook the default wording for every message it leaves out, and keeps what it says', () => {
+    const { templates: _, ...base } = findBuiltinPlaybook('home-service')!.definition;
+    const mine = { channel: 'sms', purpose: 'transactional', text: 'Booked: {{scheduledAt}}.' } as const;
+    const parsed = HomeServicePlaybook.parse({ ...base, id: 'my-trade', templates: { 'booking.confirmation': mine } });
+    expect(parsed.templates['booking.confirmation']).toEqual(mine);
+    expect(parsed.templates['invoice.issued']).toEqual(defaultTemplates['invoice.issued']);
+    expect(Object.keys(HomeServicePlaybook.parse({ ...base, id: 'no-templates' }).templates).sort()).toEqual([...templateKeys].sort());
+    // An unknown key is a typo, not a message.
+    expect(HomeServicePlaybook.safeParse({ ...base, id: 'typo', templates: { 'booking.confirmaton': mine } }).success).toBe(false);
   });
 
   it('reports every problem of an invalid playbook at once', () => {

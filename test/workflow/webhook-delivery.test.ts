@@ -2,8 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messagingSettings } from '../../db/schema';
+import { SecretBox, sealedIn } from '../../db/sealed';
 import { verifySignature } from '../../domain/webhook-signature';
 import { deliver, startCustomer } from '../support/customers';
+import { TEST_SECRET_KEYS, startWorker } from '../support/temporal';
 import { createTestTenant, messagesOf } from '../support/database';
 import { eventually } from '../support/eventually';
 import { testPlaybook } from '../support/playbooks';
@@ -12,9 +14,11 @@ import { HOUR, MINUTE, timeSkippingSuite } from '../support/suite';
 const SECRET = 'whsec_test_secret_that_is_long_enough';
 
 describe('webhook channel: signed delivery with retries', () => {
-  const suite = timeSkippingSuite();
+  // The receiver listens on loopback, as on a self-hosted network: this worker may reach it.
+  const suite = timeSkippingSuite({ activities: { webhookTargets: 'any' } });
   let server: Server;
   let url: string;
+  let base: string;
   const received: Array<{ body: string; signature: string }> = [];
   /** How many of the next requests the receiver answers with 503. */
   let failNext = 0;
@@ -24,6 +28,14 @@ describe('webhook channel: signed delivery with retries', () => {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
+        if (req.url === '/moved') {
+          res.writeHead(302, { Location: '/hooks' }).end();
+          return;
+        }
+        if (req.url === '/broken') {
+          res.writeHead(500, { 'Content-Type': 'text/plain' }).end('stack trace of an internal service');
+          return;
+        }
         if (failNext > 0) {
           failNext -= 1;
           res.writeHead(503).end();
@@ -34,7 +46,8 @@ describe('webhook channel: signed delivery with retries', () => {
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`;
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    url = `${base}/hooks`;
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
@@ -42,7 +55,9 @@ describe('webhook channel: signed delivery with retries', () => {
 
   async function webhookTenant(webhookUrl: string) {
     const tenantId = await createTestTenant(suite.database.db);
-    await suite.database.db.insert(messagingSettings).values({ tenantId, transport: 'webhook', webhookUrl, webhookSecret: SECRET });
+    // Sealed, as PUT /v1/messaging stores it: the worker opens it with the same server key.
+    const webhookSecret = new SecretBox(TEST_SECRET_KEYS).seal(SECRET, sealedIn.messagingWebhookSecret(tenantId));
+    await suite.database.db.insert(messagingSettings).values({ tenantId, transport: 'webhook', webhookUrl, webhookSecret });
     return tenantId;
   }
 
@@ -70,5 +85,34 @@ describe('webhook channel: signed delivery with retries', () => {
     expect(rows[0]).toMatchObject({ status: 'failed', attempts: 8 });
     expect(rows[0]!.statusReason).toContain('webhook unreachable');
     expect(rows.map((r) => r.kind)).toContain('inquiry.follow_up');
+  });
+
+  it('follows no redirect and tells the tenant only the status of a failed delivery', async () => {
+    for (const path of ['/moved', '/broken']) {
+      const before = received.length;
+      const tenantId = await webhookTenant(`${base}${path}`);
+      const { customerId, handle } = await startCustomer(suite.env, { taskQueue: suite.worker.taskQueue, tenantId, playbook });
+      await deliver(handle, { type: 'inquiry.received', channel: 'web' });
+      await suite.env.sleep(MINUTE);
+      const [ack] = await eventually(() => messagesOf(suite.database.db, tenantId, customerId), { until: (rows) => (rows[0]?.attempts ?? 0) >= 1 });
+      expect(ack!.statusReason).toBe(path === '/moved' ? 'webhook answered 302' : 'webhook answered 500');
+      expect(received.length).toBe(before);
+    }
+  });
+
+  it('refuses, at once and without a request, a webhook that reaches a loopback address when only public ones are allowed', async () => {
+    const publicOnly = await startWorker(suite.env, suite.database.db);
+    try {
+      const before = received.length;
+      const tenantId = await webhookTenant(url);
+      const { customerId, handle } = await startCustomer(suite.env, { taskQueue: publicOnly.taskQueue, tenantId, playbook });
+      await deliver(handle, { type: 'inquiry.received', channel: 'web' });
+      const [ack] = await eventually(() => messagesOf(suite.database.db, tenantId, customerId), { until: (rows) => rows[0]?.status === 'failed' });
+      expect(ack).toMatchObject({ status: 'failed', attempts: 1 });
+      expect(ack!.statusReason).toContain('webhook refused');
+      expect(received.length).toBe(before);
+    } finally {
+      await publicOnly.stop();
+    }
   });
 });

@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { createActivities } from '../../../activities';
 import { openDatabase } from '../../../db/client';
+import { SecretBox } from '../../../db/sealed';
 import { workflowsPath } from '../../../scripts/runtime/worker';
 
 /**
@@ -46,7 +47,7 @@ const worker = await Worker.create({
   maxConcurrentActivityTaskPolls: 1,
   // No cache, so no sticky queue: a frozen worker would otherwise hold every workflow it ran.
   maxCachedWorkflows: 0,
-  activities: createActivities({ db: database.db }),
+  activities: createActivities({ db: database.db, secrets: new SecretBox({ current: process.env.REVLOOP_SECRET_KEY ?? 'fault-worker-key-that-seals-nothing-here' }) }),
   interceptors: {
     activity: [
       () => ({
