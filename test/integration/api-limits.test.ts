@@ -115,7 +115,7 @@ describe('idempotency, rate limits, timeouts and failure (dev server, worker, AP
       }
     });
 
-    it('stores the response encrypted under the key: a new API key is not readable from the database', async () => {
+    it('stores the response sealed with the server key: a new API key is not readable from the database', async () => {
       const key = randomUUID();
       const created = await acme.request('POST', '/v1/api-keys', { name: 'ci', scopes: ['read'] }, { 'Idempotency-Key': key });
       expect(created.status).toBe(201);
