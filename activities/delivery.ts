@@ -4,7 +4,7 @@ import type { Database } from '../db/client';
 import { messages, messagingSettings } from '../db/schema';
 import { sealedIn, type SecretBox } from '../db/sealed';
 import { signPayload } from '../domain/webhook-signature';
-import { deliveryFailure, postToWebhook, type WebhookTargets } from './outbound-address';
+import { deliveryFailure, isRefusedTarget, postToWebhook, type WebhookTargets } from './outbound-address';
 
 export interface DeliveryDependencies {
   db: Database;
@@ -61,7 +61,7 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
         } catch (error) {
           failure = deliveryFailure(error);
           // An address refused now is refused on every retry: say so at once.
-          if ((error as { code?: unknown }).code === 'EREFUSEDTARGET') {
+          if (isRefusedTarget(error)) {
             await db.update(messages).set({ attempts: info.attempt, statusReason: failure, status: 'failed' }).where(where);
             return { status: 'failed' };
           }

@@ -60,10 +60,24 @@ export function isPublicAddress(address: string): boolean {
 
 const REFUSED = 'resolves to a loopback, private, link-local or otherwise non-public address';
 
+/** The error a refused target fails with: refused now, it is refused on every retry. */
+function refusedTarget(): Error {
+  return Object.assign(new Error(REFUSED), { code: 'EREFUSEDTARGET' });
+}
+
+export function isRefusedTarget(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'EREFUSEDTARGET';
+}
+
+/** The URL's host as an address or name, without IPv6 brackets. */
+function hostOf(url: URL): string {
+  return url.hostname.replace(/^\[(.*)\]$/, '$1');
+}
+
 /** Why a webhook may not point at `url` (resolving its host now), or null. */
 export async function webhookTargetIssue(url: string, targets: WebhookTargets): Promise<string | null> {
   if (targets === 'any') return null;
-  const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+  const host = hostOf(new URL(url));
   let addresses: string[];
   try {
     addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((a) => a.address);
@@ -78,7 +92,7 @@ const publicLookup: LookupFunction = (hostname, options, callback) => {
   lookupCallback(hostname, { ...options, all: true }, (error, found) => {
     if (error) return callback(error, '', 0);
     const usable = found.filter((a) => isPublicAddress(a.address));
-    if (usable.length === 0) return callback(Object.assign(new Error(REFUSED), { code: 'EREFUSEDTARGET' }), '', 0);
+    if (usable.length === 0) return callback(refusedTarget(), '', 0);
     if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: typeof usable) => void)(null, usable);
     callback(null, usable[0]!.address, usable[0]!.family);
   });
@@ -94,8 +108,8 @@ export interface WebhookAnswer {
  */
 export async function postToWebhook(url: string, headers: Record<string, string>, body: string, options: { targets: WebhookTargets; timeoutMs: number }): Promise<WebhookAnswer> {
   const target = new URL(url);
-  const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (options.targets === 'public' && isIP(host) && !isPublicAddress(host)) throw Object.assign(new Error(REFUSED), { code: 'EREFUSEDTARGET' });
+  const host = hostOf(target);
+  if (options.targets === 'public' && isIP(host) && !isPublicAddress(host)) throw refusedTarget();
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = send(
@@ -120,7 +134,7 @@ export async function postToWebhook(url: string, headers: Record<string, string>
 
 /** What a tenant is told of a failed delivery: its kind, never another service's words. */
 export function deliveryFailure(error: unknown): string {
+  if (isRefusedTarget(error)) return `webhook refused: the URL ${REFUSED}`;
   const code = (error as { code?: unknown }).code;
-  if (code === 'EREFUSEDTARGET') return `webhook refused: the URL ${REFUSED}`;
   return `webhook unreachable (${typeof code === 'string' ? code : 'connection failed'})`;
 }

@@ -41,7 +41,7 @@ export class IdempotencyStore {
   ) {}
 
   async claim(scope: string, key: string, fingerprint: string): Promise<Claim> {
-    const keyHash = digest('revloop-idempotency-key', scope, key);
+    const keyHash = keyHashOf(scope, key);
     const leaseId = randomBytes(12).toString('base64url');
     const taken = await this.db
       .insert(idempotencyKeys)
@@ -84,10 +84,11 @@ export class IdempotencyStore {
   }
 
   async complete(scope: string, key: string, leaseId: string, reply: Reply): Promise<void> {
+    const keyHash = keyHashOf(scope, key);
     await this.db
       .update(idempotencyKeys)
-      .set({ state: 'completed', responseStatus: reply.status, response: this.box.seal(JSON.stringify(reply), sealedIn.idempotentReply(scope, digest('revloop-idempotency-key', scope, key))) })
-      .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.keyHash, digest('revloop-idempotency-key', scope, key)), eq(idempotencyKeys.leaseId, leaseId)));
+      .set({ state: 'completed', responseStatus: reply.status, response: this.box.seal(JSON.stringify(reply), sealedIn.idempotentReply(scope, keyHash)) })
+      .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.keyHash, keyHash), eq(idempotencyKeys.leaseId, leaseId)));
   }
 
   private openReply(key: string, scope: string, keyHash: string, stored: string): Reply {
@@ -98,7 +99,7 @@ export class IdempotencyStore {
   async release(scope: string, key: string, leaseId: string): Promise<void> {
     await this.db
       .delete(idempotencyKeys)
-      .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.keyHash, digest('revloop-idempotency-key', scope, key)), eq(idempotencyKeys.leaseId, leaseId)));
+      .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.keyHash, keyHashOf(scope, key)), eq(idempotencyKeys.leaseId, leaseId)));
   }
 
   /** Deletes expired keys; run now and then (the API server does it hourly). */
@@ -122,6 +123,11 @@ export function requestFingerprint(method: string, routePath: string, params: un
  */
 export function requestSeed(scope: string, key: string): string {
   return digest('revloop-idempotency-seed', scope, key).slice(0, 24);
+}
+
+/** How a key is stored: hashed, so the database does not hold the client's Idempotency-Key. */
+function keyHashOf(scope: string, key: string): string {
+  return digest('revloop-idempotency-key', scope, key);
 }
 
 function digest(purpose: string, scope: string, key: string): string {

@@ -5,7 +5,7 @@ import type { ApiDependencies } from './dependencies';
 import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint, requestSeed } from './idempotency';
 import { issuesFrom, Problem, problems, type ProblemIssue } from './problem';
 import { secretsEqual } from './api-keys';
-import type { Reply, RouteSpec, TenantAuth } from './route';
+import type { Reply, RouteAccess, RouteSpec, TenantAuth } from './route';
 
 /**
  * Turns the route table into an Express router. Every request passes the same gates in the same
@@ -77,20 +77,23 @@ async function authenticate(route: RouteSpec, req: Request, deps: ApiDependencie
   const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
   const budget = deps.authFailures?.peek(address);
   if (budget && !budget.allowed) {
-    const token = /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '')?.[1];
+    const token = bearerToken(req);
     if (route.access.kind !== 'tenant' || !token || !deps.keys.cached(token)) throw problems.tooManyFailures(budget.retryAfterSeconds);
   }
   try {
-    return await identify(route, req, deps);
+    return await identify(route.access, req, deps);
   } catch (error) {
     if (error instanceof Problem && error.status === 401) deps.authFailures?.take(address);
     throw error;
   }
 }
 
-async function identify(route: RouteSpec, req: Request, deps: ApiDependencies): Promise<Caller> {
-  const access = route.access;
-  if (access.kind === 'public') return { auth: undefined, rateKey: undefined, idempotencyScope: undefined };
+/** `Authorization: Bearer <token>`'s token, or undefined. */
+function bearerToken(req: Request): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(req.get('authorization') ?? '')?.[1];
+}
+
+async function identify(access: Exclude<RouteAccess, { kind: 'public' }>, req: Request, deps: ApiDependencies): Promise<Caller> {
   if (access.kind === 'signature') {
     // Every refusal looks the same, so a prober learns nothing about which tenants or secrets exist.
     const refuse = (why: string) => problems.unauthorized(`The webhook signature was not accepted: ${why}.`, 'Revloop-Signature');
@@ -117,10 +120,8 @@ async function identify(route: RouteSpec, req: Request, deps: ApiDependencies): 
       onRejected: () => deps.webhookSecrets.forget(tenantId, access.source, check.receipt).catch(() => {}),
     };
   }
-  const header = req.get('authorization') ?? '';
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match) throw problems.unauthorized('Send `Authorization: Bearer <key>`.');
-  const token = match[1]!;
+  const token = bearerToken(req);
+  if (!token) throw problems.unauthorized('Send `Authorization: Bearer <key>`.');
   if (access.kind === 'operator') {
     const adminToken = deps.config.adminToken;
     if (!adminToken) throw problems.forbidden('Tenant creation is disabled: the server has no REVLOOP_ADMIN_TOKEN.');
