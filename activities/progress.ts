@@ -1,6 +1,7 @@
 import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { contractChanges, contracts, customers, invoiceLines, invoices, jobs, messages, messagingSettings, payments, policyExceptions, revenueLines, tasks, timelineEntries } from '../db/schema';
+import { contractChanges, contracts, customers, invoiceLines, invoices, jobs, leakageEntries, messages, messagingSettings, payments, policyExceptions, revenueLines, tasks, timelineEntries } from '../db/schema';
+import { leakKinds } from '../domain/leakage';
 import { upsertCustomer } from './customers';
 import { outboxRecord, type Transport } from './messages';
 import type { StepRecords } from './records';
@@ -208,6 +209,35 @@ export function createProgressActivities(db: Database) {
             .insert(policyExceptions)
             .values(input.policyExceptions.map((p) => ({ ...contractRow, ...p, occurredAt: new Date(p.occurredAt) })))
             .onConflictDoNothing();
+        }
+
+        for (const leak of input.leaks ?? []) {
+          const values = {
+            kind: leak.kind,
+            step: leakKinds[leak.kind].step,
+            status: leak.status,
+            occurredAt: new Date(leak.occurredAt),
+            currency: leak.currency,
+            atStake: leak.atStake,
+            estimated: leak.estimated,
+            recovered: leak.recovered,
+            lost: leak.lost,
+            recoveredBy: leak.recoveredBy,
+            resolvedAt: d(leak.resolvedAt ?? undefined),
+            ref: leak.ref,
+            summary: leak.summary,
+            workflowId: leak.workflowId,
+            detail: leak.detail,
+            version,
+          };
+          await tx
+            .insert(leakageEntries)
+            .values({ tenantId: input.tenantId, subjectType: input.subjectType, subjectId: input.subjectId, id: leak.id, ...values })
+            .onConflictDoUpdate({
+              target: [leakageEntries.tenantId, leakageEntries.subjectType, leakageEntries.subjectId, leakageEntries.id],
+              set: values,
+              setWhere: lt(leakageEntries.version, version),
+            });
         }
 
         if (transport !== 'webhook' || drafts.length === 0) return { deliver: [] };

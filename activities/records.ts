@@ -1,3 +1,4 @@
+import type { LeakRecord } from '../domain/leakage';
 import type { Money } from '../domain/money';
 import type { UpsertCustomerInput } from './customers';
 import type { MessageDraft } from './messages';
@@ -141,4 +142,6 @@ export interface StepRecords extends Subject {
   revenueLines?: RevenueLineRecord[];
   contractChanges?: ContractChangeRecord[];
   policyExceptions?: PolicyExceptionRecord[];
+  /** Leakage ledger rows opened or resolved by the step, each written whole. */
+  leaks?: LeakRecord[];
 }

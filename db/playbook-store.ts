@@ -1,5 +1,6 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { AnyPlaybook, builtinContractPlaybooks, builtinPlaybooks, findBuiltinContractPlaybook, findBuiltinPlaybook, type B2BPlaybook, type PlaybookKind, type ResolvedPlaybook } from '../playbooks';
+import { canonicalJson } from './canonical-json';
 import type { Database } from './client';
 import { playbooks } from './schema';
 
@@ -78,7 +79,7 @@ export async function registerPlaybook<D extends AnyPlaybook>(db: Database, tena
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`playbook:${tenantId}:${definition.id}`}))`);
     const latest = (await playbookVersions(tx as unknown as Database, tenantId, definition.id)).at(-1);
     if (latest && latest.definition.kind !== definition.kind) throw new PlaybookKindConflict(definition.id, latest.definition.kind);
-    if (latest && JSON.stringify(latest.definition) === JSON.stringify(definition)) return { created: false, playbook: latest as ResolvedPlaybook<D> };
+    if (latest && canonicalJson(latest.definition) === canonicalJson(definition)) return { created: false, playbook: latest as ResolvedPlaybook<D> };
     const version = (latest?.version ?? 0) + 1;
     await tx.insert(playbooks).values({ tenantId, id: definition.id, version, kind: definition.kind, definition: definition as unknown as Record<string, unknown> });
     return { created: true, playbook: { id: definition.id, version, owner: tenantId, definition } };

@@ -1,4 +1,4 @@
-import { bigint, bigserial, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /**
  * The system of record. Every tenant-owned row carries `tenant_id` in its primary key, and every
@@ -457,4 +457,44 @@ export const policyExceptions = pgTable(
     occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.contractId, t.id] })],
+);
+
+/**
+ * The leakage ledger: every place a relationship or contract put revenue at stake (a missed call,
+ * an overdue invoice, a churned contract), what was at stake, and whether a Revloop step won it
+ * back. Written whole by the step of the one workflow where it happened, keyed by an id derived
+ * from its cause; `version` keeps the newest step's row when a late retry arrives.
+ */
+export const leakageEntries = pgTable(
+  'leakage_entries',
+  {
+    tenantId: tenantRef(),
+    subjectType: text('subject_type', { enum: ['customer', 'contract'] }).notNull(),
+    subjectId: text('subject_id').notNull(),
+    id: text('id').notNull(),
+    kind: text('kind').notNull(),
+    /** The lifecycle step where it happened (inquiry, booking, collections, renewal…). */
+    step: text('step').notNull(),
+    status: text('status', { enum: ['open', 'recovered', 'lost'] }).notNull(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'date' }).notNull(),
+    currency: text('currency').notNull(),
+    atStake: bigint('at_stake', { mode: 'number' }).notNull(),
+    /** A playbook figure (an average ticket, a quote's value), not money the system holds. */
+    estimated: boolean('estimated').notNull(),
+    recovered: bigint('recovered', { mode: 'number' }).notNull().default(0),
+    lost: bigint('lost', { mode: 'number' }).notNull().default(0),
+    /** The Revloop step credited with the recovery; null when the customer came back on their own. */
+    recoveredBy: text('recovered_by'),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true, mode: 'date' }),
+    ref: text('ref'),
+    summary: text('summary').notNull(),
+    workflowId: text('workflow_id').notNull(),
+    detail: jsonb('detail').$type<Record<string, string | number | boolean>>().notNull().default({}),
+    version: bigint('version', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.subjectType, t.subjectId, t.id] }),
+    // Reports read a tenant's window by occurrence, by kind.
+    index('leakage_by_time').on(t.tenantId, t.occurredAt, t.kind),
+  ],
 );

@@ -10,7 +10,9 @@ export const homeService = {
   speedToLead: { acknowledgeInquiry: true, missedCallTextBackWithin: 'PT1M' },
   inquiry: { followUps: ['PT15M', 'P1D', 'P3D'], lostAfter: 'P4D' },
   booking: { confirm: true, remindersBefore: ['P1D', 'PT2H'], noShowAfter: 'PT30M' },
-  invoicing: { netTerms: 'P0D' },
+  invoicing: { netTerms: 'P0D', issueWithin: 'P1D' },
+  // What a lead or a booking is worth when nothing better is known: set your own (minor units).
+  leakage: { averageTicket: 25_000, byService: {} },
   review: { requestAfter: 'PT2H', serviceRecoveryAtOrBelow: 3 },
   collections: {
     steps: [

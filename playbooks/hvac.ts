@@ -14,5 +14,6 @@ export const hvac = {
     ],
     afterService: [],
   },
+  leakage: { averageTicket: 35_000, byService: { 'AC tune-up': 12_900, 'furnace check': 11_900, 'AC repair': 45_000, 'furnace repair': 52_000 } },
   reactivation: { idleAfter: 'P18M', messages: 3, interval: 'P14D' },
 } satisfies HomeServicePlaybookInput;

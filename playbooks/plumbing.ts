@@ -7,6 +7,7 @@ export const plumbing = {
   id: 'plumbing',
   name: 'Plumbing',
   description: 'Plumbing: yearly water-heater flush outreach twelve months after each service.',
+  leakage: { averageTicket: 30_000, byService: { 'yearly water-heater flush': 15_000 } },
   retention: {
     seasonal: [],
     afterService: [{ id: 'water-heater-flush', after: 'P12M', service: 'yearly water-heater flush' }],

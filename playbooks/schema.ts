@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { addDuration, IsoDuration } from '../domain/durations';
 import { LocalTime, TimeZone } from '../domain/local-time';
-import { Currency } from '../domain/money';
+import { Currency, MAX_AMOUNT } from '../domain/money';
 import { HomeServiceTemplates } from './templates';
 
 export { MessageChannel, MessagePurpose, MessageTemplate, templateKeys, type TemplateKey } from './templates';
@@ -79,7 +79,20 @@ export const HomeServicePlaybook = z
     invoicing: z.strictObject({
       /** Due date = issue date + this; `P0D` is due on receipt. */
       netTerms: IsoDuration.default('P0D'),
+      /** The promise: an invoice issued later than this after the job was done is a late invoice in the leakage ledger. */
+      issueWithin: IsoDuration.default('P1D'),
     }),
+    /**
+     * What a lead or a booking is worth to the leakage ledger when nothing better is known (no
+     * estimate, no invoice yet): the business's average ticket, in minor units, overall and per
+     * service. Rows valued with it are marked `estimated`.
+     */
+    leakage: z
+      .strictObject({
+        averageTicket: z.number().int().min(0).max(MAX_AMOUNT).default(0),
+        byService: z.record(z.string().min(1).max(200), z.number().int().min(0).max(MAX_AMOUNT)).default({}),
+      })
+      .default({ averageTicket: 0, byService: {} }),
     review: z.strictObject({
       requestAfter: IsoDuration,
       /** A request unanswered this long stops counting as a pending review. */

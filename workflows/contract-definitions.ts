@@ -8,6 +8,7 @@ import type { B2BPlaybook } from '../playbooks/b2b-schema';
 import type { ResolvedPlaybook } from '../playbooks/schema';
 import type { AgendaItem } from './agenda';
 import type { InvoiceStatus, NextAction } from './definitions';
+import type { OpenLeak } from './lifecycle/leak-ledger';
 
 /**
  * What the API and the `contract` workflow exchange: one contract from quote to renewal and
@@ -125,6 +126,8 @@ export interface ContractMemory {
   onAccount?: number;
   firstInvoiceIssued: boolean;
   agenda: AgendaItem<ContractAgendaKind>[];
+  /** Leakage ledger rows still open (an escalated approval, a held invoice, a churn awaiting win-back). Absent in older runs. */
+  leaks?: OpenLeak[];
 }
 
 export interface ContractView {

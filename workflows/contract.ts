@@ -48,6 +48,7 @@ import {
 } from './contract-definitions';
 import { childNoticeSignal, invoiceEventSignal, UpdateRefusal, type ChildNotice } from './definitions';
 import type { invoice } from './invoice';
+import { ContractLeaks } from './contract-leakage';
 import { Intake } from './lifecycle/intake';
 import { local, localOptions } from './lifecycle/step-writes';
 import { patches } from './lifecycle/versions';
@@ -126,6 +127,7 @@ class Contract {
   private readonly scheduler: Scheduler<ContractAgendaKind>;
   private readonly messenger: Messenger;
   private readonly intake: Intake<ContractEvent>;
+  private readonly leaks: ContractLeaks;
   /** Held invoices approved whose release waits for the main loop: payments may name them already. */
   private readonly releasing = new Set<string>();
   private changed = false;
@@ -148,7 +150,8 @@ class Contract {
     this.scheduler = new Scheduler(this.memory.agenda);
     // Contract events are applied in their Update handler: the queue stays empty.
     this.intake = new Intake(this.memory, [], RECENT_EVENT_IDS, writes === 'legacy');
-    this.messenger = new Messenger(this.messagingContext(), { writes, seq: this.memory.seq });
+    this.leaks = new ContractLeaks((this.memory.leaks ??= []), input.currency, workflowInfo().workflowId);
+    this.messenger = new Messenger(this.messagingContext(), { writes, seq: this.memory.seq, ledger: this.leaks.ledger });
     this.messenger.cause = input.memory ? `run:${this.memory.runs}` : 'quote';
     // Before any handler is registered: an Update that arrives with the start (a signature sent
     // right after the quote) is validated against the opened quote, not a blank one.
@@ -249,8 +252,12 @@ class Contract {
   }
 
   private quoteVars(): Record<string, string> {
-    const yearly = this.memory.lines.reduce((sum, l) => sum + this.monthly(l.line) * 12, 0);
-    return { contractId: this.input.contractId, total: formatMoney(this.money(yearly)), term: this.input.term, start: this.input.start.slice(0, 10) };
+    return { contractId: this.input.contractId, total: formatMoney(this.money(this.yearlyValue())), term: this.input.term, start: this.input.start.slice(0, 10) };
+  }
+
+  /** What the quote's recurring lines bill in a year: the quote's value. */
+  private yearlyValue(): number {
+    return this.memory.lines.reduce((sum, l) => sum + this.monthly(l.line) * 12, 0);
   }
 
   // ── approvals ────────────────────────────────────────────────────────────────────────────────
@@ -303,12 +310,14 @@ class Contract {
       this.messenger.note(`approval.${a.status}`, `${a.role} ${a.status} (${decision.approver}): ${a.reason}`, { role: a.role, key: a.key, approver: decision.approver });
     }
     if (decision.decision === 'reject') {
+      this.leaks.rejected(this.yearlyValue(), `${decision.approver} (${decision.role})`);
       this.setStage('rejected');
       this.agenda.cancelWhere(() => true);
       this.ended = 'rejected';
     } else if (this.memory.approvals.every((a) => a.status === 'approved')) {
       // Every approval granted beyond auto-approval is an exception to policy: a KPI.
       this.step.policyExceptions = this.memory.approvals.map((a) => ({ id: `exception:${a.key}`, kind: a.key, detail: a.reason, approvedBy: `${a.decidedBy} (${a.role})`, occurredAt: now }));
+      this.leaks.approved();
       this.approve();
     }
     this.changed = true;
@@ -324,6 +333,7 @@ class Contract {
       return;
     }
     this.messenger.note('approval.escalated', `${a.role} did not decide within ${this.playbook.approvals.escalateAfter}: escalated to ${next}`, { from: a.role, to: next });
+    this.leaks.approvalEscalated(this.yearlyValue(), a.role, next);
     a.role = next;
     a.escalations += 1;
     a.requestedAt = isoNow();
@@ -632,6 +642,7 @@ class Contract {
     this.memory.firstInvoiceIssued = true;
     if (hold) {
       this.messenger.note('invoice.held', `invoice ${invoiceId} for ${formatMoney(this.money(total))} held for review: ${hold}`, { invoiceId, reason: hold });
+      this.leaks.invoiceHeld(invoiceId, total, hold);
       this.tasks.push({ taskId: `task:review:${invoiceId}`, kind: 'invoice_review', summary: `Review held invoice ${invoiceId}: ${hold}`, createdAt: isoNow() });
       (this.step.invoices ??= []).push({
         invoiceId,
@@ -663,6 +674,7 @@ class Contract {
     const inv = this.memory.invoices.find((i) => i.invoiceId === invoiceId);
     if (!inv || inv.status !== 'held') return void this.releasing.delete(invoiceId);
     this.messenger.note('invoice.released', `held invoice ${invoiceId} approved by ${approvedBy}: ${inv.holdReason}`, { invoiceId, approvedBy });
+    this.leaks.invoiceReleased(invoiceId, Date.now() - Date.parse(inv.issuedAt));
     inv.issuedAt = isoNow();
     await this.issue(inv);
     this.releasing.delete(invoiceId);
@@ -769,6 +781,7 @@ class Contract {
       invoiceId: event.invoiceId,
       amount,
     });
+    this.leaks.credited(creditId, event.invoiceId, amount, event.reason);
     this.settleWithCredit(event.invoiceId, toInvoice, `credit-${event.eventId}`, event.receivedAt);
   }
 
@@ -796,6 +809,7 @@ class Contract {
     }
     draft.checked = [];
     if (inv.period) draft.period = inv.period;
+    this.leaks.rebilled(creditId, inv.invoiceId, total, draft.lines.reduce((sum, l) => sum + l.amount, 0), event.reason);
     this.defer(() => this.issueDraft(draft));
   }
 
@@ -818,6 +832,7 @@ class Contract {
     const change = `${before.sku}: ${describeLine(before)} → ${describeLine(after)} from ${effectiveAt.slice(0, 10)}`;
     this.messenger.note('contract.amended', `amended ${change}`, { lineId: before.lineId, mrrDelta: delta });
     if (delta !== 0) this.change(delta > 0 ? 'expansion' : 'contraction', delta, event.eventId);
+    if (delta < 0) this.leaks.contracted(event.eventId, before.lineId, delta);
     if (before.usageMetric) return; // usage lines re-price the period they close
     const fullBefore = rateQuantity(before, before.quantity).amount;
     const fullAfter = rateQuantity(after, after.quantity).amount;
@@ -895,6 +910,7 @@ class Contract {
     const refused = renew && !this.memory.cancelled ? renewalIssue(this.memory.lines, term.end, renew) : null;
     if (refused) this.messenger.note('renewal.refused', `the contract cannot renew: ${refused}`);
     if (!renew || this.memory.cancelled || refused) {
+      this.leaks.churned(term.index, this.mrr(), this.memory.cancelled ? 'cancelled' : refused ? 'could not renew' : 'not renewed');
       this.change('churn', -this.mrr());
       this.setStage('churned');
       this.agenda.cancelWhere(() => true);
@@ -929,6 +945,7 @@ class Contract {
       case 'quote.expire':
         if (this.memory.stage !== 'pending_approval' && this.memory.stage !== 'approved') return;
         this.messenger.send('quote.expired', { contractId: this.input.contractId });
+        this.leaks.expired(this.yearlyValue(), this.playbook.approvals.quoteExpiresAfter);
         this.setStage('expired');
         this.agenda.cancelWhere(() => true);
         this.ended = 'expired';
@@ -949,6 +966,7 @@ class Contract {
         return this.endTerm();
       case 'winback':
         this.messenger.send('winback.outreach', { contractId: this.input.contractId, end: this.memory.term!.end.slice(0, 10) });
+        this.leaks.winBackSent();
         this.ended = 'churned';
         return;
     }

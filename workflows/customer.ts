@@ -20,7 +20,8 @@ import { invoiceWorkflowId, jobWorkflowId, legacyChildWorkflowIds } from '../dom
 import { formatLocal, nextLocalDate } from '../domain/local-time';
 import { priceLines } from '../domain/invoice-lines';
 import { formatMoney, type Money } from '../domain/money';
-import type { AgendaItem } from './agenda';
+import { causeOf, type AgendaItem } from './agenda';
+import { CustomerLeaks } from './customer-leakage';
 import { Intake } from './lifecycle/intake';
 import { local, localOptions } from './lifecycle/step-writes';
 import { patches } from './lifecycle/versions';
@@ -104,6 +105,7 @@ function freshMemory(now: number): CustomerMemory {
     dormant: false,
     agenda: [],
     inbox: [],
+    leaks: [],
   };
 }
 
@@ -112,6 +114,7 @@ class Relationship {
   private readonly scheduler: Scheduler<CustomerAgendaKind>;
   private readonly messenger: Messenger;
   private readonly intake: Intake<CustomerEvent>;
+  private readonly leaks: CustomerLeaks;
   /** Legacy runs take the whole queue before recording it; validators still count it as waiting. */
   private legacyBatch: CustomerEvent[] = [];
   /** The customer's record, written with the first step of a new relationship. */
@@ -132,7 +135,8 @@ class Relationship {
     this.memory = input.memory ?? freshMemory(Date.now());
     this.scheduler = new Scheduler(this.memory.agenda);
     this.intake = new Intake(this.memory, this.memory.inbox, RECENT_EVENT_IDS, writes === 'legacy');
-    this.messenger = new Messenger(this.messagingContext(), { writes, seq: this.memory.seq });
+    this.leaks = new CustomerLeaks((this.memory.leaks ??= []), this.playbook, workflowInfo().workflowId);
+    this.messenger = new Messenger(this.messagingContext(), { writes, seq: this.memory.seq, ledger: this.leaks.ledger });
   }
 
   private get playbook() {
@@ -345,6 +349,7 @@ class Relationship {
       case 'call.missed':
         this.reengage();
         this.openInquiry('call');
+        if (this.memory.inquiry) this.leaks.missedCall(event.eventId, event.from);
         // One text-back answers every missed call made before it goes out: a caller who tries
         // three times at night gets one message when quiet hours end, not three.
         if (patched(patches.onePendingTextBack) && this.agenda.list().some((i) => i.kind === 'missed_call.text_back')) {
@@ -361,6 +366,7 @@ class Relationship {
       case 'booking.requested':
         this.reengage();
         this.closeInquiry();
+        this.leaks.booked(event.estimate?.amount);
         return this.book(event);
       case 'job.completed': {
         const target = this.jobWorkflowIdOf(event.jobId);
@@ -370,7 +376,8 @@ class Relationship {
       }
       case 'booking.cancelled': {
         const target = this.jobWorkflowIdOf(event.jobId);
-        this.closeJob(event.jobId);
+        const cancelled = this.closeJob(event.jobId);
+        this.leaks.cancelled(event.eventId, event.jobId, cancelled?.service ?? 'service');
         return this.forwardToJob(target, event);
       }
       case 'booking.rescheduled':
@@ -400,6 +407,7 @@ class Relationship {
       this.agenda.cancelWhere((i) => i.kind === 'reactivation.message' || i.kind === 'reactivation.dormant');
       this.messenger.note('reactivation.succeeded', 'customer re-engaged during reactivation');
     }
+    this.leaks.reengaged();
     this.memory.reactivation = null;
     this.memory.dormant = false;
     this.memory.lost = false;
@@ -461,6 +469,7 @@ class Relationship {
             ...(event.estimate ? { estimate: event.estimate } : {}),
             booking: this.playbook.booking,
             messaging: this.messagingContext(),
+            worth: { amount: this.leaks.worth(event.service), currency: this.playbook.currency },
           },
         ],
       }),
@@ -496,6 +505,8 @@ class Relationship {
     const openingCredit = creditFor(onAccount, total.amount);
     if (openingCredit > 0) this.memory.onAccount![currency] = onAccount - openingCredit;
     const balance = { amount: total.amount - openingCredit, currency };
+    const doneAt = event.occurredAt ? Date.parse(event.occurredAt) : null;
+    if (doneAt !== null && now > addDuration(doneAt, this.playbook.invoicing.issueWithin ?? 'P1D')) this.leaks.invoiceLate(invoiceId, total.amount, now - doneAt);
     const workflowId =
       this.writes === 'committed' ? invoiceWorkflowId(this.input.tenantId, { type: 'customer', id: this.input.customerId }, invoiceId) : legacyChildWorkflowIds.invoice(this.input.tenantId, invoiceId);
     this.memory.invoices.push({
@@ -648,7 +659,10 @@ class Relationship {
   /** A disputed invoice means no review request for its job: asking now would only make it worse. */
   private skipReviewFor(invoiceId: string, reason: string): void {
     const skipped = this.agenda.cancelWhere((i) => i.kind === 'review.request' && i.data?.invoiceId === invoiceId);
-    for (const item of skipped) this.messenger.note('review.skipped', `review request for job ${item.data?.jobId} skipped: ${reason}`, { jobId: item.data?.jobId });
+    for (const item of skipped) {
+      this.messenger.note('review.skipped', `review request for job ${item.data?.jobId} skipped: ${reason}`, { jobId: item.data?.jobId });
+      this.leaks.reviewNotRequested(String(item.data?.jobId), reason);
+    }
   }
 
   private onReview(event: CustomerEventOf<'review.submitted'>): void {
@@ -658,6 +672,7 @@ class Relationship {
       const summary = `service recovery: ${this.input.profile.name} rated ${event.rating}/5${event.comment ? ` — "${event.comment.slice(0, 120)}"` : ''}`;
       this.tasks.push({ taskId: `task:${event.eventId}`, kind: 'service_recovery', summary, dueAt: new Date(addDuration(Date.now(), 'P1D')).toISOString(), createdAt: new Date().toISOString() });
       this.messenger.note('task.created', summary, { kind: 'service_recovery', rating: event.rating });
+      this.leaks.lowRating(event.eventId, event.rating, event.jobId, this.memory.lastService?.service);
       return;
     }
     // A good private rating earns the ask to say it in public, unless it already is public.
@@ -724,27 +739,33 @@ class Relationship {
         if (!quiet()) messenger.send('inquiry.acknowledgement', {});
         return;
       case 'missed_call.text_back':
-        if (!quiet()) messenger.send('missed_call.text_back', {});
+        if (quiet()) return;
+        messenger.send('missed_call.text_back', {});
+        this.leaks.textBackSent();
         return;
       case 'inquiry.follow_up':
         // Booked (or lost) in the meantime: the follow-up has nothing left to chase.
         if (!this.memory.inquiry || quiet()) return;
         messenger.send('inquiry.follow_up', {});
         this.memory.inquiry.followUpsSent = Number(item.data?.step ?? 0) + 1;
+        this.leaks.followUpSent(causeOf(item), this.memory.inquiry.followUpsSent);
         return;
       case 'inquiry.lost':
         if (!this.memory.inquiry) return;
         this.closeInquiry();
         this.memory.lost = true;
         messenger.note('inquiry.lost', `inquiry never booked within ${this.playbook.inquiry.lostAfter}`);
+        this.leaks.inquiryLost(causeOf(item), this.playbook.inquiry.lostAfter);
         return;
       case 'review.request': {
         const invoiceId = String(item.data?.invoiceId);
         if (this.memory.invoices.some((i) => i.invoiceId === invoiceId && i.status === 'disputed')) {
           messenger.note('review.skipped', `review request for job ${item.data?.jobId} skipped: invoice disputed`);
+          this.leaks.reviewNotRequested(String(item.data?.jobId), 'invoice disputed');
           return;
         }
         if (quiet()) return;
+        if (messenger.suppresses('review.request')) this.leaks.reviewNotRequested(String(item.data?.jobId), 'the customer opted out');
         messenger.send('review.request', { service: String(item.data?.service ?? 'service') });
         this.memory.review = { jobId: String(item.data?.jobId), requestedAt: Date.now() };
         this.agenda.schedule({ key: 'review.window_closed', kind: 'review.window_closed', dueAt: addDuration(Date.now(), this.playbook.review.windowAfterRequest), summary: 'review request expires' });
@@ -757,7 +778,7 @@ class Relationship {
         const season = this.playbook.retention.seasonal.find((s) => s.id === item.data?.id);
         if (!season || quiet()) return;
         // Already booked in: no need to ask.
-        if (!this.memory.jobs.some((j) => j.status === 'booked')) messenger.send('retention.outreach', { service: season.service });
+        if (!this.memory.jobs.some((j) => j.status === 'booked')) this.sendOutreach(item, season.service);
         // Next year's outreach is an item of its own: it is named after its own due time.
         const { cause: _thisYear, ...season_item } = item;
         this.agenda.schedule({ ...season_item, dueAt: nextLocalDate(Date.now(), season.month, season.day, season.at, this.timezone) });
@@ -765,18 +786,20 @@ class Relationship {
       }
       case 'retention.after_service':
         if (quiet()) return;
-        messenger.send('retention.outreach', { service: String(item.data?.service ?? 'service') });
+        this.sendOutreach(item, String(item.data?.service ?? 'service'));
         return;
       case 'reactivation.start':
         if (this.memory.reactivation || this.memory.dormant) return;
         this.memory.reactivation = { step: 0, startedAt: Date.now() };
         messenger.note('reactivation.started', `no activity for ${this.playbook.reactivation.idleAfter}: reactivation sequence starts`);
+        this.leaks.idle(causeOf(item), this.playbook.reactivation.idleAfter, this.memory.lastService?.service);
         this.agenda.schedule({ key: 'reactivation.message', kind: 'reactivation.message', dueAt: Date.now(), summary: `reactivation message 1/${this.playbook.reactivation.messages}`, data: { step: 0 } });
         return;
       case 'reactivation.message': {
         if (!this.memory.reactivation || quiet()) return;
         const step = Number(item.data?.step ?? 0);
         const total = this.playbook.reactivation.messages;
+        if (!messenger.suppresses('reactivation.outreach')) this.leaks.reactivationSent(step + 1);
         messenger.send('reactivation.outreach', {});
         this.memory.reactivation.step = step + 1;
         const at = addDuration(Date.now(), this.playbook.reactivation.interval);
@@ -792,8 +815,15 @@ class Relationship {
         this.memory.reactivation = null;
         this.memory.dormant = true;
         messenger.note('customer.dormant', `no answer to ${this.playbook.reactivation.messages} reactivation messages: dormant until the next inquiry`);
+        this.leaks.dormant();
         return;
     }
+  }
+
+  /** Retention outreach (seasonal or after a service): at stake until the customer books, unless the customer opted out of it. */
+  private sendOutreach(item: AgendaItem<CustomerAgendaKind>, service: string): void {
+    if (!this.messenger.suppresses('retention.outreach')) this.leaks.outreachSent(causeOf(item), service);
+    this.messenger.send('retention.outreach', { service });
   }
 
   // ── state, visibility, continue-as-new ───────────────────────────────────────────────────────

@@ -5,6 +5,7 @@ import type { HomeServicePlaybook, ResolvedPlaybook } from '../playbooks/schema'
 import type { AgendaItem } from './agenda';
 import type { MessagingContext } from './messenger';
 import type { InvoiceLineRecord } from '../activities/records';
+import type { OpenLeak } from './lifecycle/leak-ledger';
 
 /**
  * The messages the API and the lifecycle workflows exchange, defined once: no caller spells a
@@ -135,6 +136,8 @@ export interface CustomerMemory {
    * balance, applied as a payment to the next invoice. Absent in runs from before it existed.
    */
   onAccount?: Record<string, number>;
+  /** Leakage ledger rows still open (a lead, a cancelled booking, a quiet customer). Absent in older runs. */
+  leaks?: OpenLeak[];
 }
 
 export interface NextAction {
@@ -210,6 +213,8 @@ export interface JobWorkflowInput {
   estimate?: Money;
   booking: HomeServicePlaybook['booking'];
   messaging: MessagingContext;
+  /** What the job is worth to the leakage ledger when it has no estimate: the playbook's average ticket for it. */
+  worth?: Money;
 }
 
 export const jobEventSignal = defineSignal<[JobEvent]>('jobEvent');

@@ -16,12 +16,16 @@ import {
   type NextAction,
 } from './definitions';
 import { runUntilClosed, type ChildLifecycle } from './lifecycle/child-loop';
+import { LeakLedger } from './lifecycle/leak-ledger';
 import { patches } from './lifecycle/versions';
 import { Messenger } from './messenger';
 import { notifyParent } from './parent';
 import { Scheduler } from './scheduler';
 
 type InvoiceAgendaKind = 'collections.step' | 'payment.retry';
+
+/** The invoice's one slot in the leakage ledger. */
+const COLLECTIONS_LEAK = 'collections';
 
 /**
  * One invoice, from issue to paid or written off: issued at once, then the collections policy's
@@ -49,12 +53,17 @@ class Collections implements ChildLifecycle<InvoiceEvent, InvoiceAgendaKind> {
   private lastNotice = '';
   /** Received beyond the balance: reported to the parent, which keeps it on account. */
   private overpaid = 0;
+  /** The invoice's row in the leakage ledger, once it is overdue or a payment failed. */
+  private readonly ledger: LeakLedger;
+  /** Paid by the customer while that row was open: what collections won back. */
+  private collectedSinceLeak = 0;
 
   constructor(
     private readonly input: InvoiceWorkflowInput,
     writes: 'committed' | 'legacy',
   ) {
-    this.messenger = new Messenger({ ...input.messaging, optOuts: [...input.messaging.optOuts] }, { writes, causePrefix: `invoice:${input.invoiceId}/` });
+    this.ledger = new LeakLedger([], { currency: input.currency, workflowId: workflowInfo().workflowId, idPrefix: `invoice:${input.invoiceId}/` });
+    this.messenger = new Messenger({ ...input.messaging, optOuts: [...input.messaging.optOuts] }, { writes, causePrefix: `invoice:${input.invoiceId}/`, ledger: this.ledger });
     // A contract prices its own lines (tiers, proration, usage); a job's are quantity × unit price.
     const { lines, total } = input.pricedLines ? { lines: input.pricedLines, total: input.pricedLines.reduce((sum, l) => sum + l.amount, 0) } : priceLines(input.lines);
     const issuedAt = Date.now();
@@ -97,6 +106,7 @@ class Collections implements ChildLifecycle<InvoiceEvent, InvoiceAgendaKind> {
       total: this.record.total,
     });
     if (this.input.openingCredit && this.input.openingCredit.amount > 0) this.applyOpeningCredit(this.input.openingCredit);
+    else if (this.record.balance === 0 && patched(patches.settleNothingDue)) this.settle(this.record.issuedAt);
     this.messenger.send('invoice.issued', this.vars());
     const dueAt = Date.parse(this.record.dueAt);
     this.input.collections.steps.forEach((step, i) =>
@@ -134,6 +144,10 @@ class Collections implements ChildLifecycle<InvoiceEvent, InvoiceAgendaKind> {
   private takeMoney(amount: Money, paymentId: string, method: string | undefined, now: string): number {
     const before = this.record.balance;
     this.record.balance = Math.max(0, before - amount.amount);
+    if (method !== 'credit_note' && method !== 'account_credit') {
+      this.collectedSinceLeak += before - this.record.balance;
+      this.ledger.moneyIn(COLLECTIONS_LEAK);
+    }
     this.payments.push({ paymentId, invoiceId: this.input.invoiceId, status: 'received', amount: amount.amount, currency: amount.currency, method, occurredAt: now });
     const over = Math.max(0, amount.amount - before);
     this.overpaid += over;
@@ -141,6 +155,7 @@ class Collections implements ChildLifecycle<InvoiceEvent, InvoiceAgendaKind> {
   }
 
   private settle(now: string): void {
+    this.ledger.recover(COLLECTIONS_LEAK, this.collectedSinceLeak);
     this.record.paidAt = now;
     this.setStatus('paid');
     this.scheduler.agenda.cancelWhere(() => true);
@@ -166,8 +181,11 @@ class Collections implements ChildLifecycle<InvoiceEvent, InvoiceAgendaKind> {
       }
       case 'payment.failed':
         this.payments.push({ paymentId: event.eventId, invoiceId: this.input.invoiceId, status: 'failed', reason: event.reason, occurredAt: now });
+        this.openLeak('payment_failed', `payment failed (${event.reason.slice(0, 80)})`);
+        this.ledger.note(COLLECTIONS_LEAK, { failedPayments: Number(this.ledger.get(COLLECTIONS_LEAK)?.detail.failedPayments ?? 0) + 1 });
         if (this.record.status === 'disputed') return;
         this.messenger.send('collections.payment_failed', this.vars());
+        this.ledger.note(COLLECTIONS_LEAK, {}, 'payment_retry');
         this.input.collections.paymentRetries.forEach((after, i) =>
           this.scheduler.agenda.schedule({
             key: `retry:${event.eventId}:${i}`,
@@ -204,10 +222,13 @@ class Collections implements ChildLifecycle<InvoiceEvent, InvoiceAgendaKind> {
     if (item.kind === 'payment.retry') {
       if (this.messenger.deferForQuietHours(item, this.scheduler)) return;
       this.messenger.send('collections.reminder', this.vars());
+      this.ledger.note(COLLECTIONS_LEAK, {}, 'payment_retry');
       return;
     }
     const action = item.data?.action as 'reminder' | 'final_notice' | 'write_off';
     if (action === 'write_off') {
+      this.openLeak('invoice_overdue', 'overdue');
+      this.ledger.lose(COLLECTIONS_LEAK, this.record.balance, this.collectedSinceLeak);
       this.record.collectionsStep = 'write_off';
       this.record.writtenOffAt = new Date().toISOString();
       this.messenger.note('invoice.written_off', `invoice ${this.input.invoiceId} written off with ${formatMoney(this.money(this.record.balance))} unpaid`, {
@@ -222,6 +243,26 @@ class Collections implements ChildLifecycle<InvoiceEvent, InvoiceAgendaKind> {
     this.record.collectionsStep = action;
     this.setStatus('in_collections');
     this.messenger.send(action === 'final_notice' ? 'collections.final_notice' : 'collections.reminder', this.vars());
+    this.openLeak('invoice_overdue', 'overdue');
+    this.ledger.note(COLLECTIONS_LEAK, { collectionsStep: action }, action === 'final_notice' ? 'final_notice' : 'reminder');
+  }
+
+  /**
+   * One ledger row per invoice, opened by whichever comes first, a failed payment or the first
+   * collections step, with the balance then at stake; paying or writing off the invoice closes it.
+   */
+  private openLeak(kind: 'payment_failed' | 'invoice_overdue', why: string): void {
+    if (this.ledger.get(COLLECTIONS_LEAK) || this.record.balance <= 0) return;
+    this.collectedSinceLeak = 0;
+    this.ledger.open(kind, {
+      slot: COLLECTIONS_LEAK,
+      cause: 'collections',
+      atStake: this.record.balance,
+      estimated: false,
+      ref: this.input.invoiceId,
+      summary: `invoice ${this.input.invoiceId} ${why}: ${formatMoney(this.money(this.record.balance))} unpaid`,
+      ...(this.input.jobId ? { detail: { jobId: this.input.jobId } } : {}),
+    });
   }
 
   private setStatus(status: InvoiceStatus): void {

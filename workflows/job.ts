@@ -15,11 +15,15 @@ import {
   type NextAction,
 } from './definitions';
 import { runUntilClosed, type ChildLifecycle } from './lifecycle/child-loop';
+import { LeakLedger } from './lifecycle/leak-ledger';
 import { patches } from './lifecycle/versions';
 import { Messenger } from './messenger';
 import { Scheduler } from './scheduler';
 
 type JobAgendaKind = 'booking.reminder' | 'booking.no_show' | 'job.expire';
+
+/** The job's one slot in the leakage ledger. */
+const NO_SHOW_LEAK = 'no-show';
 
 /** A no-show job stays open this long for a reschedule before it is closed. */
 const NO_SHOW_EXPIRY = 'P30D';
@@ -46,12 +50,15 @@ class Booking implements ChildLifecycle<JobEvent, JobAgendaKind> {
   private scheduledAt: number;
   private readonly record: JobRecord;
   private lastNotice = '';
+  /** The no-show's row in the leakage ledger, while the job waits for a new slot. */
+  private readonly ledger: LeakLedger;
 
   constructor(
     private readonly input: JobWorkflowInput,
     writes: 'committed' | 'legacy',
   ) {
-    this.messenger = new Messenger({ ...input.messaging, optOuts: [...input.messaging.optOuts] }, { writes, causePrefix: `job:${input.jobId}/` });
+    this.ledger = new LeakLedger([], { currency: input.estimate?.currency ?? input.worth?.currency ?? 'USD', workflowId: workflowInfo().workflowId, idPrefix: `job:${input.jobId}/` });
+    this.messenger = new Messenger({ ...input.messaging, optOuts: [...input.messaging.optOuts] }, { writes, causePrefix: `job:${input.jobId}/`, ledger: this.ledger });
     this.scheduledAt = Date.parse(input.scheduledAt);
     this.record = {
       jobId: input.jobId,
@@ -113,22 +120,26 @@ class Booking implements ChildLifecycle<JobEvent, JobAgendaKind> {
         this.setStatus('booked');
         this.scheduleAppointment();
         this.messenger.send('booking.rescheduled', this.vars());
+        this.ledger.recover(NO_SHOW_LEAK);
         return;
       case 'booking.cancelled':
         this.scheduler.agenda.cancelWhere(() => true);
         this.record.cancelledAt = now;
+        this.ledger.lose(NO_SHOW_LEAK);
         this.setStatus('cancelled');
         this.messenger.send('booking.cancelled', this.vars());
         return;
       case 'job.started':
         this.scheduler.agenda.cancelWhere(() => true);
         this.record.startedAt = now;
+        this.ledger.recover(NO_SHOW_LEAK);
         this.setStatus('in_progress');
         return;
       case 'job.completed':
         this.scheduler.agenda.cancelWhere(() => true);
         this.record.startedAt ??= now;
         this.record.completedAt = now;
+        this.ledger.recover(NO_SHOW_LEAK);
         this.setStatus('completed');
         return;
     }
@@ -146,10 +157,21 @@ class Booking implements ChildLifecycle<JobEvent, JobAgendaKind> {
         this.setStatus('no_show');
         this.messenger.note('job.no_show', `nobody started ${this.input.service} by ${this.input.booking.noShowAfter} after the slot`, { jobId: this.input.jobId });
         this.messenger.send('booking.no_show', this.vars());
+        this.ledger.open('no_show', {
+          slot: NO_SHOW_LEAK,
+          cause: `no-show@${new Date(this.scheduledAt).toISOString()}`,
+          atStake: (this.input.estimate ?? this.input.worth)?.amount ?? 0,
+          estimated: true,
+          ref: this.input.jobId,
+          summary: `no-show for ${this.input.service} (job ${this.input.jobId})`,
+          detail: { jobId: this.input.jobId, service: this.input.service },
+        });
+        this.ledger.note(NO_SHOW_LEAK, {}, 'no_show_outreach');
         this.scheduler.agenda.schedule({ key: 'expire', kind: 'job.expire', dueAt: addDuration(Date.now(), NO_SHOW_EXPIRY), summary: 'close the no-show job unless rescheduled' });
         return;
       case 'job.expire':
         // Leaving the agenda empty while no_show closes the job.
+        this.ledger.lose(NO_SHOW_LEAK);
         return;
     }
   }

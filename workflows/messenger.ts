@@ -8,6 +8,7 @@ import type { ContractTemplateKey } from '../playbooks/b2b-schema';
 import type { MessageTemplate, TemplateKey } from '../playbooks/schema';
 import type { AgendaItem } from './agenda';
 import { causeOf } from './agenda';
+import type { LeakLedger } from './lifecycle/leak-ledger';
 import { writeStep } from './lifecycle/step-writes';
 import type { Scheduler } from './scheduler';
 
@@ -44,6 +45,8 @@ export interface MessengerOptions {
    * customer's: both write to the customer's timeline and outbox.
    */
   causePrefix?: string;
+  /** The workflow's part of the leakage ledger: its changed rows go with every step write. */
+  ledger?: LeakLedger;
 }
 
 /**
@@ -113,6 +116,12 @@ export class Messenger {
     return true;
   }
 
+  /** The customer opted out of the channel this (marketing) message would go on: it would be recorded suppressed. */
+  suppresses(kind: TemplateKey | ContractTemplateKey): boolean {
+    const template = this.context.templates[kind];
+    return template !== undefined && template.purpose === 'marketing' && this.context.optOuts.includes(template.channel);
+  }
+
   /** Drafts a message; it is recorded (and handed to the tenant's channel) with the next flush. */
   send(kind: TemplateKey | ContractTemplateKey, vars: Record<string, string>, cause = this.cause): void {
     const template = this.context.templates[kind];
@@ -150,7 +159,7 @@ export class Messenger {
   }
 
   hasPending(): boolean {
-    return this.messages.length > 0 || this.entries.length > 0;
+    return this.messages.length > 0 || this.entries.length > 0 || (this.options.ledger?.hasChanges() ?? false);
   }
 
   /** Writes the step: timeline notes, messages and the given records, atomically. */
@@ -163,7 +172,9 @@ export class Messenger {
     this.cause = undefined;
     const label = summary ?? (messages.length ? `send ${messages.map((m) => m.kind).join(', ')}` : 'record progress');
     const version = this.nextSeq();
-    const { deliver } = await writeStep({ tenantId: this.context.tenantId, ...this.context.subject, version, entries, messages, ...extra }, label, this.options.writes);
+    const leaks = this.options.ledger?.take() ?? [];
+    const records: StepRecords = { tenantId: this.context.tenantId, ...this.context.subject, version, entries, messages, ...extra, ...(leaks.length ? { leaks } : {}) };
+    const { deliver } = await writeStep(records, label, this.options.writes);
     for (const messageId of deliver) this.startDelivery(messageId);
   }
 

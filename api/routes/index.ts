@@ -4,6 +4,7 @@ import { contractRoutes } from './contracts';
 import { customerRoutes } from './customers';
 import { healthRoutes } from './health';
 import { messagingRoutes } from './messaging';
+import { metricsRoutes } from './metrics';
 import { playbookRoutes } from './playbooks';
 import { tenantRoutes } from './tenants';
 import { webhookRoutes } from './webhooks';
@@ -17,5 +18,6 @@ export const routes: readonly RouteSpec[] = [
   ...contractRoutes,
   ...playbookRoutes,
   ...messagingRoutes,
+  ...metricsRoutes,
   ...webhookRoutes,
 ];

@@ -31,6 +31,8 @@ describe('tenant isolation across the whole route table', () => {
     const customerId = `alice-${tag}`;
     expect((await a.request('POST', '/v1/customers', { id: customerId, name: `Alice ${tag}`, phone: '+15550001111', playbook: 'hvac' })).status).toBe(201);
     expect((await a.request('POST', `/v1/customers/${customerId}/events`, { type: 'inquiry.received', channel: 'web', eventId: `a-inquiry-${tag}` })).status).toBe(202);
+    // A missed call puts money at stake in A's leakage ledger.
+    expect((await a.request('POST', `/v1/customers/${customerId}/events`, { type: 'call.missed', from: '+15550001111', eventId: `a-call-${tag}` })).status).toBe(202);
     const playbookId = `a-private-${tag}`;
     expect((await a.request('POST', '/v1/playbooks', { ...findBuiltinPlaybook('hvac')!.definition, id: playbookId, name: `A private ${tag}` })).status).toBe(201);
     const key = await a.request('POST', '/v1/api-keys', { name: `A reader ${tag}`, scopes: ['read'] });
@@ -50,6 +52,7 @@ describe('tenant isolation across the whole route table', () => {
     // A's read model rows exist before B goes looking for them.
     await eventually(() => a.request('GET', '/v1/customers'), { until: (r) => r.body.data.length === 1 });
     await eventually(() => a.request('GET', '/v1/contracts'), { until: (r) => r.body.data.length === 1 });
+    await eventually(() => a.request('GET', '/v1/metrics/leakage/entries?kind=missed_call'), { until: (r) => r.body.data?.length === 1 });
 
     for (const source of ['telephony', 'payments', 'reviews', 'generic']) {
       bSecrets[source] = (await b.request('POST', '/v1/webhook-secrets', { source })).body.secret;
@@ -103,7 +106,7 @@ describe('tenant isolation across the whole route table', () => {
 
   it("leaves tenant A's data as it was", async () => {
     const timeline = await a.request('GET', `/v1/customers/${resourcesOfA.customers}/timeline`);
-    expect(timeline.body.data.filter((e: { kind: string }) => e.kind === 'event').map((e: { type: string }) => e.type)).toEqual(['inquiry.received']);
+    expect(timeline.body.data.filter((e: { kind: string }) => e.kind === 'event').map((e: { type: string }) => e.type)).toEqual(['inquiry.received', 'call.missed']);
     const keys = await a.request('GET', '/v1/api-keys');
     expect(keys.body.data.every((k: { revokedAt: string | null }) => k.revokedAt === null)).toBe(true);
     expect((await a.request('GET', '/v1/webhook-secrets')).body.data.map((s: { id: string }) => s.id)).toEqual([resourcesOfA['webhook-secrets']]);

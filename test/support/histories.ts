@@ -12,8 +12,9 @@ export const historiesDir = fromRoot('test/replay/histories');
  * the new code beside those of the old, which stay and keep replaying.
  *   (none)          the code up to 2026-12-01
  *   committed-steps step writes after the task commits (patches.committedSteps)
+ *   leakage-ledger  ledger rows with the step writes; an invoice with nothing due paid as issued (patches.settleNothingDue)
  */
-export const HISTORY_SERIES = 'committed-steps';
+export const HISTORY_SERIES = 'leakage-ledger';
 
 /**
  * With REVLOOP_RECORD_HISTORIES=1 (`npm run histories:record`), saves the workflow's history for

@@ -15,4 +15,9 @@ export const patches = {
   committedSteps: 'committed-steps',
   /** 2026-12: a run from before `committedSteps` continues as new at its next quiet moment, to move onto it. */
   leaveLegacySteps: 'leave-legacy-steps',
+  /**
+   * 2026-12: an invoice issued with nothing to pay (a contract invoice its account credit covered)
+   * is paid as issued. Before it, it went through collections: reminders for 0.00, then a write-off.
+   */
+  settleNothingDue: 'settle-nothing-due',
 } as const;

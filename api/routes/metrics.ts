@@ -1,0 +1,49 @@
+import type { ApiDependencies } from '../dependencies';
+import { leakageEntriesPage, LeakageEntriesQuery, leakageReport } from '../metrics/leakage';
+import { PeriodQuery, resolvePeriod, type Period } from '../metrics/period';
+import { problems } from '../problem';
+import { defineRoute } from '../route';
+import { tenantDefaults } from '../tenants';
+
+/** The tenant's zone (UTC when it has none) and the period asked for in it, or a 400 saying why not. */
+async function periodFor(deps: ApiDependencies, tenantId: string, query: PeriodQuery): Promise<Period> {
+  const timezone = (await tenantDefaults(deps.db, tenantId)).timezone ?? 'UTC';
+  const resolved = resolvePeriod(query, timezone, deps.now ? await deps.now() : Date.now());
+  if ('issue' in resolved) throw problems.validation([resolved.issue]);
+  return resolved.period;
+}
+
+const periodOut = (p: Period) => ({ from: p.from.toISOString(), to: p.to.toISOString(), timezone: p.timezone });
+
+export const metricsRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/v1/metrics/leakage',
+    operationId: 'getLeakage',
+    summary: 'The leakage ledger for a period: what was at stake, recovered by Revloop and lost, by kind, per currency',
+    tag: 'Metrics',
+    access: { kind: 'tenant', scope: 'read' },
+    query: PeriodQuery,
+    responses: { 200: { description: 'Totals by kind and by recovering step; days are the tenant’s local days' }, 400: { description: 'A period that is empty, reversed or longer than 1,100 days' } },
+    async handler({ auth, query, deps }) {
+      const period = await periodFor(deps, auth.tenantId, query);
+      return { status: 200, body: { period: periodOut(period), ...(await leakageReport(deps.db, auth.tenantId, period)) } };
+    },
+  }),
+
+  defineRoute({
+    method: 'get',
+    path: '/v1/metrics/leakage/entries',
+    operationId: 'listLeakageEntries',
+    summary: 'The ledger rows of a period, oldest first, each with links to its customer or contract and its Temporal UI page',
+    tag: 'Metrics',
+    access: { kind: 'tenant', scope: 'read' },
+    query: LeakageEntriesQuery.extend(PeriodQuery.shape),
+    example: { query: { kind: 'missed_call' } },
+    responses: { 200: { description: 'A page of ledger rows' }, 400: { description: 'A bad period, filter or cursor' } },
+    async handler({ auth, query, deps }) {
+      const period = await periodFor(deps, auth.tenantId, query);
+      return { status: 200, body: { period: periodOut(period), ...(await leakageEntriesPage(deps.db, deps.config, auth.tenantId, period, query)) } };
+    },
+  }),
+];
