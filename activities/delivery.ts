@@ -1,8 +1,10 @@
 import { Context } from '@temporalio/activity';
 import { and, eq } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { messages, messagingSettings } from '../db/schema';
+import { contracts, customers, leakageEntries, messages, messagingSettings } from '../db/schema';
 import { sealedIn, type SecretBox } from '../db/sealed';
+import { contractWorkflowId, customerWorkflowId } from '../domain/ids';
+import { leakKinds } from '../domain/leakage';
 import { signPayload } from '../domain/webhook-signature';
 import { deliveryFailure, isRefusedTarget, postToWebhook, type WebhookTargets } from './outbound-address';
 
@@ -62,7 +64,10 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
           failure = deliveryFailure(error);
           // An address refused now is refused on every retry: say so at once.
           if (isRefusedTarget(error)) {
-            await db.update(messages).set({ attempts: info.attempt, statusReason: failure, status: 'failed' }).where(where);
+            await db.transaction(async (tx) => {
+              await tx.update(messages).set({ attempts: info.attempt, statusReason: failure, status: 'failed' }).where(where);
+              await recordUndeliverable(tx as unknown as Database, message, failure!, info.workflowExecution?.workflowId);
+            });
             return { status: 'failed' };
           }
         }
@@ -72,12 +77,51 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
         await db.update(messages).set({ status: 'delivered', statusReason: null, attempts: info.attempt, deliveredAt: new Date() }).where(where);
         return { status: 'delivered' };
       }
-      await db
-        .update(messages)
-        .set({ attempts: info.attempt, statusReason: failure, ...(lastAttempt ? { status: 'failed' as const } : {}) })
-        .where(where);
+      await db.transaction(async (tx) => {
+        await tx
+          .update(messages)
+          .set({ attempts: info.attempt, statusReason: failure, ...(lastAttempt ? { status: 'failed' as const } : {}) })
+          .where(where);
+        if (lastAttempt) await recordUndeliverable(tx as unknown as Database, message, failure!, info.workflowExecution?.workflowId);
+      });
       if (lastAttempt) return { status: 'failed' };
       throw new Error(failure);
     },
   };
+}
+
+/**
+ * A message that never reached the customer is a row in the leakage ledger (counted, not valued:
+ * what it was for is at stake in its own row), keyed by the message, so a retry writes it once.
+ */
+async function recordUndeliverable(db: Database, message: typeof messages.$inferSelect, failure: string, sender: string | undefined): Promise<void> {
+  const customer = message.subjectType === 'customer';
+  const [owner] = customer
+    ? await db.select({ currency: customers.currency }).from(customers).where(and(eq(customers.tenantId, message.tenantId), eq(customers.id, message.subjectId)))
+    : await db.select({ currency: contracts.currency }).from(contracts).where(and(eq(contracts.tenantId, message.tenantId), eq(contracts.id, message.subjectId)));
+  const workflowId = sender ?? (customer ? customerWorkflowId(message.tenantId, message.subjectId) : contractWorkflowId(message.tenantId, message.subjectId));
+  const now = new Date();
+  await db
+    .insert(leakageEntries)
+    .values({
+      tenantId: message.tenantId,
+      subjectType: message.subjectType,
+      subjectId: message.subjectId,
+      id: `leak:message_undeliverable:${message.id}`,
+      kind: 'message_undeliverable',
+      step: leakKinds.message_undeliverable.step,
+      status: 'lost',
+      occurredAt: message.sentAt,
+      currency: owner?.currency ?? 'USD',
+      atStake: 0,
+      estimated: false,
+      recovered: 0,
+      lost: 0,
+      resolvedAt: now,
+      ref: message.kind,
+      summary: `${message.kind} (${message.channel}) could not be delivered: ${failure.slice(0, 200)}`,
+      workflowId,
+      detail: { messageId: message.id, channel: message.channel },
+    })
+    .onConflictDoNothing();
 }

@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { messagingSettings } from '../../db/schema';
+import { and, eq } from 'drizzle-orm';
+import { leakageEntries, messagingSettings } from '../../db/schema';
 import { SecretBox, sealedIn } from '../../db/sealed';
 import { verifySignature } from '../../domain/webhook-signature';
 import { deliver, startCustomer } from '../support/customers';
@@ -85,6 +86,14 @@ describe('webhook channel: signed delivery with retries', () => {
     expect(rows[0]).toMatchObject({ status: 'failed', attempts: 8 });
     expect(rows[0]!.statusReason).toContain('webhook unreachable');
     expect(rows.map((r) => r.kind)).toContain('inquiry.follow_up');
+    // Every message that never arrived is in the leakage ledger, once, linked to the workflow that sent it.
+    const failed = rows.filter((r) => r.status === 'failed');
+    const ledger = await eventually(
+      () => suite.database.db.select().from(leakageEntries).where(and(eq(leakageEntries.tenantId, tenantId), eq(leakageEntries.kind, 'message_undeliverable'))),
+      { until: (r) => r.length === failed.length },
+    );
+    expect(ledger.map((l) => l.id).sort()).toEqual(failed.map((m) => `leak:message_undeliverable:${m.id}`).sort());
+    expect(ledger[0]).toMatchObject({ subjectId: customerId, status: 'lost', atStake: 0, step: 'messaging', workflowId: handle.workflowId });
   });
 
   it('follows no redirect and tells the tenant only the status of a failed delivery', async () => {
