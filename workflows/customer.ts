@@ -668,6 +668,8 @@ class Relationship {
   private onReview(event: CustomerEventOf<'review.submitted'>): void {
     this.memory.review = null;
     this.agenda.cancelWhere((i) => i.kind === 'review.window_closed');
+    // Reviewed already: asking for it would be noise. A review naming no job answers every pending request.
+    if (patched(patches.noRequestAfterReview)) this.agenda.cancelWhere((i) => i.kind === 'review.request' && (!event.jobId || i.data?.jobId === event.jobId));
     if (event.rating <= this.playbook.review.serviceRecoveryAtOrBelow) {
       const summary = `service recovery: ${this.input.profile.name} rated ${event.rating}/5${event.comment ? ` — "${event.comment.slice(0, 120)}"` : ''}`;
       this.tasks.push({ taskId: `task:${event.eventId}`, kind: 'service_recovery', summary, dueAt: new Date(addDuration(Date.now(), 'P1D')).toISOString(), createdAt: new Date().toISOString() });

@@ -1,6 +1,8 @@
+import { z } from 'zod';
 import type { ApiDependencies } from '../dependencies';
 import { leakageEntriesPage, LeakageEntriesQuery, leakageReport } from '../metrics/leakage';
-import { PeriodQuery, resolvePeriod, type Period } from '../metrics/period';
+import { kpiReport } from '../metrics/kpis';
+import { PeriodQuery, previousPeriod, resolvePeriod, type Period } from '../metrics/period';
 import { problems } from '../problem';
 import { defineRoute } from '../route';
 import { tenantDefaults } from '../tenants';
@@ -15,7 +17,30 @@ async function periodFor(deps: ApiDependencies, tenantId: string, query: PeriodQ
 
 const periodOut = (p: Period) => ({ from: p.from.toISOString(), to: p.to.toISOString(), timezone: p.timezone });
 
+const KpiQuery = PeriodQuery.extend({
+  /** `previous`: the same figures for the period of the same length just before, for comparison. */
+  compare: z.enum(['previous']).optional(),
+});
+
 export const metricsRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/v1/metrics/kpis',
+    operationId: 'getKpis',
+    summary: 'The KPIs that prove RevOps works, for a period: speed to lead, booking, no-show and review rates, collections and DSO, MRR movements, NRR and GRR, quote-to-cash, and what Revloop recovered',
+    tag: 'Metrics',
+    access: { kind: 'tenant', scope: 'read' },
+    query: KpiQuery,
+    example: { query: { compare: 'previous' } },
+    responses: { 200: { description: 'Every KPI of the period (and of the previous one when asked); each definition is in the README' }, 400: { description: 'A period that is empty, reversed or longer than 1,100 days' } },
+    async handler({ auth, query, deps }) {
+      const period = await periodFor(deps, auth.tenantId, query);
+      const previous = query.compare === 'previous' ? previousPeriod(period) : null;
+      const [current, before] = await Promise.all([kpiReport(deps.db, auth.tenantId, period), previous ? kpiReport(deps.db, auth.tenantId, previous) : null]);
+      return { status: 200, body: { period: periodOut(period), ...current, ...(previous && before ? { previous: { period: periodOut(previous), ...before } } : {}) } };
+    },
+  }),
+
   defineRoute({
     method: 'get',
     path: '/v1/metrics/leakage',

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customerWorkflowId } from '../../domain/ids';
+import { findBuiltinPlaybook } from '../../playbooks';
 import { eventually } from '../support/eventually';
 import { call, startStack, type Stack, type TenantClient } from '../support/stack';
 
@@ -10,8 +11,10 @@ describe('metrics over HTTP', () => {
   beforeAll(async () => {
     stack = await startStack();
     shop = await stack.tenant('Lakeside HVAC', { timezone: 'America/Chicago' });
+    // HVAC without quiet hours: the text-back goes out at once whatever the hour this runs at.
+    expect((await shop.request('POST', '/v1/playbooks', { ...findBuiltinPlaybook('hvac')!.definition, id: 'hvac-any-hour', quietHours: null })).status).toBe(201);
     for (const id of ['mara', 'ned']) {
-      expect((await shop.request('POST', '/v1/customers', { id, name: id, phone: '+15550002222', playbook: 'hvac' })).status).toBe(201);
+      expect((await shop.request('POST', '/v1/customers', { id, name: id, phone: '+15550002222', playbook: 'hvac-any-hour' })).status).toBe(201);
       expect((await shop.request('POST', `/v1/customers/${id}/events`, { type: 'call.missed', from: '+15550002222', eventId: `call-${id}` })).status).toBe(202);
     }
   });
@@ -53,6 +56,19 @@ describe('metrics over HTTP', () => {
       expect(row.links.temporalUi).toBe(`http://localhost:8233/namespaces/default/workflows/${encodeURIComponent(customerWorkflowId(shop.tenantId, row.subject.id))}`);
     }
     expect((await shop.request('GET', '/v1/metrics/leakage/entries?kind=no_show')).body.data).toEqual([]);
+  });
+
+  it('answers the KPIs of the period beside those of the period before', async () => {
+    const kpis = await eventually(() => shop.request('GET', '/v1/metrics/kpis?compare=previous'), { until: (r) => r.body.homeService?.speedToLead.count === 2 });
+    expect(kpis.status).toBe(200);
+    expect(kpis.body.homeService.speedToLead).toMatchObject({ leads: 2, count: 2, answeredWithin5Minutes: { numerator: 2, denominator: 2, rate: 1 } });
+    expect(kpis.body.homeService.speedToLead.p90Seconds).toBeLessThan(60);
+    expect(kpis.body.homeService.bookingRate).toEqual({ numerator: 0, denominator: 0, rate: null });
+    expect(kpis.body.previous.period.to).toBe(kpis.body.period.from);
+    expect(kpis.body.previous.homeService.speedToLead.leads).toBe(0);
+    for (const section of ['collections', 'subscriptions', 'quoteToCash', 'recoveredByRevloop']) expect(kpis.body).toHaveProperty(section);
+    expect((await shop.request('GET', '/v1/metrics/kpis')).body.previous).toBeUndefined();
+    expect((await shop.request('GET', '/v1/metrics/kpis?compare=last-year')).status).toBe(400);
   });
 
   it('takes a read-only key, and refuses a reversed or endless period, an unknown kind and a forged cursor', async () => {

@@ -41,6 +41,7 @@ export async function startContract(
     contractId?: string;
     renewalNotice?: string;
     historyLimit?: number;
+    customerName?: string;
   },
 ) {
   const contractId = options.contractId ?? `k-${randomBytes(4).toString('hex')}`;
@@ -51,7 +52,7 @@ export async function startContract(
       {
         tenantId: options.tenantId,
         contractId,
-        customer: { name: 'Initech', email: 'ap@initech.example', timezone: 'UTC' },
+        customer: { name: options.customerName ?? 'Initech', email: 'ap@initech.example', timezone: 'UTC' },
         currency: 'USD',
         lines: options.lines,
         term: options.term ?? 'P12M',

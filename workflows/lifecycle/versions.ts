@@ -20,4 +20,6 @@ export const patches = {
    * is paid as issued. Before it, it went through collections: reminders for 0.00, then a write-off.
    */
   settleNothingDue: 'settle-nothing-due',
+  /** 2026-12: a review that arrives before its request went out cancels the request. Before it, the customer was asked anyway. */
+  noRequestAfterReview: 'no-request-after-review',
 } as const;

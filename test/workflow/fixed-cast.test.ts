@@ -1,7 +1,8 @@
 import { asc, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { kpiReport } from '../../api/metrics/kpis';
 import { leakageReport, type KindTotals } from '../../api/metrics/leakage';
-import { leakageEntries } from '../../db/schema';
+import { leakageEntries, revenueLines } from '../../db/schema';
 import { contractInvoices, decide, lines, saasPlaybook, send, startContract, state } from '../support/contracts';
 import { deliver, idle, invoicesOf, startCustomer, type CustomerHandle } from '../support/customers';
 import { createTestTenant } from '../support/database';
@@ -11,11 +12,12 @@ import { testPlaybook } from '../support/playbooks';
 import { DAY, HOUR, MINUTE, timeSkippingSuite } from '../support/suite';
 
 /**
- * A fixed cast with known outcomes, run on the time-skipping server, and the leakage ledger it
- * leaves, checked against tables worked out by hand: what was at stake, what Revloop won back
- * (and with which step) and what was lost.
+ * A fixed cast with known outcomes, run on the time-skipping server, and the leakage ledger and
+ * KPIs it leaves, checked against tables worked out by hand: what was at stake, what Revloop won
+ * back (and with which step) and what was lost; speed to lead, booking, no-show and review rates,
+ * collections, MRR movements and quote-to-cash.
  */
-describe('the leakage ledger of a fixed cast', () => {
+describe('a fixed cast: its leakage ledger and its KPIs', () => {
   const suite = timeSkippingSuite();
   const usd = (amount: number) => ({ amount, currency: 'USD' });
   const at = (ms: number) => new Date(ms).toISOString();
@@ -23,9 +25,10 @@ describe('the leakage ledger of a fixed cast', () => {
   type Row = Pick<KindTotals, 'kind' | 'count' | 'atStake' | 'recovered' | 'recoveredByRevloop' | 'lost' | 'open'>;
   const pick = (k: KindTotals): Row => ({ kind: k.kind, count: k.count, atStake: k.atStake, recovered: k.recovered, recoveredByRevloop: k.recoveredByRevloop, lost: k.lost, open: k.open });
 
-  async function report(tenantId: string, t0: number) {
-    return leakageReport(suite.database.db, tenantId, { from: new Date(t0 - DAY), to: new Date(t0 + 400 * DAY), timezone: 'UTC' });
-  }
+  const periodAround = (t0: number) => ({ from: new Date(t0 - DAY), to: new Date(t0 + 400 * DAY), timezone: 'UTC' });
+  const report = (tenantId: string, t0: number) => leakageReport(suite.database.db, tenantId, periodAround(t0));
+  const kpis = (tenantId: string, t0: number) => kpiReport(suite.database.db, tenantId, periodAround(t0));
+  const ratio = (numerator: number, denominator: number, value: number | null) => ({ numerator, denominator, rate: value });
   const rowsOf = (tenantId: string) => suite.database.db.select().from(leakageEntries).where(eq(leakageEntries.tenantId, tenantId)).orderBy(asc(leakageEntries.occurredAt), asc(leakageEntries.id));
 
   it('home service: leads, a no-show, a cancellation, collections, a dispute, a low rating, a failed payment', { timeout: 240_000 }, async () => {
@@ -108,6 +111,40 @@ describe('the leakage ledger of a fixed cast', () => {
       { step: 'no_show_outreach', currency: 'USD', count: 1, amount: 18_000 },
     ]);
 
+    // KPIs, by hand. Leads: A's and B's calls, C's inquiry, each answered at once (text-back, acknowledgement).
+    const k = await kpis(tenantId, t0);
+    expect(k.homeService).toEqual({
+      speedToLead: { leads: 3, count: 3, medianSeconds: 0, p90Seconds: 0, answeredWithin5Minutes: ratio(3, 3, 1) },
+      // Bookings A, C, D, E, F, G, H, I (twice), J; B lost.
+      bookingRate: ratio(10, 11, 0.9091),
+      // D's no-show among F, G, H, I, J started.
+      noShowRate: ratio(1, 6, 0.1667),
+      cancellationRate: ratio(1, 10, 0.1),
+      invoiceLatency: { count: 5, medianSeconds: 0, p90Seconds: 0 },
+      // Requests to F, G, J: H disputed first, I reviewed before the request was due.
+      reviews: { requestRate: ratio(3, 5, 0.6), reviewRate: ratio(1, 3, 0.3333), averageRating: 2, serviceRecoveries: 1 },
+      customers: { repeatRate: ratio(0, 5, 0), revenuePerCustomer: [{ currency: 'USD', customers: 5, invoiced: 132_350, perCustomer: 26_470 }], reactivated: 0 },
+    });
+    // H's disputed $250 is all that is open at the end, 401 days after the period began: DSO 25,000 ÷ 132,350 × 401.
+    expect(k.collections).toEqual([
+      {
+        currency: 'USD',
+        billed: 132_350,
+        receivables: 25_000,
+        aging: { current: 0, days1to30: 0, days31to60: 0, days61to90: 0, over90: 25_000 },
+        dsoDays: 75.7,
+        // I paid at once, J after two days, F after fifteen: (0 + 2.07 + 15.07) ÷ 3.
+        averageDaysToPay: 5.7,
+        paidInvoices: 3,
+        // F after reminders, part of G after the first, J after the retry.
+        collectedAfterReminder: 62_350,
+        writtenOff: { count: 1, amount: 30_000 },
+      },
+    ]);
+    expect(k.recoveredByRevloop).toEqual([{ currency: 'USD', amount: 180_350, bySteps: ledger.recoveredBy.map(({ currency: _c, ...s }) => s) }]);
+    expect(k.subscriptions).toEqual([]);
+    expect(k.quoteToCash).toEqual({ firstTimeRight: ratio(0, 0, null), quoteToCash: { count: 0, medianSeconds: null, p90Seconds: null }, approvalTime: { count: 0, medianSeconds: null, p90Seconds: null }, policyExceptions: [] });
+
     // Each row says where it happened: the invoice's own workflow for collections, the job's for the no-show.
     const written = (await rowsOf(tenantId)).find((r) => r.kind === 'invoice_overdue' && r.status === 'lost')!;
     expect(written).toMatchObject({ ref: 'inv-g1', recovered: 10_000, lost: 30_000, recoveredBy: 'reminder', estimated: false, step: 'collections' });
@@ -116,6 +153,7 @@ describe('the leakage ledger of a fixed cast', () => {
       [a, 'customer-leak-text-back'],
       [g, 'customer-leak-written-off'],
       [i, 'customer-leak-service-recovery'],
+      [i, 'customer-review-before-request'],
     ] as const) await recordHistory(handle!, name);
     await recordHistory(env.client.workflow.getHandle(written.workflowId), 'invoice-leak-written-off');
     const rows = await rowsOf(tenantId);
@@ -138,15 +176,15 @@ describe('the leakage ledger of a fixed cast', () => {
     const t0 = await suite.now();
     const quoteStart = at(t0 + 7 * DAY);
     const begin = at(Math.ceil((t0 + HOUR) / DAY) * DAY);
-    const contract = (quantity: number, discountPercent: number, start: string, term = 'P12M') =>
-      startContract(env, { taskQueue: worker.taskQueue, tenantId, lines: seats(quantity, discountPercent), start, term, autoRenew: false, playbook });
+    const contract = (quantity: number, discountPercent: number, start: string, term = 'P12M', customerName = 'Initech') =>
+      startContract(env, { taskQueue: worker.taskQueue, tenantId, lines: seats(quantity, discountPercent), start, term, autoRenew: false, playbook, customerName });
 
     const k1 = await contract(20, 0, quoteStart); // never signed: expires after 30 days
     const k2 = await contract(20, 30, quoteStart); // finance rejects
     await decide(k2.handle, 'finance', 'reject');
     const k3 = await contract(20, 20, quoteStart); // sales manager silent for 2 days: escalated to finance, who approves; then unsigned
     const k4 = await contract(20, 0, begin, 'P3M'); // first invoice $1,000: held, then released
-    const k5 = await contract(2, 0, begin, 'P3M'); // credit, contraction, cancellation
+    const k5 = await contract(2, 0, begin, 'P3M', 'Globex'); // another customer: credit, contraction, cancellation
     await send(k4.handle, { type: 'contract.signed' });
     await send(k5.handle, { type: 'contract.signed' });
 
@@ -207,5 +245,56 @@ describe('the leakage ledger of a fixed cast', () => {
     );
     expect(rows.filter((r) => r.kind === 'quote_expired').every((r) => r.estimated)).toBe(true);
     expect(new Set(rows.map((r) => r.subjectId))).toEqual(new Set([k1.contractId, k2.contractId, k3.contractId, k4.contractId, k5.contractId]));
+
+    // KPIs, by hand. MRR: Initech $1,000 (K4) and Globex $100 (K5) new; Globex down to $50; both ended.
+    const k = await kpis(tenantId, t0);
+    const [usdFigures] = k.subscriptions;
+    const sumOf = (key: 'new' | 'expansion' | 'contraction' | 'churn' | 'reactivation' | 'bookings' | 'billings' | 'recognised') => usdFigures!.months.reduce((s, m) => s + m[key], 0);
+    expect({ new: sumOf('new'), expansion: sumOf('expansion'), contraction: sumOf('contraction'), churn: sumOf('churn'), reactivation: sumOf('reactivation'), bookings: sumOf('bookings') }).toEqual({
+      new: 110_000,
+      expansion: 0,
+      contraction: 5_000,
+      churn: 105_000,
+      reactivation: 0,
+      bookings: 1_320_000,
+    });
+    expect(usdFigures!.months[0]!.start).toBe(0);
+    expect(usdFigures!.months.at(-1)!).toMatchObject({ end: 0, deferredAtEnd: 0, unbilledAtEnd: 0 });
+    // Each month starts where the one before ended.
+    usdFigures!.months.slice(1).forEach((m, i) => expect(m.start).toBe(usdFigures!.months[i]!.end));
+    // Nobody had MRR when the period began: no retention to speak of. Both terms ended unrenewed.
+    expect({ nrr: usdFigures!.nrr, grr: usdFigures!.grr, renewalRate: usdFigures!.renewalRate, upliftMrr: usdFigures!.upliftMrr }).toEqual({ nrr: ratio(0, 0, null), grr: ratio(0, 0, null), renewalRate: ratio(0, 2, 0), upliftMrr: 0 });
+    // Billings and recognition reconcile with the revenue lines to the minor unit; over whole lives they are equal.
+    const revenue = await database.db.select().from(revenueLines).where(eq(revenueLines.tenantId, tenantId));
+    const lifetime = revenue.reduce((s, r) => s + r.amount, 0);
+    expect(sumOf('billings')).toBe(lifetime);
+    expect(sumOf('recognised')).toBe(lifetime);
+    // Initech three times $1,000; Globex $100, $0 (its credit paid it) and $50. Globex's first invoice was credited, Initech's first held.
+    expect(k.collections).toEqual([
+      {
+        currency: 'USD',
+        billed: 315_000,
+        receivables: 0,
+        aging: { current: 0, days1to30: 0, days31to60: 0, days61to90: 0, over90: 0 },
+        dsoDays: 0,
+        averageDaysToPay: expect.any(Number),
+        paidInvoices: 6,
+        collectedAfterReminder: 0,
+        writtenOff: { count: 0, amount: 0 },
+      },
+    ]);
+    expect(k.quoteToCash.firstTimeRight).toEqual(ratio(4, 6, 0.6667));
+    expect(k.quoteToCash.policyExceptions).toEqual([{ kind: 'discount', count: 1 }]);
+    // Quote to cash: quoted now, first invoices paid two days into the term (which starts within a day).
+    expect(k.quoteToCash.quoteToCash.count).toBe(2);
+    expect(k.quoteToCash.quoteToCash.medianSeconds! / 86_400).toBeGreaterThan(2);
+    expect(k.quoteToCash.quoteToCash.p90Seconds! / 86_400).toBeLessThan(3.2);
+    // Approvals: finance rejected K2 at once; K3 waited two days and an escalation for finance.
+    expect(k.quoteToCash.approvalTime.count).toBe(2);
+    expect(k.quoteToCash.approvalTime.medianSeconds).toBeLessThan(60);
+    expect(k.quoteToCash.approvalTime.p90Seconds! / 86_400).toBeGreaterThan(2);
+    expect(k.recoveredByRevloop).toEqual([
+      { currency: 'USD', amount: 1_060_000, bySteps: [{ step: 'escalation', count: 1, amount: 960_000 }, { step: 'pre_bill_check', count: 1, amount: 100_000 }] },
+    ]);
   });
 });
