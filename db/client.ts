@@ -52,7 +52,9 @@ export function defaultPgliteDir(): string {
 }
 
 function openPostgres(url: string, max: number, connectTimeout: number): DatabaseHandle {
-  const client = postgres(url, { max, connect_timeout: connectTimeout, onnotice: () => {}, connection: { application_name: 'revloop' } });
+  // JIT off: Revloop's statements are short, and PostgreSQL would spend longer compiling a report's
+  // aggregate than running it.
+  const client = postgres(url, { max, connect_timeout: connectTimeout, onnotice: () => {}, connection: { application_name: 'revloop', jit: 'off' } });
   const db = drizzlePostgres(client, { schema }) as unknown as Database;
   return {
     db,

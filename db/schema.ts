@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { bigint, bigserial, boolean, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /**
@@ -101,6 +102,9 @@ export const timelineEntries = pgTable(
     primaryKey({ columns: [t.tenantId, t.subjectType, t.subjectId, t.id] }),
     index('timeline_by_subject').on(t.tenantId, t.subjectType, t.subjectId, t.seq),
     index('timeline_in_order').on(t.tenantId, t.subjectType, t.subjectId, t.occurredAt, t.position),
+    // Reports count a tenant's events of a type in a period (migration 0008 adds the subject and
+    // kind as included columns, so those counts read the index alone).
+    index('timeline_by_type').on(t.tenantId, t.type, t.occurredAt),
   ],
 );
 
@@ -131,7 +135,12 @@ export const messages = pgTable(
     deliveredAt: timestamp('delivered_at', { withTimezone: true, mode: 'date' }),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index('messages_by_subject').on(t.tenantId, t.subjectType, t.subjectId, t.sentAt)],
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    index('messages_by_subject').on(t.tenantId, t.subjectType, t.subjectId, t.sentAt),
+    // Reports: messages of a kind sent in a period (review requests).
+    index('messages_by_kind').on(t.tenantId, t.kind, t.sentAt),
+  ],
 );
 
 /** Tenant playbooks: every version ever registered, immutable; workflows pin one. */
@@ -226,7 +235,15 @@ export const invoices = pgTable(
     version: bigint('version', { mode: 'number' }).notNull().default(0),
   },
   // An invoice id belongs to the customer (or contract) it bills.
-  (t) => [primaryKey({ columns: [t.tenantId, t.subjectType, t.subjectId, t.id] }), index('invoices_by_subject').on(t.tenantId, t.subjectType, t.subjectId, t.issuedAt)],
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.subjectType, t.subjectId, t.id] }),
+    index('invoices_by_subject').on(t.tenantId, t.subjectType, t.subjectId, t.issuedAt),
+    // Reports: invoices issued, paid or written off in a period, and those still open.
+    index('invoices_by_issue').on(t.tenantId, t.issuedAt),
+    index('invoices_by_payment').on(t.tenantId, t.paidAt),
+    index('invoices_by_write_off').on(t.tenantId, t.writtenOffAt).where(sql`${t.writtenOffAt} is not null`),
+    index('invoices_open').on(t.tenantId, t.issuedAt).where(sql`${t.paidAt} is null and ${t.writtenOffAt} is null`),
+  ],
 );
 
 export const invoiceLines = pgTable(
@@ -284,7 +301,7 @@ export const tasks = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
   },
   // Task ids come from the event or step that opened them: unique within their subject.
-  (t) => [primaryKey({ columns: [t.tenantId, t.subjectType, t.subjectId, t.id] }), index('tasks_by_subject').on(t.tenantId, t.subjectType, t.subjectId)],
+  (t) => [primaryKey({ columns: [t.tenantId, t.subjectType, t.subjectId, t.id] }), index('tasks_by_subject').on(t.tenantId, t.subjectType, t.subjectId), index('tasks_by_kind').on(t.tenantId, t.kind, t.createdAt)],
 );
 
 /**
@@ -496,5 +513,7 @@ export const leakageEntries = pgTable(
     primaryKey({ columns: [t.tenantId, t.subjectType, t.subjectId, t.id] }),
     // Reports read a tenant's window by occurrence, by kind.
     index('leakage_by_time').on(t.tenantId, t.occurredAt, t.kind),
+    // Recovered in a period: rows by when they were resolved.
+    index('leakage_by_resolution').on(t.tenantId, t.resolvedAt).where(sql`${t.resolvedAt} is not null`),
   ],
 );

@@ -61,6 +61,7 @@ export async function collectionsKpis(db: Database, tenantId: string, period: Pe
             ), 0)) as balance
             from invoices i
             where i.tenant_id = ${tenantId} and i.kind = 'invoice' and i.status <> 'held' and i.issued_at < ${end}::timestamptz
+              and ((i.paid_at is null and i.written_off_at is null) or i.paid_at >= ${end}::timestamptz or i.written_off_at >= ${end}::timestamptz)
               and (i.paid_at is null or i.paid_at >= ${end}::timestamptz) and (i.written_off_at is null or i.written_off_at >= ${end}::timestamptz)
           )
           select currency, case

@@ -10,6 +10,9 @@ import { one, rows, within } from './query';
  * ledger. Every event and action counts in the period its workflow time falls in.
  */
 
+/** A reply counts when it is sent within this long after the period: later is not an answer. */
+const REPLY_WITHIN_DAYS = 30;
+
 /** The replies that answer a lead: the acknowledgement, the missed-call text-back, a follow-up. */
 export const LEAD_REPLIES = ['inquiry.acknowledgement', 'missed_call.text_back', 'inquiry.follow_up'] as const;
 
@@ -41,7 +44,7 @@ export interface HomeServiceKpis {
     serviceRecoveries: number;
   };
   customers: {
-    /** Customers with a job completed in the period; repeat ones have had two or more by its end. */
+    /** Customers with a job done (and so invoiced) in the period; repeat ones have had two or more by its end. */
     repeatRate: Rate;
     /** Invoiced in the period ÷ customers invoiced, per currency. */
     revenuePerCustomer: Array<{ currency: string; customers: number; invoiced: number; perCustomer: number | null }>;
@@ -53,7 +56,6 @@ export interface HomeServiceKpis {
 const seconds = (v: string | number | null) => (v === null ? null : Number(v));
 
 export async function homeServiceKpis(db: Database, tenantId: string, period: Period): Promise<HomeServiceKpis> {
-  const to = period.to.toISOString();
   const inPeriod = (column: string) => within(column, period);
   const replies = sql.join(
     LEAD_REPLIES.map((k) => sql`${k}`),
@@ -63,21 +65,23 @@ export async function homeServiceKpis(db: Database, tenantId: string, period: Pe
   const [lead, counts, latency, ledger, requests, recoveries, repeat, revenue] = await Promise.all([
     one<{ leads: number; answered: number; within5: number; median: string | null; p90: string | null }>(
       db,
+      // Leads of the period and the replies sent from its start to 30 days after its end, matched by
+      // customer in one hash join (a lookup per lead costs more on a busy tenant).
       sql`with leads as (
-            select t.subject_id, t.occurred_at from timeline_entries t
+            select t.id, t.subject_id, t.occurred_at from timeline_entries t
             where t.tenant_id = ${tenantId} and t.type in ('inquiry.received', 'call.missed') and t.kind = 'event' and t.subject_type = 'customer' and ${inPeriod('t.occurred_at')}
-          ), answered as (
-            select l.occurred_at, (
-              select min(coalesce(m.delivered_at, m.sent_at)) from messages m
-              where m.tenant_id = ${tenantId} and m.subject_type = 'customer' and m.subject_id = l.subject_id
-                and m.sent_at >= l.occurred_at and m.kind in (${replies}) and m.status in ('recorded', 'delivered')
-            ) as replied_at from leads l
+          ), replies as (
+            select m.subject_id, m.sent_at, coalesce(m.delivered_at, m.sent_at) as reached_at from messages m
+            where m.tenant_id = ${tenantId} and m.kind in (${replies}) and m.status in ('recorded', 'delivered') and m.subject_type = 'customer'
+              and m.sent_at >= ${period.from.toISOString()}::timestamptz and m.sent_at < ${period.to.toISOString()}::timestamptz + interval '${sql.raw(String(REPLY_WITHIN_DAYS))} days'
+          ), waits as (
+            select round(extract(epoch from min(r.reached_at) - l.occurred_at)) as s
+            from leads l left join replies r on r.subject_id = l.subject_id and r.sent_at >= l.occurred_at
+            group by l.id, l.subject_id, l.occurred_at
           )
-          select count(*)::int as leads, count(replied_at)::int as answered,
-            (count(*) filter (where replied_at - occurred_at <= interval '5 minutes'))::int as within5,
-            (percentile_disc(0.5) within group (order by round(extract(epoch from replied_at - occurred_at))))::text as median,
-            (percentile_disc(0.9) within group (order by round(extract(epoch from replied_at - occurred_at))))::text as p90
-          from answered`,
+          select count(*)::int as leads, count(s)::int as answered, (count(*) filter (where s <= 300))::int as within5,
+            (percentile_disc(0.5) within group (order by s))::text as median, (percentile_disc(0.9) within group (order by s))::text as p90
+          from waits`,
     ),
     one<{ booked: number; lost: number; cancelled: number; started: number; completed: number; reviews: number; ratingSum: number; reactivated: number }>(
       db,
@@ -112,14 +116,17 @@ export async function homeServiceKpis(db: Database, tenantId: string, period: Pe
     one<{ recoveries: number }>(db, sql`select count(*)::int as recoveries from tasks where tenant_id = ${tenantId} and kind = 'service_recovery' and ${inPeriod('created_at')}`),
     one<{ served: number; repeat: number }>(
       db,
+      // Every job done is invoiced the same minute: a customer's job invoices are their jobs, and
+      // an earlier one is one lookup in the customer's invoices.
       sql`with served as (
-            select distinct subject_id from timeline_entries
-            where tenant_id = ${tenantId} and type = 'job.completed' and kind = 'event' and subject_type = 'customer' and ${inPeriod('occurred_at')}
+            select subject_id, count(*) as jobs, min(issued_at) as first from invoices
+            where tenant_id = ${tenantId} and subject_type = 'customer' and kind = 'invoice' and job_id is not null and ${inPeriod('issued_at')}
+            group by subject_id
           )
-          select count(*)::int as served, (count(*) filter (where (
-            select count(*) from timeline_entries t
-            where t.tenant_id = ${tenantId} and t.subject_type = 'customer' and t.subject_id = s.subject_id and t.type = 'job.completed' and t.kind = 'event' and t.occurred_at < ${to}::timestamptz
-          ) >= 2))::int as repeat from served s`,
+          select count(*)::int as served, (count(*) filter (where jobs >= 2 or exists (
+            select 1 from invoices j
+            where j.tenant_id = ${tenantId} and j.subject_type = 'customer' and j.subject_id = s.subject_id and j.issued_at < s.first and j.kind = 'invoice' and j.job_id is not null
+          )))::int as repeat from served s`,
     ),
     rows<{ currency: string; customers: number; invoiced: string }>(
       db,

@@ -25,6 +25,32 @@ export interface RevenueMonth extends MonthMovements {
   unbilledAtEnd: number;
 }
 
+interface TimedLine {
+  line: RevenueLine;
+  startMs: number;
+  endMs: number;
+  billedMs: number;
+}
+
+/**
+ * A contract's billed and recognised revenue at an instant, as positionAt computes it: a line wholly
+ * before or after the instant is taken whole or not at all without the exact arithmetic, which
+ * only a line the instant falls inside needs.
+ */
+function positionOf(lines: readonly TimedLine[], at: Date): { billed: number; recognised: number } {
+  const ms = at.getTime();
+  let billed = 0;
+  let recognised = 0;
+  const straddling: RevenueLine[] = [];
+  for (const l of lines) {
+    if (l.billedMs <= ms) billed += l.line.amount;
+    if (ms > l.endMs) recognised += l.line.amount;
+    else if (ms > l.startMs) straddling.push(l.line);
+  }
+  if (straddling.length > 0) recognised += positionAt(straddling, at.toISOString()).recognised;
+  return { billed, recognised };
+}
+
 export type SubscriptionKpis = Omit<SubscriptionFigures, 'months'> & { months: RevenueMonth[] };
 
 export async function subscriptionKpis(db: Database, tenantId: string, period: Period): Promise<SubscriptionKpis[]> {
@@ -43,7 +69,9 @@ export async function subscriptionKpis(db: Database, tenantId: string, period: P
             to_char(r.start at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as start, to_char(r."end" at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "end",
             to_char(r.billed_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "billedAt"
           from revenue_lines r join contracts c on c.tenant_id = r.tenant_id and c.id = r.contract_id
-          where r.tenant_id = ${tenantId} and r.billed_at < ${end}::timestamptz`,
+          where r.tenant_id = ${tenantId} and r.billed_at < ${end}::timestamptz
+            -- A line billed and wholly recognised before the period is the same at every boundary in it: it moves nothing.
+            and not (r."end" < ${period.from.toISOString()}::timestamptz and r.billed_at < ${period.from.toISOString()}::timestamptz)`,
     ),
   ]);
 
@@ -54,30 +82,33 @@ export async function subscriptionKpis(db: Database, tenantId: string, period: P
     period.from,
   );
   // Revenue lines by currency and contract: a contract's position nets its own lines only.
-  const byContract = new Map<string, { currency: string; lines: RevenueLine[] }>();
+  const byContract = new Map<string, { currency: string; lines: TimedLine[] }>();
   for (const l of lines) {
     const entry = byContract.get(l.contractId) ?? { currency: l.currency, lines: [] };
-    entry.lines.push({ key: l.key, amount: Number(l.amount), method: l.method, start: l.start, end: l.end, billedAt: l.billedAt });
+    const line: RevenueLine = { key: l.key, amount: Number(l.amount), method: l.method, start: l.start, end: l.end, billedAt: l.billedAt };
+    entry.lines.push({ line, startMs: Date.parse(l.start), endMs: Date.parse(l.end), billedMs: Date.parse(l.billedAt) });
     byContract.set(l.contractId, entry);
   }
   const currencies = [...new Set([...figures.map((f) => f.currency), ...[...byContract.values()].map((c) => c.currency)])].sort();
   return currencies.map((currency) => {
     const f = figures.find((x) => x.currency === currency) ?? noMovements(currency, months);
     const contracts = [...byContract.values()].filter((c) => c.currency === currency);
+    // Month boundaries are shared (one month's end is the next one's start): each is computed once.
+    const positions = new Map<number, { billed: number; recognised: number; deferred: number; unbilled: number }>();
     const at = (instant: Date) => {
-      let billed = 0;
-      let recognised = 0;
-      let deferred = 0;
-      let unbilled = 0;
+      const cached = positions.get(instant.getTime());
+      if (cached) return cached;
+      const position = { billed: 0, recognised: 0, deferred: 0, unbilled: 0 };
       for (const c of contracts) {
-        const p = positionAt(c.lines, instant.toISOString());
-        billed += p.billed;
-        recognised += p.recognised;
-        const net = p.billed - p.recognised;
-        if (net > 0) deferred += net;
-        else unbilled -= net;
+        const { billed, recognised } = positionOf(c.lines, instant);
+        position.billed += billed;
+        position.recognised += recognised;
+        const net = billed - recognised;
+        if (net > 0) position.deferred += net;
+        else position.unbilled -= net;
       }
-      return { billed, recognised, deferred, unbilled };
+      positions.set(instant.getTime(), position);
+      return position;
     };
     return {
       ...f,

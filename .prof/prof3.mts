@@ -1,0 +1,20 @@
+import { openDatabase } from '/work/main/db/client';
+import { kpiReport as homeServiceKpis } from '/work/main/api/metrics/kpis';
+const d = await openDatabase({ url: process.env.U!, maxConnections: 1 });
+const period = { from: new Date(Date.now() - 90 * 86400e3), to: new Date(Date.now() - 86400e3), timezone: 'America/Chicago' };
+const db: any = d.db;
+const exec = db.execute.bind(db);
+let on = false;
+db.execute = async (q: any) => {
+  const t = performance.now();
+  const r = await exec(q);
+  const text = db.dialect.sqlToQuery(q).sql.replace(/\s+/g, ' ');
+  if (on) console.log(Math.round(performance.now() - t), 'ms', text.slice(0, 90));
+  return r;
+};
+await homeServiceKpis(db, 'bench-reports', period);
+on = true;
+const t = performance.now();
+await homeServiceKpis(db, 'bench-reports', period);
+console.log('total serial', Math.round(performance.now() - t));
+await d.close();
