@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import './express-augment';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { ApiDependencies } from './dependencies';
+import { dashboardRouter } from './dashboard/serve';
 import { docsPage } from './docs-page';
 import { createLogger } from './observability/logger';
 import { HttpMetrics } from './observability/metrics';
@@ -50,6 +51,7 @@ export function createApp(deps: ApiDependencies, routes: readonly RouteSpec[] = 
   app.get('/docs', (_req, res) => {
     res.type('html').send(docsPage);
   });
+  app.use(dashboardRouter());
   // Public like /healthz: Prometheus scrapes without a key.
   app.get('/metrics', async (_req, res) => {
     const text = await metrics.exposition(deps.temporalSdkMetrics);

@@ -71,3 +71,13 @@ export function idOrdered<Row extends { id: string }>(query: { cursor?: string |
     page: (rows: Row[]) => page(rows, query.limit, (row) => [row.id]),
   };
 }
+
+/** Rows whose name or id starts with `q`, any case; LIKE's own wildcards in `q` are taken literally. */
+export function startsWith(q: string | undefined, ...columns: AnyPgColumn[]): SQL | undefined {
+  if (q === undefined) return undefined;
+  const pattern = `${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return sql`(${sql.join(
+    columns.map((c) => sql`${c} ilike ${pattern}`),
+    sql` or `,
+  )})`;
+}

@@ -85,3 +85,6 @@ export const ListQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().min(1).max(200).optional(),
 });
+
+/** A list's search: the start of a name or id, any case (`?q=dana`). */
+export const SearchQuery = z.strictObject({ q: z.string().trim().min(1).max(100).optional() });

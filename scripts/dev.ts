@@ -83,6 +83,7 @@ try {
   say('');
   say(`  API          ${api.url}      (GET /healthz)`);
   say(`  API docs     ${api.url}/docs`);
+  say(`  Dashboard    ${api.url}/dashboard   (sign in with the key below)`);
   say(`  Temporal UI  ${temporalServer.uiUrl}`);
   say(`  Dev tenant   dev`);
   say(`  API key      ${devKey}`);

@@ -23,7 +23,28 @@ export interface Durations {
   p90Seconds: number | null;
 }
 
+/**
+ * Where revenue leaks, step by step, for the period: each count is of its own step in the period
+ * (not a cohort followed through), so a step can exceed the one before it.
+ */
+export interface Funnel {
+  /** Inquiries and missed calls. */
+  leads: number;
+  booked: number;
+  /** Jobs completed. */
+  done: number;
+  /** Job invoices issued. */
+  invoiced: number;
+  /** Of the job invoices issued in the period, those paid by now. */
+  paid: number;
+  /** Reviews received. */
+  reviewed: number;
+  /** Customers with a job done in the period who had had one before: repeat customers. */
+  returned: number;
+}
+
 export interface HomeServiceKpis {
+  funnel: Funnel;
   /** From an inquiry or missed call to the first reply that reached the customer (recorded or delivered; not suppressed or failed). */
   speedToLead: Durations & { leads: number; answeredWithin5Minutes: Rate };
   /** booked ÷ (booked + leads lost unbooked), ServiceTitan's definition. */
@@ -128,15 +149,25 @@ export async function homeServiceKpis(db: Database, tenantId: string, period: Pe
             where j.tenant_id = ${tenantId} and j.subject_type = 'customer' and j.subject_id = s.subject_id and j.issued_at < s.first and j.kind = 'invoice' and j.job_id is not null
           )))::int as repeat from served s`,
     ),
-    rows<{ currency: string; customers: number; invoiced: string }>(
+    rows<{ currency: string; customers: number; invoiced: string; invoices: number; paid: number }>(
       db,
-      sql`select currency, count(distinct subject_id)::int as customers, sum(total)::text as invoiced from invoices
+      sql`select currency, count(distinct subject_id)::int as customers, sum(total)::text as invoiced,
+            (count(*) filter (where job_id is not null))::int as invoices, (count(*) filter (where job_id is not null and status = 'paid'))::int as paid from invoices
           where tenant_id = ${tenantId} and subject_type = 'customer' and kind = 'invoice' and status <> 'held' and ${inPeriod('issued_at')}
           group by currency order by currency`,
     ),
   ]);
 
   return {
+    funnel: {
+      leads: lead.leads,
+      booked: counts.booked,
+      done: counts.completed,
+      invoiced: revenue.reduce((s, r) => s + r.invoices, 0),
+      paid: revenue.reduce((s, r) => s + r.paid, 0),
+      reviewed: counts.reviews,
+      returned: repeat.repeat,
+    },
     speedToLead: { leads: lead.leads, count: lead.answered, medianSeconds: seconds(lead.median), p90Seconds: seconds(lead.p90), answeredWithin5Minutes: rate(lead.within5, lead.leads) },
     bookingRate: rate(counts.booked, counts.booked + counts.lost),
     noShowRate: rate(ledger.noShows, counts.started + ledger.noShows),

@@ -5,11 +5,14 @@ import { localParts, zonedToUtc } from '../../domain/local-time';
 /**
  * The period a report covers. `from` and `to` are calendar days in the tenant's time zone, both
  * included (`from=2026-09-01&to=2026-11-30` is the autumn as the business lives it), or UTC
- * instants, `to` excluded. Without them: the 30 days up to and including today, local time.
+ * instants, `to` excluded. Without them: the 30 days up to and including today, local time;
+ * `days=90` for another number of days.
  */
 export const PeriodQuery = z.strictObject({
   from: z.union([z.iso.date(), z.iso.datetime({ offset: true })]).optional(),
   to: z.union([z.iso.date(), z.iso.datetime({ offset: true })]).optional(),
+  /** Instead of `from`: this many local days up to and including `to` (today by default). */
+  days: z.coerce.number().int().min(1).max(1_100).optional(),
 });
 export type PeriodQuery = z.infer<typeof PeriodQuery>;
 
@@ -41,9 +44,11 @@ function localDate(at: number, tz: string): string {
 export function resolvePeriod(query: PeriodQuery, tz: string, now: number): { period: Period } | { issue: { path: string; message: string } } {
   const today = localDate(now, tz);
   const to = query.to === undefined ? localMidnight(today, tz, 1) : query.to.length === 10 ? localMidnight(query.to, tz, 1) : Date.parse(query.to);
+  if (query.from !== undefined && query.days !== undefined) return { issue: { path: 'query.days', message: 'give from or days, not both' } };
   const lastDay = query.to === undefined ? today : query.to.length === 10 ? query.to : null;
+  const days = query.days ?? DEFAULT_DAYS;
   const from =
-    query.from !== undefined ? (query.from.length === 10 ? localMidnight(query.from, tz) : Date.parse(query.from)) : lastDay !== null ? localMidnight(lastDay, tz, 1 - DEFAULT_DAYS) : to - DEFAULT_DAYS * DAY;
+    query.from !== undefined ? (query.from.length === 10 ? localMidnight(query.from, tz) : Date.parse(query.from)) : lastDay !== null ? localMidnight(lastDay, tz, 1 - days) : to - days * DAY;
   for (const [path, at] of [
     ['query.from', from],
     ['query.to', to],

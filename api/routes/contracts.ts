@@ -7,12 +7,12 @@ import { money } from '../../domain/money';
 import { contractStages } from '../../workflows/contract-definitions';
 import { assertContractExists, contractLinks, contractResource, createQuote, decideQuote, deliverContractEvent, getContractView } from '../contract-service';
 import { listInvoices } from '../invoice-listing';
-import { idOrdered } from '../pagination';
-import { defineRoute, IdParam, ListQuery } from '../route';
+import { idOrdered, startsWith } from '../pagination';
+import { defineRoute, IdParam, ListQuery, SearchQuery } from '../route';
 import { revenueSchedule } from '../revenue-schedule';
 import { takeUsage } from '../usage-intake';
 
-const ContractListQuery = ListQuery.extend({ stage: z.enum(contractStages).optional() });
+const ContractListQuery = ListQuery.extend({ stage: z.enum(contractStages).optional(), ...SearchQuery.shape });
 const AsOfQuery = z.strictObject({ asOf: z.iso.datetime({ offset: true }).optional() });
 
 const exampleQuote = {
@@ -85,7 +85,7 @@ export const contractRoutes = [
     method: 'get',
     path: '/v1/contracts',
     operationId: 'listContracts',
-    summary: 'List quotes and contracts, optionally by stage',
+    summary: 'List quotes and contracts, optionally by stage or by the start of a customer name or id (q)',
     tag: 'Contracts',
     access: { kind: 'tenant', scope: 'read' },
     query: ContractListQuery,
@@ -95,7 +95,7 @@ export const contractRoutes = [
       const rows = await deps.db
         .select()
         .from(contracts)
-        .where(and(eq(contracts.tenantId, auth.tenantId), query.stage ? eq(contracts.stage, query.stage) : undefined, order.after))
+        .where(and(eq(contracts.tenantId, auth.tenantId), query.stage ? eq(contracts.stage, query.stage) : undefined, startsWith(query.q, contracts.customerName, contracts.id), order.after))
         .orderBy(order.orderBy)
         .limit(order.limit);
       const { data, next } = order.page(rows);

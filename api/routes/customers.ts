@@ -6,10 +6,10 @@ import { customerStages } from '../../workflows/definitions';
 import { CreateCustomerBody, customerLinks, customerResource, deliverCustomerEvent, getCustomerView, startCustomer } from '../customer-service';
 import type { ApiDependencies } from '../dependencies';
 import { listInvoices } from '../invoice-listing';
-import { idOrdered, timeOrdered } from '../pagination';
-import { IdParam, ListQuery, defineRoute } from '../route';
+import { idOrdered, startsWith, timeOrdered } from '../pagination';
+import { IdParam, ListQuery, SearchQuery, defineRoute } from '../route';
 
-const CustomerListQuery = ListQuery.extend({ stage: z.enum(customerStages).optional() });
+const CustomerListQuery = ListQuery.extend({ stage: z.enum(customerStages).optional(), ...SearchQuery.shape });
 
 /** 404 for a customer this tenant does not have: a read model row, or failing that the workflow itself. */
 async function assertCustomerExists(deps: ApiDependencies, tenantId: string, customerId: string): Promise<void> {
@@ -47,7 +47,7 @@ export const customerRoutes = [
     method: 'get',
     path: '/v1/customers',
     operationId: 'listCustomers',
-    summary: 'List customers, optionally by stage',
+    summary: 'List customers, optionally by stage or by the start of a name or id (q)',
     tag: 'Customers',
     access: { kind: 'tenant', scope: 'read' },
     query: CustomerListQuery,
@@ -57,7 +57,7 @@ export const customerRoutes = [
       const rows = await deps.db
         .select()
         .from(customers)
-        .where(and(eq(customers.tenantId, auth.tenantId), query.stage ? eq(customers.stage, query.stage) : undefined, order.after))
+        .where(and(eq(customers.tenantId, auth.tenantId), query.stage ? eq(customers.stage, query.stage) : undefined, startsWith(query.q, customers.name, customers.id), order.after))
         .orderBy(order.orderBy)
         .limit(order.limit);
       const { data, next } = order.page(rows);

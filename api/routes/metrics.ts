@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ApiDependencies } from '../dependencies';
 import { leakageEntriesPage, LeakageEntriesQuery, leakageReport } from '../metrics/leakage';
+import { attention } from '../metrics/attention';
 import { kpiReport } from '../metrics/kpis';
 import { PeriodQuery, previousPeriod, resolvePeriod, type Period } from '../metrics/period';
 import { problems } from '../problem';
@@ -23,6 +24,19 @@ const KpiQuery = PeriodQuery.extend({
 });
 
 export const metricsRoutes = [
+  defineRoute({
+    method: 'get',
+    path: '/v1/metrics/attention',
+    operationId: 'getAttention',
+    summary: 'What needs a person today: held invoices, service recoveries, quotes waiting for approval, messages not delivered this week',
+    tag: 'Metrics',
+    access: { kind: 'tenant', scope: 'read' },
+    responses: { 200: { description: 'Each list with its count and the oldest ten, linked to the customer or contract and its Temporal UI page' } },
+    async handler({ auth, deps }) {
+      return { status: 200, body: await attention(deps.db, deps.config, auth.tenantId, deps.now ? await deps.now() : Date.now()) };
+    },
+  }),
+
   defineRoute({
     method: 'get',
     path: '/v1/metrics/kpis',

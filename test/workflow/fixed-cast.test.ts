@@ -114,6 +114,8 @@ describe('a fixed cast: its leakage ledger and its KPIs', () => {
     // KPIs, by hand. Leads: A's and B's calls, C's inquiry, each answered at once (text-back, acknowledgement).
     const k = await kpis(tenantId, t0);
     expect(k.homeService).toEqual({
+      // G's was written off and H's is disputed; I came back for a second booking, not a second job.
+      funnel: { leads: 3, booked: 10, done: 5, invoiced: 5, paid: 3, reviewed: 1, returned: 0 },
       speedToLead: { leads: 3, count: 3, medianSeconds: 0, p90Seconds: 0, answeredWithin5Minutes: ratio(3, 3, 1) },
       // Bookings A, C, D, E, F, G, H, I (twice), J; B lost.
       bookingRate: ratio(10, 11, 0.9091),
