@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { roundMinorExact } from '../../domain/billing/exact';
 import type { Database } from '../../db/client';
 import { exactTotal } from './exact-total';
+import { rate } from './figures';
 import type { Period } from './period';
 import { rows, within } from './query';
 
@@ -24,6 +25,10 @@ export interface CollectionsKpis {
   currency: string;
   /** Invoice totals issued in the period (held invoices are not issued). */
   billed: number;
+  /** Payments received in the period (credit notes and account credit are not payments). */
+  collected: number;
+  /** collected ÷ billed, four places; null with nothing billed. */
+  collectionRate: number | null;
   /** Open at the period's end. */
   receivables: number;
   aging: Aging;
@@ -44,7 +49,7 @@ const oneDecimal = (n: bigint, d: bigint) => roundMinorExact({ n: n * 10n, d }) 
 
 export async function collectionsKpis(db: Database, tenantId: string, period: Period): Promise<CollectionsKpis[]> {
   const end = period.to.toISOString();
-  const [billed, open, paid, reminded, writtenOff] = await Promise.all([
+  const [billed, open, paid, reminded, writtenOff, received] = await Promise.all([
     rows<{ currency: string; billed: string }>(
       db,
       sql`select currency, sum(total)::text as billed from invoices
@@ -88,9 +93,14 @@ export async function collectionsKpis(db: Database, tenantId: string, period: Pe
       sql`select currency, count(*)::int as count, sum(balance)::text as amount from invoices
           where tenant_id = ${tenantId} and kind = 'invoice' and ${within('written_off_at', period)} group by currency`,
     ),
+    rows<{ currency: string; amount: string }>(
+      db,
+      sql`select currency, sum(amount)::text as amount from payments
+          where tenant_id = ${tenantId} and status = 'received' and coalesce(method, '') not in ('credit_note', 'account_credit') and ${within('occurred_at', period)} group by currency`,
+    ),
   ]);
 
-  const currencies = [...new Set([...billed, ...open, ...paid, ...reminded, ...writtenOff].map((r) => r.currency))].sort();
+  const currencies = [...new Set([...billed, ...open, ...paid, ...reminded, ...writtenOff, ...received].map((r) => r.currency))].sort();
   // The period's length in minutes: DSO's "days in the period" for periods that are not whole days too.
   const periodMinutes = BigInt(Math.round((period.to.getTime() - period.from.getTime()) / 60_000));
   return currencies.map((currency) => {
@@ -100,9 +110,12 @@ export async function collectionsKpis(db: Database, tenantId: string, period: Pe
     const billedAmount = exactTotal(billed.find((b) => b.currency === currency)?.billed ?? '0');
     const paidRow = paid.find((p) => p.currency === currency);
     const off = writtenOff.find((w) => w.currency === currency);
+    const collected = exactTotal(received.find((r) => r.currency === currency)?.amount ?? '0');
     return {
       currency,
       billed: billedAmount,
+      collected,
+      collectionRate: billedAmount <= 0 ? null : rate(collected, billedAmount).rate,
       receivables,
       aging,
       dsoDays: billedAmount <= 0 ? null : oneDecimal(BigInt(receivables) * periodMinutes, BigInt(billedAmount) * 1440n),

@@ -47,6 +47,8 @@ export interface HomeServiceKpis {
   funnel: Funnel;
   /** From an inquiry or missed call to the first reply that reached the customer (recorded or delivered; not suppressed or failed). */
   speedToLead: Durations & { leads: number; answeredWithin5Minutes: Rate };
+  /** Missed calls answered with a text-back ÷ missed calls. */
+  textBackRate: Rate;
   /** booked ÷ (booked + leads lost unbooked), ServiceTitan's definition. */
   bookingRate: Rate;
   /** no-shows ÷ (jobs started + no-shows). */
@@ -71,6 +73,8 @@ export interface HomeServiceKpis {
     revenuePerCustomer: Array<{ currency: string; customers: number; invoiced: number; perCustomer: number | null }>;
     /** Customers who came back during a reactivation sequence. */
     reactivated: number;
+    /** Came back ÷ reactivation sequences started, in the period. */
+    reactivationRate: Rate;
   };
 }
 
@@ -84,27 +88,28 @@ export async function homeServiceKpis(db: Database, tenantId: string, period: Pe
   );
 
   const [lead, counts, latency, ledger, requests, recoveries, repeat, revenue] = await Promise.all([
-    one<{ leads: number; answered: number; within5: number; median: string | null; p90: string | null }>(
+    one<{ leads: number; answered: number; within5: number; missedCalls: number; textedBack: number; median: string | null; p90: string | null }>(
       db,
       // Leads of the period and the replies sent from its start to 30 days after its end, matched by
       // customer in one hash join (a lookup per lead costs more on a busy tenant).
       sql`with leads as (
-            select t.id, t.subject_id, t.occurred_at from timeline_entries t
+            select t.id, t.type, t.subject_id, t.occurred_at from timeline_entries t
             where t.tenant_id = ${tenantId} and t.type in ('inquiry.received', 'call.missed') and t.kind = 'event' and t.subject_type = 'customer' and ${inPeriod('t.occurred_at')}
           ), replies as (
-            select m.subject_id, m.sent_at, coalesce(m.delivered_at, m.sent_at) as reached_at from messages m
+            select m.subject_id, m.kind, m.sent_at, coalesce(m.delivered_at, m.sent_at) as reached_at from messages m
             where m.tenant_id = ${tenantId} and m.kind in (${replies}) and m.status in ('recorded', 'delivered') and m.subject_type = 'customer'
               and m.sent_at >= ${period.from.toISOString()}::timestamptz and m.sent_at < ${period.to.toISOString()}::timestamptz + interval '${sql.raw(String(REPLY_WITHIN_DAYS))} days'
           ), waits as (
-            select round(extract(epoch from min(r.reached_at) - l.occurred_at)) as s
+            select l.type, round(extract(epoch from min(r.reached_at) - l.occurred_at)) as s, bool_or(r.kind = 'missed_call.text_back') as texted
             from leads l left join replies r on r.subject_id = l.subject_id and r.sent_at >= l.occurred_at
-            group by l.id, l.subject_id, l.occurred_at
+            group by l.id, l.type, l.subject_id, l.occurred_at
           )
           select count(*)::int as leads, count(s)::int as answered, (count(*) filter (where s <= 300))::int as within5,
+            (count(*) filter (where type = 'call.missed'))::int as "missedCalls", (count(*) filter (where type = 'call.missed' and texted))::int as "textedBack",
             (percentile_disc(0.5) within group (order by s))::text as median, (percentile_disc(0.9) within group (order by s))::text as p90
           from waits`,
     ),
-    one<{ booked: number; lost: number; cancelled: number; started: number; completed: number; reviews: number; ratingSum: number; reactivated: number }>(
+    one<{ booked: number; lost: number; cancelled: number; started: number; completed: number; reviews: number; ratingSum: number; reactivated: number; reactivations: number }>(
       db,
       sql`select
             (count(*) filter (where kind = 'event' and type = 'booking.requested'))::int as booked,
@@ -114,9 +119,10 @@ export async function homeServiceKpis(db: Database, tenantId: string, period: Pe
             (count(*) filter (where kind = 'event' and type = 'job.completed'))::int as completed,
             (count(*) filter (where kind = 'event' and type = 'review.submitted'))::int as reviews,
             coalesce(sum((data->>'rating')::int) filter (where kind = 'event' and type = 'review.submitted'), 0)::int as "ratingSum",
-            (count(distinct subject_id) filter (where kind = 'action' and type = 'reactivation.succeeded'))::int as reactivated
+            (count(distinct subject_id) filter (where kind = 'action' and type = 'reactivation.succeeded'))::int as reactivated,
+            (count(*) filter (where kind = 'action' and type = 'reactivation.started'))::int as reactivations
           from timeline_entries
-          where tenant_id = ${tenantId} and type in ('booking.requested', 'inquiry.lost', 'booking.cancelled', 'job.started', 'job.completed', 'review.submitted', 'reactivation.succeeded')
+          where tenant_id = ${tenantId} and type in ('booking.requested', 'inquiry.lost', 'booking.cancelled', 'job.started', 'job.completed', 'review.submitted', 'reactivation.succeeded', 'reactivation.started')
             and subject_type = 'customer' and ${inPeriod('occurred_at')}`,
     ),
     one<{ count: number; median: string | null; p90: string | null }>(
@@ -169,6 +175,7 @@ export async function homeServiceKpis(db: Database, tenantId: string, period: Pe
       returned: repeat.repeat,
     },
     speedToLead: { leads: lead.leads, count: lead.answered, medianSeconds: seconds(lead.median), p90Seconds: seconds(lead.p90), answeredWithin5Minutes: rate(lead.within5, lead.leads) },
+    textBackRate: rate(lead.textedBack, lead.missedCalls),
     bookingRate: rate(counts.booked, counts.booked + counts.lost),
     noShowRate: rate(ledger.noShows, counts.started + ledger.noShows),
     cancellationRate: rate(counts.cancelled, counts.booked),
@@ -186,6 +193,7 @@ export async function homeServiceKpis(db: Database, tenantId: string, period: Pe
         return { currency: r.currency, customers: r.customers, invoiced, perCustomer: share(invoiced, r.customers) };
       }),
       reactivated: counts.reactivated,
+      reactivationRate: rate(counts.reactivated, counts.reactivations),
     },
   };
 }

@@ -117,6 +117,7 @@ describe('a fixed cast: its leakage ledger and its KPIs', () => {
       // G's was written off and H's is disputed; I came back for a second booking, not a second job.
       funnel: { leads: 3, booked: 10, done: 5, invoiced: 5, paid: 3, reviewed: 1, returned: 0 },
       speedToLead: { leads: 3, count: 3, medianSeconds: 0, p90Seconds: 0, answeredWithin5Minutes: ratio(3, 3, 1) },
+      textBackRate: ratio(2, 2, 1),
       // Bookings A, C, D, E, F, G, H, I (twice), J; B lost.
       bookingRate: ratio(10, 11, 0.9091),
       // D's no-show among F, G, H, I, J started.
@@ -125,13 +126,16 @@ describe('a fixed cast: its leakage ledger and its KPIs', () => {
       invoiceLatency: { count: 5, medianSeconds: 0, p90Seconds: 0 },
       // Requests to F, G, J: H disputed first, I reviewed before the request was due.
       reviews: { requestRate: ratio(3, 5, 0.6), reviewRate: ratio(1, 3, 0.3333), averageRating: 2, serviceRecoveries: 1 },
-      customers: { repeatRate: ratio(0, 5, 0), revenuePerCustomer: [{ currency: 'USD', customers: 5, invoiced: 132_350, perCustomer: 26_470 }], reactivated: 0 },
+      customers: { repeatRate: ratio(0, 5, 0), revenuePerCustomer: [{ currency: 'USD', customers: 5, invoiced: 132_350, perCustomer: 26_470 }], reactivated: 0, reactivationRate: ratio(0, 0, null) },
     });
     // H's disputed $250 is all that is open at the end, 401 days after the period began: DSO 25,000 ÷ 132,350 × 401.
     expect(k.collections).toEqual([
       {
         currency: 'USD',
         billed: 132_350,
+        // F $223.50, G $100 of $400, I $150, J $300.
+        collected: 77_350,
+        collectionRate: 0.5844,
         receivables: 25_000,
         aging: { current: 0, days1to30: 0, days31to60: 0, days61to90: 0, over90: 25_000 },
         dsoDays: 75.7,
@@ -276,6 +280,9 @@ describe('a fixed cast: its leakage ledger and its KPIs', () => {
       {
         currency: 'USD',
         billed: 315_000,
+        // Globex's first invoice was $100 less the $20 credit; its second was paid by its own credit.
+        collected: 313_000,
+        collectionRate: 0.9937,
         receivables: 0,
         aging: { current: 0, days1to30: 0, days31to60: 0, days61to90: 0, over90: 0 },
         dsoDays: 0,
