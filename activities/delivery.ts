@@ -94,14 +94,14 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
  * A message that never reached the customer is a row in the leakage ledger (counted, not valued:
  * what it was for is at stake in its own row), keyed by the message, so a retry writes it once.
  */
-async function recordUndeliverable(db: Database, message: typeof messages.$inferSelect, failure: string, sender: string | undefined): Promise<void> {
+export async function recordUndeliverable(db: Database, message: typeof messages.$inferSelect, failure: string, sender: string | undefined): Promise<boolean> {
   const customer = message.subjectType === 'customer';
   const [owner] = customer
     ? await db.select({ currency: customers.currency }).from(customers).where(and(eq(customers.tenantId, message.tenantId), eq(customers.id, message.subjectId)))
     : await db.select({ currency: contracts.currency }).from(contracts).where(and(eq(contracts.tenantId, message.tenantId), eq(contracts.id, message.subjectId)));
   const workflowId = sender ?? (customer ? customerWorkflowId(message.tenantId, message.subjectId) : contractWorkflowId(message.tenantId, message.subjectId));
   const now = new Date();
-  await db
+  const added = await db
     .insert(leakageEntries)
     .values({
       tenantId: message.tenantId,
@@ -123,5 +123,7 @@ async function recordUndeliverable(db: Database, message: typeof messages.$infer
       workflowId,
       detail: { messageId: message.id, channel: message.channel },
     })
-    .onConflictDoNothing();
+    .onConflictDoNothing()
+    .returning({ id: leakageEntries.id });
+  return added.length > 0;
 }

@@ -19,8 +19,9 @@ export class ContractLeaks {
     open: OpenLeak[],
     private readonly currency: string,
     workflowId: string,
+    now?: () => number,
   ) {
-    this.ledger = new LeakLedger(open, { currency, workflowId });
+    this.ledger = new LeakLedger(open, { currency, workflowId, ...(now ? { now } : {}) });
   }
 
   private money(amount: number): string {

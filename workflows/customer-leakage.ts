@@ -23,8 +23,9 @@ export class CustomerLeaks {
     open: OpenLeak[],
     private readonly playbook: HomeServicePlaybook,
     workflowId: string,
+    now?: () => number,
   ) {
-    this.ledger = new LeakLedger(open, { currency: playbook.currency, workflowId });
+    this.ledger = new LeakLedger(open, { currency: playbook.currency, workflowId, ...(now ? { now } : {}) });
   }
 
   /** What a lead or booking is worth when nothing better is known. Playbooks from before the ledger have no figure: 0. */

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { leakageEntries, messagingSettings } from '../../db/schema';
+import { backfillLeakage } from '../../scripts/backfill/leakage';
 import { SecretBox, sealedIn } from '../../db/sealed';
 import { verifySignature } from '../../domain/webhook-signature';
 import { deliver, startCustomer } from '../support/customers';
@@ -94,6 +95,10 @@ describe('webhook channel: signed delivery with retries', () => {
     );
     expect(ledger.map((l) => l.id).sort()).toEqual(failed.map((m) => `leak:message_undeliverable:${m.id}`).sort());
     expect(ledger[0]).toMatchObject({ subjectId: customerId, status: 'lost', atStake: 0, step: 'messaging', workflowId: handle.workflowId });
+    // Messages that failed before the ledger existed are backfilled from the outbox, once.
+    await suite.database.db.delete(leakageEntries).where(and(eq(leakageEntries.tenantId, tenantId), eq(leakageEntries.kind, 'message_undeliverable')));
+    expect((await backfillLeakage(suite.database.db, { tenantId })).byKind.message_undeliverable).toBe(failed.length);
+    expect((await backfillLeakage(suite.database.db, { tenantId })).byKind.message_undeliverable).toBeUndefined();
   });
 
   it('follows no redirect and tells the tenant only the status of a failed delivery', async () => {

@@ -35,8 +35,18 @@ export class LeakLedger {
   constructor(
     /** The workflow's memory of open rows: changed in place. */
     private readonly openRows: OpenLeak[],
-    private readonly where: { currency: string; workflowId: string; idPrefix?: string },
+    private readonly where: {
+      currency: string;
+      workflowId: string;
+      idPrefix?: string;
+      /** When things happen: workflow time in a workflow (the default); the recorded time in a backfill. */
+      now?: () => number;
+    },
   ) {}
+
+  private stamp(): string {
+    return new Date(this.where.now ? this.where.now() : Date.now()).toISOString();
+  }
 
   /** Opens a row for `slot` unless one is open there already; answers the open row. */
   open(kind: LeakKind, opening: LeakOpening): LeakRecord {
@@ -46,7 +56,7 @@ export class LeakLedger {
       id: `leak:${this.where.idPrefix ?? ''}${kind}:${opening.cause}`,
       kind,
       status: 'open',
-      occurredAt: new Date().toISOString(),
+      occurredAt: this.stamp(),
       currency: this.where.currency,
       atStake: Math.max(0, opening.atStake),
       estimated: opening.estimated,
@@ -133,7 +143,7 @@ export class LeakLedger {
   private close(slot: string, outcome: Pick<LeakRecord, 'status' | 'recovered' | 'lost' | 'recoveredBy'>): void {
     const index = this.openRows.findIndex((o) => o.slot === slot);
     const record = this.openRows[index]!.record;
-    Object.assign(record, outcome, { resolvedAt: new Date().toISOString() });
+    Object.assign(record, outcome, { resolvedAt: this.stamp() });
     this.openRows.splice(index, 1);
     this.touch(record);
   }
