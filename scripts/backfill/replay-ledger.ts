@@ -77,11 +77,13 @@ class InvoiceRows {
   collected = 0;
   /** Paid or written off: its row is final, and the notes that repeat the status change nothing. */
   private done = false;
-  constructor(subject: Subject, invoiceId: string, now: () => number) {
+  constructor(
+    subject: Subject,
+    private readonly invoiceId: string,
+    now: () => number,
+  ) {
     this.ledger = new LeakLedger([], { currency: subject.currency, workflowId: invoiceWorkflowId(subject.tenantId, { type: subject.type, id: subject.id }, invoiceId), idPrefix: `invoice:${invoiceId}/`, now });
-    this.invoiceId = invoiceId;
   }
-  private readonly invoiceId: string;
   open(kind: 'payment_failed' | 'invoice_overdue', why: string, jobId?: string): void {
     if (this.done || this.ledger.get('collections') || this.balance <= 0) return;
     this.collected = 0;
@@ -133,24 +135,51 @@ class InvoiceRows {
   }
 }
 
+/** Where a recorded action came from: the writing workflow's prefix (`job:J-1/`, `invoice:INV-1/` or none) and its cause. */
+function originOf(subject: Subject, entry: TimelineRow): { prefix: string; cause: string } {
+  const message = entry.type === 'message.sent' || entry.type === 'message.suppressed';
+  return message ? causeOfMessage(subject, str(entry.data.messageId) ?? '') : causeOfAction(entry.id);
+}
+
+/** The collections rows of a subject's invoices, one per invoice, as their workflows keep them. */
+class InvoiceLedgers {
+  private readonly rows = new Map<string, InvoiceRows>();
+  constructor(
+    private readonly subject: Subject,
+    private readonly now: () => number,
+  ) {}
+
+  of(invoiceId: string): InvoiceRows {
+    let rows = this.rows.get(invoiceId);
+    if (!rows) this.rows.set(invoiceId, (rows = new InvoiceRows(this.subject, invoiceId, this.now)));
+    return rows;
+  }
+
+  /** An action an invoice workflow wrote goes to its invoice's row; answers whether it was one. */
+  takeAction(entry: TimelineRow, origin: { prefix: string; cause: string }): boolean {
+    if (!origin.prefix.startsWith('invoice:')) return false;
+    this.of(origin.prefix.slice('invoice:'.length, -1)).apply(entry, origin.cause);
+    return true;
+  }
+
+  ledgers(): LeakLedger[] {
+    return [...this.rows.values()].map((r) => r.ledger);
+  }
+}
+
 /** Rebuilds the rows of one customer from its timeline (oldest first), with its playbook of the time. */
 export function customerLedger(subject: Subject, playbook: HomeServicePlaybook, timeline: readonly TimelineRow[], asOf: number): LeakRecord[] {
   let clock = 0;
   const now = () => clock;
   const leaks = new CustomerLeaks([], playbook, customerWorkflowId(subject.tenantId, subject.id), now);
   const jobs = new Map<string, { service: string; scheduledAt: string; estimate?: number; ledger?: LeakLedger; noShowAt?: number }>();
-  const invoices = new Map<string, InvoiceRows>();
+  const invoices = new InvoiceLedgers(subject, now);
   const booked = new Set<string>();
   let inquiryOpen = false;
   let followUps = 0;
   let lastService: string | undefined;
   let reactivationMessages = 0;
   let lastReview: { eventId: string; jobId?: string } | undefined;
-  const invoice = (id: string) => {
-    let rows = invoices.get(id);
-    if (!rows) invoices.set(id, (rows = new InvoiceRows(subject, id, now)));
-    return rows;
-  };
   const jobLedger = (jobId: string) => {
     const job = jobs.get(jobId);
     if (!job) return undefined;
@@ -206,7 +235,7 @@ export function customerLedger(subject: Subject, playbook: HomeServicePlaybook, 
           lastService = jobs.get(str(d.jobId)!)?.service ?? lastService;
           break;
         case 'payment.failed':
-          invoice(str(d.invoiceId)!).failed();
+          invoices.of(str(d.invoiceId)!).failed();
           break;
         case 'review.submitted':
           lastReview = { eventId: entry.id, ...(str(d.jobId) ? { jobId: str(d.jobId)! } : {}) };
@@ -215,13 +244,10 @@ export function customerLedger(subject: Subject, playbook: HomeServicePlaybook, 
       continue;
     }
     // Actions and messages, by the workflow that wrote them.
-    const message = entry.type === 'message.sent' || entry.type === 'message.suppressed';
-    const { prefix, cause } = message ? causeOfMessage(subject, str(d.messageId) ?? '') : causeOfAction(entry.id);
+    const origin = originOf(subject, entry);
+    const { prefix, cause } = origin;
     const kind = str(d.kind);
-    if (prefix.startsWith('invoice:')) {
-      invoice(prefix.slice('invoice:'.length, -1)).apply(entry, cause);
-      continue;
-    }
+    if (invoices.takeAction(entry, origin)) continue;
     if (prefix.startsWith('job:')) {
       const jobId = prefix.slice('job:'.length, -1);
       const job = jobs.get(jobId);
@@ -268,7 +294,7 @@ export function customerLedger(subject: Subject, playbook: HomeServicePlaybook, 
       job.ledger.lose('no-show');
     }
   }
-  return [leaks.ledger, ...[...jobs.values()].flatMap((j) => (j.ledger ? [j.ledger] : [])), ...[...invoices.values()].map((i) => i.ledger)].flatMap((l) => l.take());
+  return [leaks.ledger, ...[...jobs.values()].flatMap((j) => (j.ledger ? [j.ledger] : [])), ...invoices.ledgers()].flatMap((l) => l.take());
 }
 
 /** Rebuilds the rows of one contract from its timeline (oldest first). */
@@ -278,31 +304,22 @@ export function contractLedger(subject: Subject, playbook: B2BPlaybook, timeline
   const leaks = new ContractLeaks([], subject.currency, contractWorkflowId(subject.tenantId, subject.id), now);
   const yearly = (facts.mrr ?? 0) * 12;
   const held = new Map<string, number>();
-  const invoices = new Map<string, InvoiceRows>();
+  const invoices = new InvoiceLedgers(subject, now);
   let term = 0;
   let ending = 'not renewed';
   let reason = '';
-  const invoice = (id: string) => {
-    let rows = invoices.get(id);
-    if (!rows) invoices.set(id, (rows = new InvoiceRows(subject, id, now)));
-    return rows;
-  };
   for (const entry of timeline) {
     clock = entry.occurredAt.getTime();
     const d = entry.data;
     if (entry.kind === 'event') {
-      if (entry.type === 'payment.failed') invoice(str(d.invoiceId)!).failed();
+      if (entry.type === 'payment.failed') invoices.of(str(d.invoiceId)!).failed();
       // The note that follows a credit or rebill says what it did; the event says why.
       if (entry.type === 'credit.issued' || entry.type === 'invoice.rebilled') reason = str(d.reason) ?? '';
       continue;
     }
-    const message = entry.type === 'message.sent' || entry.type === 'message.suppressed';
-    const { prefix, cause } = message ? causeOfMessage(subject, str(d.messageId) ?? '') : causeOfAction(entry.id);
+    const origin = originOf(subject, entry);
+    if (invoices.takeAction(entry, origin)) continue;
     const kind = str(d.kind);
-    if (prefix.startsWith('invoice:')) {
-      invoice(prefix.slice('invoice:'.length, -1)).apply(entry, cause);
-      continue;
-    }
     if (entry.type === 'approval.escalated') leaks.approvalEscalated(yearly, str(d.from) ?? '', str(d.to) ?? '');
     else if (entry.type === 'approval.rejected') leaks.rejected(yearly, `${str(d.approver) ?? 'an approver'} (${str(d.role) ?? ''})`);
     else if (entry.type === 'stage.changed' && d.to === 'approved') leaks.approved();
@@ -315,12 +332,12 @@ export function contractLedger(subject: Subject, playbook: B2BPlaybook, timeline
     else if (entry.type === 'invoice.rebilled') {
       const id = str(d.invoiceId)!;
       leaks.rebilled(str(d.creditId)!, id, facts.invoiceTotals[id] ?? 0, facts.rebilledTotals[id] ?? 0, reason);
-    } else if (entry.type === 'contract.amended' && (num(d.mrrDelta) ?? 0) < 0) leaks.contracted(cause, str(d.lineId) ?? '', num(d.mrrDelta)!);
+    } else if (entry.type === 'contract.amended' && (num(d.mrrDelta) ?? 0) < 0) leaks.contracted(origin.cause, str(d.lineId) ?? '', num(d.mrrDelta)!);
     else if (entry.type === 'contract.renewed') term += 1;
     else if (entry.type === 'contract.cancelling') ending = 'cancelled';
     else if (entry.type === 'renewal.refused') ending = 'could not renew';
     else if (entry.type === 'stage.changed' && d.to === 'churned') leaks.churned(term, facts.churnedMrr, ending);
     else if (entry.type === 'message.sent' && kind === 'winback.outreach') leaks.winBackSent();
   }
-  return [leaks.ledger, ...[...invoices.values()].map((i) => i.ledger)].flatMap((l) => l.take());
+  return [leaks.ledger, ...invoices.ledgers()].flatMap((l) => l.take());
 }
