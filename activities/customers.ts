@@ -1,6 +1,6 @@
 import type { Database } from '../db/client';
 import { customers } from '../db/schema';
-import type { CustomerProfile } from '../workflows/definitions';
+import type { CustomerProfile } from '../domain/customer-profile';
 
 export interface UpsertCustomerInput {
   tenantId: string;

@@ -1,5 +1,6 @@
 import type { LeakRecord } from '../domain/leakage';
 import type { Money } from '../domain/money';
+import type { InvoiceRecordStatus, JobStatus } from '../domain/statuses';
 import type { UpsertCustomerInput } from './customers';
 import type { MessageDraft } from './messages';
 import type { Subject, TimelineEntryInput } from './timeline';
@@ -16,7 +17,7 @@ export interface JobRecord {
   jobId: string;
   customerId: string;
   service: string;
-  status: 'booked' | 'in_progress' | 'no_show' | 'completed' | 'cancelled';
+  status: JobStatus;
   scheduledAt: string;
   estimate?: Money | undefined;
   bookedAt: string;
@@ -42,7 +43,7 @@ export interface InvoiceRecord {
   currency: string;
   total: number;
   balance: number;
-  status: 'held' | 'open' | 'in_collections' | 'disputed' | 'paid' | 'written_off' | 'issued';
+  status: InvoiceRecordStatus;
   /** Absent on invoices; `credit_note` for credits (negative total). */
   kind?: 'invoice' | 'credit_note' | undefined;
   holdReason?: string | undefined;

@@ -3,7 +3,7 @@ import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { newId, newSecret } from './ids';
 import { apiKeys } from '../db/schema';
-import type { Scope, TenantAuth } from './route';
+import type { Scope, TenantAuth } from './http-types';
 
 /**
  * API keys: shown once, stored as SHA-256 hashes. The keys are 256-bit random strings, so a plain

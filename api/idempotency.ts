@@ -3,7 +3,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { isSealed, sealedIn, type SecretBox } from '../db/sealed';
 import { idempotencyKeys } from '../db/schema';
-import type { Reply } from './route';
+import type { Reply } from './http-types';
 
 /**
  * `Idempotency-Key` for writes, after Stripe's semantics: the first request with a key runs and its

@@ -3,33 +3,20 @@ import { z } from 'zod';
 import { ClientId } from '../domain/ids';
 import type { WebhookSource } from '../domain/webhook-payloads';
 import type { ApiDependencies } from './dependencies';
+import type { Reply, Scope, TenantAuth } from './http-types';
 
 /**
  * A route is data: its method and path, who may call it, the zod schemas of what it takes and
  * gives, and a handler that sees only validated input. The router, the OpenAPI document and the
  * tenant-isolation tests are all generated from the same table.
  */
-export type Scope = 'read' | 'write' | 'admin';
-
-export interface TenantAuth {
-  tenantId: string;
-  keyId: string;
-  scopes: Scope[];
-}
+export type { Reply, Scope, TenantAuth } from './http-types';
 
 /**
  * Who may call: anyone; the operator (REVLOOP_ADMIN_TOKEN); a tenant key with a scope; or a
  * webhook sender, whose tenant is named by `?tenant=` and proved by a signature over the raw body.
  */
 export type RouteAccess = { kind: 'public' } | { kind: 'operator' } | { kind: 'tenant'; scope: Scope } | { kind: 'signature'; source: WebhookSource };
-
-export interface Reply {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-  /** Served as `application/problem+json` (a 4xx the route answered, kept for idempotent replays). */
-  problem?: boolean;
-}
 
 export interface RouteContext<P, Q, B> {
   params: P;

@@ -1,4 +1,5 @@
 import { sql } from 'drizzle-orm';
+import { invoiceRecordStatuses, jobStatuses, messageStatuses } from '../domain/statuses';
 import { bigint, bigserial, boolean, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /**
@@ -126,7 +127,7 @@ export const messages = pgTable(
     template: text('template').notNull(),
     body: text('body').notNull(),
     /** recorded (outbox transport: recorded is final), pending (awaiting delivery), delivered, failed, suppressed. */
-    status: text('status', { enum: ['recorded', 'pending', 'delivered', 'failed', 'suppressed'] }).notNull(),
+    status: text('status', { enum: messageStatuses }).notNull(),
     statusReason: text('status_reason'),
     transport: text('transport').notNull(),
     attempts: integer('attempts').notNull().default(0),
@@ -175,7 +176,7 @@ export const jobs = pgTable(
     id: text('id').notNull(),
     customerId: text('customer_id').notNull(),
     service: text('service').notNull(),
-    status: text('status', { enum: ['booked', 'in_progress', 'no_show', 'completed', 'cancelled'] }).notNull(),
+    status: text('status', { enum: jobStatuses }).notNull(),
     scheduledAt: timestamp('scheduled_at', { withTimezone: true, mode: 'date' }).notNull(),
     estimateAmount: bigint('estimate_amount', { mode: 'number' }),
     currency: text('currency'),
@@ -209,7 +210,7 @@ export const invoices = pgTable(
     currency: text('currency').notNull(),
     total: bigint('total', { mode: 'number' }).notNull(),
     balance: bigint('balance', { mode: 'number' }).notNull(),
-    status: text('status', { enum: ['held', 'open', 'in_collections', 'disputed', 'paid', 'written_off', 'issued'] }).notNull(),
+    status: text('status', { enum: invoiceRecordStatuses }).notNull(),
     /** `credit_note` rows carry a negative total: credits are recorded as such, never netted away. */
     kind: text('kind', { enum: ['invoice', 'credit_note'] }).notNull().default('invoice'),
     /** Why a pre-bill check held the invoice; it stays held until `invoice.approved`. */

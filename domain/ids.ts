@@ -47,3 +47,8 @@ export const legacyChildWorkflowIds = {
   job: (tenantId: string, jobId: string) => `job:${tenantId}:${jobId}`,
   invoice: (tenantId: string, invoiceId: string) => `invoice:${tenantId}:${invoiceId}`,
 };
+
+/** The invoice a completed job issues: the one its `job.completed` names, else `inv-{jobId}`. */
+export function invoiceIdForJob(completed: { jobId: string; invoiceId?: string | undefined }): string {
+  return completed.invoiceId ?? `inv-${completed.jobId}`;
+}

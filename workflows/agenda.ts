@@ -22,6 +22,13 @@ export interface AgendaItem<Kind extends string = string> {
 }
 
 /** The cause an item's rows are named after: its key and the time it was first due. */
+/** What a lifecycle will do next, as its live state and the Temporal UI show it. */
+export interface NextAction {
+  kind: string;
+  dueAt: string;
+  summary: string;
+}
+
 export function causeOf(item: AgendaItem): string {
   return item.cause ?? `${item.key}@${item.dueAt}`;
 }

@@ -7,7 +7,8 @@ import type { Money } from '../domain/money';
 import type { B2BPlaybook } from '../playbooks/b2b-schema';
 import type { ResolvedPlaybook } from '../playbooks/schema';
 import type { AgendaItem } from './agenda';
-import type { InvoiceStatus, NextAction } from './definitions';
+import type { InvoiceRecordStatus } from '../domain/statuses';
+import type { NextAction } from './definitions';
 import type { OpenLeak } from './lifecycle/leak-ledger';
 
 /**
@@ -79,7 +80,7 @@ export type PendingRevenue = RevenueSpec & { amount: number; lineNo: number };
 export interface ContractInvoice {
   invoiceId: string;
   kind: 'invoice' | 'credit_note';
-  status: InvoiceStatus | 'held' | 'issued';
+  status: InvoiceRecordStatus;
   total: Money;
   balance: Money;
   issuedAt: string;

@@ -16,7 +16,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { StepRecords, TaskRecord } from '../activities/records';
 import { type CustomerEvent, type CustomerEventOf, type InvoiceEvent, type JobEvent } from '../domain/customer-events';
 import { addDuration, humanizeMs } from '../domain/durations';
-import { invoiceWorkflowId, jobWorkflowId, legacyChildWorkflowIds } from '../domain/ids';
+import { invoiceIdForJob, invoiceWorkflowId, jobWorkflowId, legacyChildWorkflowIds } from '../domain/ids';
 import { formatLocal, nextLocalDate } from '../domain/local-time';
 import { priceLines } from '../domain/invoice-lines';
 import { formatMoney, type Money } from '../domain/money';
@@ -226,7 +226,7 @@ class Relationship {
     };
     const pending = (type: string, key: 'jobId' | 'invoiceId', id: string) =>
       this.waiting().some((e) => e.type === type && (e as Record<string, unknown>)[key] === id);
-    const invoiceIdOf = (e: CustomerEventOf<'job.completed'>) => e.invoiceId ?? `inv-${e.jobId}`;
+    const invoiceIdOf = invoiceIdForJob;
     // A slot already past would send a confirmation for it and a no-show notice at once.
     if ((event.type === 'booking.requested' || event.type === 'booking.rescheduled') && Date.parse(event.scheduledAt) < Date.now() - PAST_SLOT_GRACE_MS) {
       reject(`scheduledAt ${event.scheduledAt} is in the past; book a slot to come`, 'scheduledAt');
@@ -493,7 +493,7 @@ class Relationship {
     const firstJob = this.memory.completedJobs === 0;
     this.memory.completedJobs += 1;
     this.memory.lastService = { jobId: event.jobId, service, completedAt: now };
-    const invoiceId = event.invoiceId ?? `inv-${event.jobId}`;
+    const invoiceId = invoiceIdForJob(event);
 
     // Invoice the same minute the job is done. The invoice workflow reports its own state; until
     // its first notice the relationship already knows what it will say.

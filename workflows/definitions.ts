@@ -1,8 +1,10 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CustomerEvent, InvoiceEvent, JobEvent, LineItem } from '../domain/customer-events';
+import type { CustomerProfile } from '../domain/customer-profile';
 import type { Money } from '../domain/money';
+import type { InvoiceStatus, JobStatus } from '../domain/statuses';
 import type { HomeServicePlaybook, ResolvedPlaybook } from '../playbooks/schema';
-import type { AgendaItem } from './agenda';
+import type { AgendaItem, NextAction } from './agenda';
 import type { MessagingContext } from './messenger';
 import type { InvoiceLineRecord } from '../activities/records';
 import type { OpenLeak } from './lifecycle/leak-ledger';
@@ -29,13 +31,7 @@ export const customerStages = [
 ] as const;
 export type CustomerStage = (typeof customerStages)[number];
 
-export interface CustomerProfile {
-  name: string;
-  phone?: string;
-  email?: string;
-  /** IANA time zone for quiet hours and seasons. */
-  timezone: string;
-}
+export type { CustomerProfile } from '../domain/customer-profile';
 
 export interface CustomerWorkflowInput {
   tenantId: string;
@@ -140,11 +136,7 @@ export interface CustomerMemory {
   leaks?: OpenLeak[];
 }
 
-export interface NextAction {
-  kind: string;
-  dueAt: string;
-  summary: string;
-}
+export type { NextAction } from './agenda';
 
 /** What `GET /v1/customers/{id}` shows: the workflow's live state. */
 export interface CustomerView {
@@ -179,8 +171,7 @@ export interface CustomerView {
 
 // ── children: job and invoice ────────────────────────────────────────────────────────────────
 
-export type JobStatus = 'booked' | 'in_progress' | 'no_show' | 'completed' | 'cancelled';
-export type InvoiceStatus = 'open' | 'in_collections' | 'disputed' | 'paid' | 'written_off';
+export type { InvoiceStatus, JobStatus } from '../domain/statuses';
 
 /** What a job or invoice workflow tells the workflow that started it, on every change. */
 export type ChildNotice =

@@ -1,7 +1,6 @@
 import { CancellationScope, condition, isCancellation, sleep } from '@temporalio/workflow';
 import { humanizeMs } from '../domain/durations';
-import { Agenda, type AgendaItem } from './agenda';
-import type { NextAction } from './definitions';
+import { Agenda, type AgendaItem, type NextAction } from './agenda';
 
 /**
  * An agenda plus the one timer that waits for its earliest item. The timer outlives a wait: an

@@ -1,3 +1,4 @@
+import { invoiceIdForJob } from '../../domain/ids';
 import type { Random } from './random';
 import { GaveUp, type Answer, type Sender } from './sender';
 
@@ -120,7 +121,7 @@ export async function runLoad(options: LoadOptions): Promise<Ledger> {
       if (random.chance(0.6)) await send(event('job.started', { jobId }));
       const lineItems = Array.from({ length: random.int(1, 3) }, (_, i) => ({ description: `Part ${i + 1}`, quantity: random.int(1, 3), unitPrice: usd(random.int(10, 500) * 100) }));
       const total = lineItems.reduce((sum, l) => sum + l.quantity * l.unitPrice.amount, 0);
-      const invoiceId = `inv-${jobId}`;
+      const invoiceId = invoiceIdForJob({ jobId });
       await send(event('job.completed', { jobId, lineItems }));
       ledger.invoices.push({ subject, invoiceId, total });
       if (random.chance(0.2)) await send(event('payment.failed', { invoiceId, reason: 'card declined' }));
