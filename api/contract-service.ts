@@ -11,13 +11,13 @@ import { formatMoney } from '../domain/money';
 import type { contract } from '../workflows/contract';
 import { approvalDecisionUpdate, contractEventUpdate, contractStateQuery, type ContractView } from '../workflows/contract-definitions';
 import { RevloopCustomer, RevloopPlaybook, RevloopStage, RevloopTenant } from '../workflows/search-attributes';
-import type { ApiDependencies } from './dependencies';
+import { nowOf, type ApiDependencies } from './dependencies';
 import { appliedEventType, deliveryUpdateId, duplicateOf } from './event-receipts';
 import { idFor } from './ids';
 import { problems } from './problem';
 import { revenuePosition } from './revenue-schedule';
 import { isTemporalUnavailable, isWorkflowNotFound, temporalUnavailable, workflowProblem } from './temporal-errors';
-import { temporalUiLink } from './temporal-links';
+import { subjectLinks } from './temporal-links';
 import { timezoneFor } from './tenants';
 
 /**
@@ -27,16 +27,14 @@ import { timezoneFor } from './tenants';
  */
 
 export function contractLinks(deps: ApiDependencies, tenantId: string, contractId: string) {
-  return {
-    self: `/v1/contracts/${encodeURIComponent(contractId)}`,
-    temporalUi: temporalUiLink(deps.config, contractWorkflowId(tenantId, contractId)),
-  };
+  const { self, temporalUi } = subjectLinks(deps.config, tenantId, 'contract', contractId);
+  return { self, temporalUi };
 }
 
 export async function createQuote(deps: ApiDependencies, tenantId: string, quote: QuoteInput, seed: string | undefined) {
   const playbook = await resolveContractPlaybook(deps.db, tenantId, quote.playbook);
   if (!playbook) throw problems.unprocessable(`There is no contract playbook "${quote.playbook}".`, [{ path: 'body.playbook', message: 'unknown contract playbook' }]);
-  const lateStart = startIssue(quote.start, deps.now ? await deps.now() : Date.now());
+  const lateStart = startIssue(quote.start, await nowOf(deps));
   if (lateStart) throw problems.unprocessable(`The quote cannot start on ${quote.start.slice(0, 10)}: ${lateStart}.`, [{ path: 'body.start', message: lateStart }]);
   const plan = approvalPlan(quote, playbook.definition.guardrails);
   if (plan.refused) {

@@ -14,7 +14,7 @@ import { appliedEventType, deliveryUpdateId, duplicateOf } from './event-receipt
 import { idFor } from './ids';
 import { problems } from './problem';
 import { isTemporalUnavailable, temporalUnavailable, workflowProblem } from './temporal-errors';
-import { temporalUiLink } from './temporal-links';
+import { subjectLinks } from './temporal-links';
 import { timezoneFor } from './tenants';
 
 /** What `POST /v1/customers` takes. */
@@ -37,10 +37,8 @@ export async function resolvePlaybookForTenant(deps: ApiDependencies, tenantId: 
 }
 
 export function customerLinks(deps: ApiDependencies, customerId: string, tenantId: string) {
-  return {
-    self: `/v1/customers/${encodeURIComponent(customerId)}`,
-    temporalUi: temporalUiLink(deps.config, customerWorkflowId(tenantId, customerId)),
-  };
+  const { self, temporalUi } = subjectLinks(deps.config, tenantId, 'customer', customerId);
+  return { self, temporalUi };
 }
 
 /**

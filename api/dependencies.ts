@@ -53,3 +53,8 @@ export interface ApiDependencies {
    */
   temporalSdkMetrics?: (() => Promise<string>) | undefined;
 }
+
+/** The lifecycle's "now": Temporal's clock where the deps say so (tests on the time-skipping server), else the wall's. */
+export async function nowOf(deps: Pick<ApiDependencies, 'now'>): Promise<number> {
+  return deps.now ? deps.now() : Date.now();
+}

@@ -3,7 +3,7 @@ import { lockUsageClosure } from '../activities/usage';
 import type { Database } from '../db/client';
 import { usageRecords } from '../db/schema';
 import type { UsageBatch } from '../domain/contracts/contract-events';
-import type { ApiDependencies } from './dependencies';
+import { nowOf, type ApiDependencies } from './dependencies';
 import { problems, type ProblemIssue } from './problem';
 import { liveContractStages } from '../workflows/contract-definitions';
 import { assertContractExists } from './contract-service';
@@ -24,7 +24,7 @@ export async function takeUsage(deps: ApiDependencies, tenantId: string, contrac
     throw problems.conflict(`Contract "${contractId}" is ${contract?.stage ?? 'not active yet'}; usage is accepted from signature until the contract ends.`);
   }
   const termStart = contract.termStart;
-  const now = deps.now ? await deps.now() : Date.now();
+  const now = await nowOf(deps);
   const issues: ProblemIssue[] = [];
   const seen = new Map<string, number>();
   batch.records.forEach((r, i) => {

@@ -1,8 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Database } from '../../db/client';
-import { contractWorkflowId, customerWorkflowId } from '../../domain/ids';
 import type { ApiConfig } from '../dependencies';
-import { temporalUiLink } from '../temporal-links';
+import { subjectLinks } from '../temporal-links';
 import { rows } from './query';
 
 /**
@@ -29,7 +28,6 @@ export interface Attention {
 
 type Row = { subject_type: 'customer' | 'contract'; subject_id: string; summary: string; since: string; total: number };
 
-const subjectPath = (type: string, id: string) => `/v1/${type === 'customer' ? 'customers' : 'contracts'}/${encodeURIComponent(id)}`;
 
 export async function attention(db: Database, config: ApiConfig, tenantId: string, now: number): Promise<Attention> {
   const weekAgo = new Date(now - 7 * 86_400_000).toISOString();
@@ -47,15 +45,10 @@ export async function attention(db: Database, config: ApiConfig, tenantId: strin
   ]);
   const section = (found: Row[]) => ({
     count: found[0]?.total ?? 0,
-    items: found.map((r) => ({
-      subject: { type: r.subject_type, id: r.subject_id },
-      summary: r.summary,
-      since: r.since,
-      links: {
-        subject: subjectPath(r.subject_type, r.subject_id),
-        temporalUi: temporalUiLink(config, r.subject_type === 'customer' ? customerWorkflowId(tenantId, r.subject_id) : contractWorkflowId(tenantId, r.subject_id)),
-      },
-    })),
+    items: found.map((r) => {
+      const links = subjectLinks(config, tenantId, r.subject_type, r.subject_id);
+      return { subject: { type: r.subject_type, id: r.subject_id }, summary: r.summary, since: r.since, links: { subject: links.self, temporalUi: links.temporalUi } };
+    }),
   });
   return { heldInvoices: section(held), serviceRecoveries: section(recoveries), approvalsWaiting: section(approvals), failedDeliveries: section(failed) };
 }

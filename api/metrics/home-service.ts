@@ -81,7 +81,6 @@ export interface HomeServiceKpis {
 const seconds = (v: string | number | null) => (v === null ? null : Number(v));
 
 export async function homeServiceKpis(db: Database, tenantId: string, period: Period): Promise<HomeServiceKpis> {
-  const inPeriod = (column: string) => within(column, period);
   const replies = sql.join(
     LEAD_REPLIES.map((k) => sql`${k}`),
     sql`, `,
@@ -94,7 +93,7 @@ export async function homeServiceKpis(db: Database, tenantId: string, period: Pe
       // customer in one hash join (a lookup per lead costs more on a busy tenant).
       sql`with leads as (
             select t.id, t.type, t.subject_id, t.occurred_at from timeline_entries t
-            where t.tenant_id = ${tenantId} and t.type in ('inquiry.received', 'call.missed') and t.kind = 'event' and t.subject_type = 'customer' and ${inPeriod('t.occurred_at')}
+            where t.tenant_id = ${tenantId} and t.type in ('inquiry.received', 'call.missed') and t.kind = 'event' and t.subject_type = 'customer' and ${within('t.occurred_at', period)}
           ), replies as (
             select m.subject_id, m.kind, m.sent_at, coalesce(m.delivered_at, m.sent_at) as reached_at from messages m
             where m.tenant_id = ${tenantId} and m.kind in (${replies}) and m.status in ('recorded', 'delivered') and m.subject_type = 'customer'
@@ -123,7 +122,7 @@ export async function homeServiceKpis(db: Database, tenantId: string, period: Pe
             (count(*) filter (where kind = 'action' and type = 'reactivation.started'))::int as reactivations
           from timeline_entries
           where tenant_id = ${tenantId} and type in ('booking.requested', 'inquiry.lost', 'booking.cancelled', 'job.started', 'job.completed', 'review.submitted', 'reactivation.succeeded', 'reactivation.started')
-            and subject_type = 'customer' and ${inPeriod('occurred_at')}`,
+            and subject_type = 'customer' and ${within('occurred_at', period)}`,
     ),
     one<{ count: number; median: string | null; p90: string | null }>(
       db,
@@ -131,23 +130,23 @@ export async function homeServiceKpis(db: Database, tenantId: string, period: Pe
             select greatest(0, round(extract(epoch from i.issued_at - coalesce((t.data->>'occurredAt')::timestamptz, t.occurred_at)))) as s
             from invoices i join timeline_entries t
               on t.tenant_id = i.tenant_id and t.subject_type = 'customer' and t.subject_id = i.subject_id and t.type = 'job.completed' and t.kind = 'event' and t.data->>'jobId' = i.job_id
-            where i.tenant_id = ${tenantId} and i.subject_type = 'customer' and i.kind = 'invoice' and ${inPeriod('i.issued_at')}
+            where i.tenant_id = ${tenantId} and i.subject_type = 'customer' and i.kind = 'invoice' and ${within('i.issued_at', period)}
           )
           select count(*)::int as count, (percentile_disc(0.5) within group (order by s))::text as median, (percentile_disc(0.9) within group (order by s))::text as p90 from latency`,
     ),
-    one<{ noShows: number }>(db, sql`select count(*)::int as "noShows" from leakage_entries where tenant_id = ${tenantId} and kind = 'no_show' and ${inPeriod('occurred_at')}`),
+    one<{ noShows: number }>(db, sql`select count(*)::int as "noShows" from leakage_entries where tenant_id = ${tenantId} and kind = 'no_show' and ${within('occurred_at', period)}`),
     one<{ requests: number }>(
       db,
-      sql`select count(*)::int as requests from messages where tenant_id = ${tenantId} and kind = 'review.request' and subject_type = 'customer' and status not in ('suppressed', 'failed') and ${inPeriod('sent_at')}`,
+      sql`select count(*)::int as requests from messages where tenant_id = ${tenantId} and kind = 'review.request' and subject_type = 'customer' and status not in ('suppressed', 'failed') and ${within('sent_at', period)}`,
     ),
-    one<{ recoveries: number }>(db, sql`select count(*)::int as recoveries from tasks where tenant_id = ${tenantId} and kind = 'service_recovery' and ${inPeriod('created_at')}`),
+    one<{ recoveries: number }>(db, sql`select count(*)::int as recoveries from tasks where tenant_id = ${tenantId} and kind = 'service_recovery' and ${within('created_at', period)}`),
     one<{ served: number; repeat: number }>(
       db,
       // Every job done is invoiced the same minute: a customer's job invoices are their jobs, and
       // an earlier one is one lookup in the customer's invoices.
       sql`with served as (
             select subject_id, count(*) as jobs, min(issued_at) as first from invoices
-            where tenant_id = ${tenantId} and subject_type = 'customer' and kind = 'invoice' and job_id is not null and ${inPeriod('issued_at')}
+            where tenant_id = ${tenantId} and subject_type = 'customer' and kind = 'invoice' and job_id is not null and ${within('issued_at', period)}
             group by subject_id
           )
           select count(*)::int as served, (count(*) filter (where jobs >= 2 or exists (
@@ -159,7 +158,7 @@ export async function homeServiceKpis(db: Database, tenantId: string, period: Pe
       db,
       sql`select currency, count(distinct subject_id)::int as customers, sum(total)::text as invoiced,
             (count(*) filter (where job_id is not null))::int as invoices, (count(*) filter (where job_id is not null and status = 'paid'))::int as paid from invoices
-          where tenant_id = ${tenantId} and subject_type = 'customer' and kind = 'invoice' and status <> 'held' and ${inPeriod('issued_at')}
+          where tenant_id = ${tenantId} and subject_type = 'customer' and kind = 'invoice' and status <> 'held' and ${within('issued_at', period)}
           group by currency order by currency`,
     ),
   ]);

@@ -4,12 +4,11 @@ import { z } from 'zod';
 import type { Database } from '../../db/client';
 import { leakageEntries } from '../../db/schema';
 import { LEAK_KINDS, leakKinds, type LeakKind } from '../../domain/leakage';
-import { contractWorkflowId, customerWorkflowId } from '../../domain/ids';
 import type { ApiConfig } from '../dependencies';
 import { decodeCursor, page } from '../pagination';
 import { problems } from '../problem';
 import { ListQuery } from '../route';
-import { temporalUiLink } from '../temporal-links';
+import { subjectLinks, temporalUiLink } from '../temporal-links';
 import { exactTotal } from './exact-total';
 import type { Period } from './period';
 
@@ -158,8 +157,7 @@ export async function leakageEntriesPage(db: Database, config: ApiConfig, tenant
 
 function entryResource(config: ApiConfig, r: Row) {
   const kind = r.kind as LeakKind;
-  const subjectPath = `/v1/${r.subjectType === 'customer' ? 'customers' : 'contracts'}/${encodeURIComponent(r.subjectId)}`;
-  const subjectWorkflow = r.subjectType === 'customer' ? customerWorkflowId(r.tenantId, r.subjectId) : contractWorkflowId(r.tenantId, r.subjectId);
+  const subject = subjectLinks(config, r.tenantId, r.subjectType, r.subjectId);
   return {
     id: r.id,
     kind,
@@ -178,9 +176,9 @@ function entryResource(config: ApiConfig, r: Row) {
     summary: r.summary,
     detail: r.detail,
     links: {
-      subject: subjectPath,
+      subject: subject.self,
       temporalUi: temporalUiLink(config, r.workflowId),
-      ...(r.workflowId !== subjectWorkflow ? { subjectTemporalUi: temporalUiLink(config, subjectWorkflow) } : {}),
+      ...(r.workflowId !== subject.workflowId ? { subjectTemporalUi: subject.temporalUi } : {}),
     },
   };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ApiDependencies } from '../dependencies';
+import { nowOf, type ApiDependencies } from '../dependencies';
 import { leakageEntriesPage, LeakageEntriesQuery, leakageReport } from '../metrics/leakage';
 import { attention } from '../metrics/attention';
 import { kpiReport } from '../metrics/kpis';
@@ -11,7 +11,7 @@ import { tenantDefaults } from '../tenants';
 /** The tenant's zone (UTC when it has none) and the period asked for in it, or a 400 saying why not. */
 async function periodFor(deps: ApiDependencies, tenantId: string, query: PeriodQuery): Promise<Period> {
   const timezone = (await tenantDefaults(deps.db, tenantId)).timezone ?? 'UTC';
-  const resolved = resolvePeriod(query, timezone, deps.now ? await deps.now() : Date.now());
+  const resolved = resolvePeriod(query, timezone, await nowOf(deps));
   if ('issue' in resolved) throw problems.validation([resolved.issue]);
   return resolved.period;
 }
@@ -33,7 +33,7 @@ export const metricsRoutes = [
     access: { kind: 'tenant', scope: 'read' },
     responses: { 200: { description: 'Each list with its count and the oldest ten, linked to the customer or contract and its Temporal UI page' } },
     async handler({ auth, deps }) {
-      return { status: 200, body: await attention(deps.db, deps.config, auth.tenantId, deps.now ? await deps.now() : Date.now()) };
+      return { status: 200, body: await attention(deps.db, deps.config, auth.tenantId, await nowOf(deps)) };
     },
   }),
 

@@ -9,7 +9,7 @@ import { openDatabase, type Database } from '../../db/client';
 import { apiKeys, tenants } from '../../db/schema';
 import { chromium } from 'playwright-core';
 import { startApiServer } from '../runtime/api-server';
-import { ensureChromium } from '../runtime/chromium';
+import { CHROMIUM_ARGS, ensureChromium } from '../runtime/chromium';
 import { ensureLocalPostgres } from '../runtime/local-postgres';
 
 /**
@@ -69,7 +69,7 @@ export async function benchReports(): Promise<Record<string, unknown>> {
  * Debian's Chromium (target 1 s). The median of five loads.
  */
 async function dashboardFirstRender(base: string, key: string): Promise<{ firstRenderMs: number; targetMs: number }> {
-  const browser = await chromium.launch({ executablePath: ensureChromium(), headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  const browser = await chromium.launch({ executablePath: ensureChromium(), headless: true, args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${base}/dashboard`);

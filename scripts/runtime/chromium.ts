@@ -8,6 +8,9 @@ import { existsSync } from 'node:fs';
  */
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 
+/** Headless, and kept from reaching for Google's services, which a closed network refuses. */
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+
 const log = (m: string) => process.stderr.write(`chromium: ${m}\n`);
 
 function canRun(command: string): boolean {

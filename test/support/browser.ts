@@ -1,15 +1,15 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { inject } from 'vitest';
+import { CHROMIUM_ARGS } from '../../scripts/runtime/chromium';
 
 /**
- * Debian's Chromium (found or installed by the global setup) driven by playwright-core. The flags
- * keep it from reaching for Google's services, which a closed network refuses.
+ * Debian's Chromium (found or installed by the global setup) driven by playwright-core.
  */
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: inject('chromium'),
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: CHROMIUM_ARGS,
   });
 }
 
