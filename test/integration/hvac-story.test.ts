@@ -80,7 +80,10 @@ describe('an HVAC customer over HTTP, in seconds', () => {
     expect(kinds.slice(0, 5)).toEqual(['missed_call.text_back', 'booking.confirmation', 'booking.reminder', 'booking.reminder', 'invoice.issued']);
     expect(kinds).toEqual(expect.arrayContaining(['review.request', 'collections.reminder', 'retention.outreach', 'reactivation.outreach']));
 
-    const timeline = (await tenant.request('GET', '/v1/customers/maria/timeline?limit=200')).body.data.map((e: { type: string }) => e.type) as string[];
+    // The live state says dormant as soon as the workflow decides it; the step's rows are written just after.
+    const timeline = (
+      await eventually(() => tenant.request('GET', '/v1/customers/maria/timeline?limit=200'), { until: (r) => r.body.data.some((e: { type: string }) => e.type === 'customer.dormant'), timeoutMs: 30_000 })
+    ).body.data.map((e: { type: string }) => e.type) as string[];
     for (const type of ['customer.created', 'call.missed', 'booking.requested', 'job.started', 'job.completed', 'invoice.issued', 'payment.received', 'invoice.paid', 'reactivation.started', 'customer.dormant']) {
       expect(timeline, type).toContain(type);
     }
