@@ -2,7 +2,7 @@ import type { LeakRecord } from '../../domain/leakage';
 import { contractWorkflowId, customerWorkflowId, invoiceWorkflowId, jobWorkflowId } from '../../domain/ids';
 import type { B2BPlaybook, HomeServicePlaybook } from '../../playbooks';
 import { ContractLeaks } from '../../workflows/contract-leakage';
-import { CustomerLeaks } from '../../workflows/customer-leakage';
+import { CustomerLeaks } from '../../workflows/customer/leakage';
 import { LeakLedger } from '../../workflows/lifecycle/leak-ledger';
 
 /**

@@ -43,7 +43,9 @@ describe('a fixed cast: its leakage ledger and its KPIs', () => {
     await suite.database.db.delete(leakageEntries).where(eq(leakageEntries.tenantId, tenantId));
     const first = await backfillLeakage(suite.database.db, { tenantId, asOf: await suite.now() });
     expect(first.inserted).toBe(written.length);
-    expect((await rowsOf(tenantId)).map(outcome).sort((a, b) => a.id.localeCompare(b.id))).toEqual([...written].sort((a, b) => a.id.localeCompare(b.id)));
+    // Ids are unique within a workflow (two contracts each have a `leak:churn:term:0`): order by both.
+    const byRow = (a: { id: string; workflowId: string }, b: { id: string; workflowId: string }) => a.id.localeCompare(b.id) || a.workflowId.localeCompare(b.workflowId);
+    expect((await rowsOf(tenantId)).map(outcome).sort(byRow)).toEqual([...written].sort(byRow));
     expect((await backfillLeakage(suite.database.db, { tenantId })).inserted).toBe(0);
   }
   const rowsOf = (tenantId: string) => suite.database.db.select().from(leakageEntries).where(eq(leakageEntries.tenantId, tenantId)).orderBy(asc(leakageEntries.occurredAt), asc(leakageEntries.id));

@@ -1,7 +1,7 @@
-import { humanizeMs } from '../domain/durations';
-import { formatMoney } from '../domain/money';
-import type { HomeServicePlaybook } from '../playbooks/schema';
-import { LeakLedger, type OpenLeak } from './lifecycle/leak-ledger';
+import { humanizeMs } from '../../domain/durations';
+import { formatMoney } from '../../domain/money';
+import type { HomeServicePlaybook } from '../../playbooks/schema';
+import { LeakLedger, type OpenLeak } from '../lifecycle/leak-ledger';
 
 /**
  * Where a customer relationship leaks revenue, as the customer workflow sees it: leads, cancelled
