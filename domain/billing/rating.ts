@@ -1,4 +1,4 @@
-import { formatMoney } from '../money';
+import { formatMoney, MAX_AMOUNT } from '../money';
 import { compare, exact, max, min, minus, ONE, plus, ratio, roundMinorExact, times, toNumber, ZERO, type Exact } from './exact';
 import type { PriceTier, QuoteLine } from './quote-line';
 
@@ -89,6 +89,17 @@ export function rateQuantity(line: QuoteLine, quantity: number): RatedLine {
     amount: roundMinorExact(payable),
     description: label + detail + (line.discountPercent > 0 ? `, ${line.discountPercent}% off` : ''),
   };
+}
+
+/** A usage line rated at `quantity`, or null when its amount would be too large to count exactly. */
+export function rateWithinBounds(line: QuoteLine, quantity: number): RatedLine | null {
+  try {
+    const rated = rateQuantity(line, quantity);
+    return Math.abs(rated.amount) <= MAX_AMOUNT ? rated : null;
+  } catch (error) {
+    if (error instanceof RangeError) return null;
+    throw error;
+  }
 }
 
 /** Graduated pricing: the units in each tier at that tier's price, plus the flat amount of each tier reached. */

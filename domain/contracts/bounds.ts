@@ -1,6 +1,8 @@
+import { uplift } from '../billing/line-changes';
 import { rateQuantity } from '../billing/rating';
 import type { QuoteLine } from '../billing/quote-line';
 import { addDuration } from '../durations';
+import { inSupportedYears } from '../instants';
 import { MAX_AMOUNT } from '../money';
 
 /**
@@ -50,4 +52,33 @@ export function lineAmountIssue(line: QuoteLine): string | null {
     if (!(error instanceof RangeError)) throw error;
   }
   return `one period of this line comes to more than ${MAX_AMOUNT} minor units; split it into smaller lines or a higher unit`;
+}
+
+/** Why a quote could never be billed exactly (a zero-length term, a date out of range, an amount too large), or null. */
+export function unbillableQuote(quote: { term: string; start: string; lines: readonly QuoteLine[] }): string | null {
+  const term = termIssue(quote.term);
+  if (term) return term;
+  const inRange = () => inSupportedYears(quote.start) && inSupportedYears(new Date(addDuration(Date.parse(quote.start), quote.term)).toISOString());
+  try {
+    if (!inRange()) return 'its term falls outside the years Revloop bills';
+  } catch {
+    return 'its term falls outside the years Revloop bills';
+  }
+  for (const line of quote.lines) {
+    const issue = lineAmountIssue(line);
+    if (issue) return `line ${line.lineId}: ${issue}`;
+  }
+  return null;
+}
+
+/** Why a term of `renew.term` cannot follow `end` with prices moved by `renew.upliftPercent`, or null. */
+export function renewalIssue(lines: readonly QuoteLine[], end: string, renew: { term: string; upliftPercent: number }): string | null {
+  const term = termIssue(renew.term);
+  if (term) return term;
+  if (!inSupportedYears(new Date(addDuration(Date.parse(end), renew.term)).toISOString())) return 'the next term would end beyond the years Revloop bills';
+  for (const line of lines) {
+    const issue = lineAmountIssue(uplift(line, renew.upliftPercent));
+    if (issue) return `line ${line.lineId}: ${issue}`;
+  }
+  return null;
 }

@@ -1,14 +1,14 @@
 import type { LeakRecord } from '../../domain/leakage';
 import { contractWorkflowId, customerWorkflowId, invoiceWorkflowId, jobWorkflowId } from '../../domain/ids';
 import type { B2BPlaybook, HomeServicePlaybook } from '../../playbooks';
-import { ContractLeaks } from '../../workflows/contract-leakage';
+import { ContractLeaks } from '../../workflows/contract/leakage';
 import { CustomerLeaks } from '../../workflows/customer/leakage';
 import { LeakLedger } from '../../workflows/lifecycle/leak-ledger';
 
 /**
  * The leakage ledger of a customer or contract recorded before the ledger existed, rebuilt from
  * its timeline: each recorded event and action is handed, in the order it happened, to the same
- * ledger rules the workflows run (customer-leakage.ts, contract-leakage.ts, the job's and the
+ * ledger rules the workflows run (customer/leakage.ts, contract/leakage.ts, the job's and the
  * invoice's rows), at the time it happened, with the causes the workflow used, so a rebuilt row has
  * the id the workflow would have given it. Pure: the caller reads the rows and writes the result.
  */

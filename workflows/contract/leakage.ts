@@ -1,5 +1,5 @@
-import { formatMoney } from '../domain/money';
-import { LeakLedger, type OpenLeak } from './lifecycle/leak-ledger';
+import { formatMoney } from '../../domain/money';
+import { LeakLedger, type OpenLeak } from '../lifecycle/leak-ledger';
 
 /**
  * Where a contract leaks revenue, as the contract workflow sees it: quotes that expire or are

@@ -1,0 +1,57 @@
+import { allHandlersFinished, condition, patched, setHandler } from '@temporalio/workflow';
+import { approvalDecisionUpdate, contractEventUpdate, contractStateQuery, type ContractStage, type ContractWorkflowInput } from '../contract-definitions';
+import { childNoticeSignal } from '../definitions';
+import { patches } from '../lifecycle/versions';
+import { decide, openQuote, validateDecision } from './approvals';
+import { continueAsNewRun, shouldContinueAsNew } from './continue-as-new';
+import { Deal } from './deal';
+import { performItem, receive, validate } from './events';
+import { onInvoiceNotice } from './issuing';
+import { publish } from './publishing';
+import { view } from './view';
+
+// The contract workflow: handlers that apply (or queue what must await), and the loop that
+// acts on the agenda, runs queued work and writes. Each concern lives in its own module.
+
+/**
+ * One B2B contract, from quote to renewal and beyond: approvals by the playbook's guardrails,
+ * signature, an invoice at every billing period boundary (usage rated at period close, anomalies
+ * held for review), collections through the shared `invoice` workflow, mid-term amendments
+ * prorated by day, credits, revenue recognition lines, renewal notices, renewal (a new term,
+ * continue-as-new) or churn and win-back.
+ */
+export async function contract(input: ContractWorkflowInput): Promise<ContractStage> {
+  const d = new Deal(input, patched(patches.committedSteps) ? 'committed' : 'legacy');
+  // Before any handler is registered: an Update that arrives with the start (a signature sent
+  // right after the quote) is validated against the opened quote, not a blank one.
+  if (!input.memory) openQuote(d);
+  setHandler(approvalDecisionUpdate, (decision) => decide(d, decision), {
+    validator: (decision) => validateDecision(d, decision),
+    description: "An approver's decision on the quote; refused when that role has nothing pending",
+  });
+  setHandler(contractEventUpdate, (event) => receive(d, event), {
+    validator: (event) => validate(d, event),
+    description: 'A contract event (signed, amended, renewed, cancelled, invoice approved, payment, dispute, credit)',
+  });
+  setHandler(childNoticeSignal, (notice) => onInvoiceNotice(d, notice), { description: 'An invoice workflow reports a change' });
+  setHandler(contractStateQuery, () => view(d), { description: 'Live state: stage, approvals, term, billing, invoices, renewal' });
+
+  if (input.memory) d.messenger.note('contract.continued', `run ${d.memory.runs + 1} of the contract continues`, { term: d.memory.term });
+  for (;;) {
+    await publish(d);
+    if (d.ended) break;
+    if (shouldContinueAsNew(d)) await continueAsNewRun(d, contract);
+    d.busy = false;
+    await d.scheduler.wait(() => d.pending.length > 0 || d.changed);
+    d.busy = true;
+    d.changed = false;
+    for (let work = d.pending.shift(); work; work = d.pending.shift()) await work();
+    for (const item of d.scheduler.takeDue()) {
+      d.messenger.causedBy(item);
+      await performItem(d, item);
+    }
+  }
+  await condition(allHandlersFinished);
+  await d.messenger.settle();
+  return d.ended;
+}

@@ -1,0 +1,184 @@
+import { getExternalWorkflowHandle, ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
+import type { InvoiceLineRecord, RevenueLineRecord } from '../../activities/records';
+import { holdReason } from '../../domain/billing/anomaly';
+import { revenueLineFor, type BilledLine } from '../../domain/billing/recognition';
+import type { ContractEvent } from '../../domain/contracts/contract-events';
+import { addDuration } from '../../domain/durations';
+import { invoiceWorkflowId, legacyChildWorkflowIds } from '../../domain/ids';
+import { formatMoney } from '../../domain/money';
+import type { ContractInvoice } from '../contract-definitions';
+import { invoiceEventSignal, type ChildNotice } from '../definitions';
+import type { invoice } from '../invoice';
+import { forwardToChild } from '../lifecycle/children';
+import { creditFor, noteCreditAdded, overpaymentOnClose } from '../on-account';
+import { isoNow, type Deal } from './deal';
+import type { Draft } from './drafts';
+
+// Issuing: account credit and the pre-bill check on a drawn-up invoice, holding it for review or
+// issuing it, release of a held one, the invoice workflow that collects it, and its notices.
+
+/** Applies account credit, runs the pre-bill checks, and issues the invoice or holds it. */
+export async function issueDraft(d: Deal, draft: Draft): Promise<void> {
+  const subtotal = draft.lines.reduce((sum, l) => sum + l.amount, 0);
+  const applied = Math.min(d.memory.accountCredit, Math.max(0, subtotal));
+  if (applied > 0) {
+    d.memory.accountCredit -= applied;
+    draft.lines.push({ description: 'Account credit applied', quantity: 1, unitAmount: -applied, amount: -applied });
+  }
+  d.memory.invoiceSeq += 1;
+  const invoiceId = `${d.input.contractId}.${String(d.memory.invoiceSeq).padStart(4, '0')}`;
+  const total = subtotal - applied;
+  const hold = draft.skipChecks ? null : anomaly(d, draft, subtotal);
+  for (const c of draft.checked) {
+    const line = d.memory.lines.find((l) => l.line.lineId === c.lineId)!;
+    line.recentAmounts = [...line.recentAmounts, c.amount].slice(-d.playbook.billing.anomaly.trailingInvoices);
+    if (c.usage !== null) line.recentUsage = [...line.recentUsage, c.usage].slice(-d.playbook.billing.anomaly.trailingInvoices);
+  }
+  const record: ContractInvoice = {
+    invoiceId,
+    kind: 'invoice',
+    status: hold ? 'held' : 'open',
+    total: d.money(total),
+    balance: d.money(total),
+    issuedAt: isoNow(),
+    dueAt: null,
+    lines: draft.lines,
+    revenue: draft.revenue,
+    ...(draft.period ? { period: draft.period } : {}),
+    ...(hold ? { holdReason: hold } : {}),
+  };
+  d.memory.invoices.push(record);
+  d.memory.firstInvoiceIssued = true;
+  if (hold) {
+    d.messenger.note('invoice.held', `invoice ${invoiceId} for ${formatMoney(d.money(total))} held for review: ${hold}`, { invoiceId, reason: hold });
+    d.leaks.invoiceHeld(invoiceId, total, hold);
+    d.tasks.push({ taskId: `task:review:${invoiceId}`, kind: 'invoice_review', summary: `Review held invoice ${invoiceId}: ${hold}`, createdAt: isoNow() });
+    (d.step.invoices ??= []).push({
+      invoiceId,
+      currency: d.input.currency,
+      total,
+      balance: total,
+      status: 'held',
+      holdReason: hold,
+      issuedAt: record.issuedAt,
+      dueAt: record.issuedAt,
+      lines: draft.lines,
+      ...(draft.period ? { periodStart: draft.period.start, periodEnd: draft.period.end } : {}),
+    });
+    return;
+  }
+  await issue(d, record);
+}
+
+/** Why the invoice should wait for a person, if it should. */
+function anomaly(d: Deal, draft: Draft, subtotal: number): string | null {
+  const lines = draft.checked.map((c) => {
+    const line = d.memory.lines.find((l) => l.line.lineId === c.lineId)!;
+    return { ...c, recentAmounts: line.recentAmounts, recentUsage: line.recentUsage };
+  });
+  return holdReason({ currency: d.input.currency, subtotal, first: !d.memory.firstInvoiceIssued, lines }, d.playbook.billing.anomaly);
+}
+
+/** A held invoice approved: issued now. */
+export async function release(d: Deal, invoiceId: string, approvedBy: string): Promise<void> {
+  const inv = d.memory.invoices.find((i) => i.invoiceId === invoiceId);
+  if (!inv || inv.status !== 'held') return void d.releasing.delete(invoiceId);
+  d.messenger.note('invoice.released', `held invoice ${invoiceId} approved by ${approvedBy}: ${inv.holdReason}`, { invoiceId, approvedBy });
+  d.leaks.invoiceReleased(invoiceId, Date.now() - Date.parse(inv.issuedAt));
+  inv.issuedAt = isoNow();
+  await issue(d, inv);
+  d.releasing.delete(invoiceId);
+}
+
+/** Bills it: revenue lines from the issue date, and the shared invoice workflow collects it. */
+async function issue(d: Deal, inv: ContractInvoice): Promise<void> {
+  const billedAt = isoNow();
+  const revenue = inv.revenue ?? [];
+  delete inv.revenue;
+  addRevenue(
+    d,
+    revenue.map(({ lineNo, ...billed }) => ({ ...billed, key: `${inv.invoiceId}:${lineNo}`, billedAt }) as BilledLine),
+    inv.invoiceId,
+  );
+  inv.status = 'open';
+  inv.issuedAt = billedAt;
+  inv.dueAt = new Date(addDuration(Date.parse(billedAt), d.playbook.billing.netTerms)).toISOString();
+  const lines = inv.lines ?? [];
+  delete inv.lines;
+  inv.billed = lines.flatMap((l) => (l.lineRef && l.periodStart && l.periodEnd ? [{ lineId: l.lineRef, description: l.description, amount: l.amount, period: { start: l.periodStart, end: l.periodEnd } }] : []));
+  // Cash on account (an earlier overpayment) pays what it can at once, as a payment: the billed
+  // total and the revenue stay as they are.
+  const onAccount = d.memory.onAccount ?? 0;
+  const openingCredit = creditFor(onAccount, inv.balance.amount);
+  if (openingCredit > 0) {
+    d.memory.onAccount = onAccount - openingCredit;
+    inv.balance = d.money(inv.balance.amount - openingCredit);
+  }
+  await startInvoice(d, inv, lines, openingCredit);
+}
+
+export function addRevenue(d: Deal, billed: BilledLine[], invoiceId: string): void {
+  const lines: RevenueLineRecord[] = billed.map((b) => ({ ...revenueLineFor(b), invoiceId }));
+  (d.step.revenueLines ??= []).push(...lines);
+}
+
+/** The workflow of one of this contract's invoices: the id it was started under, or would be. */
+export function invoiceWorkflowIdOf(d: Deal, invoiceId: string): string {
+  const inv = d.memory.invoices.find((i) => i.invoiceId === invoiceId);
+  if (inv?.workflowId) return inv.workflowId;
+  // Issued by a run that did not remember its invoices' workflows: the tenant-wide id.
+  if (inv && inv.kind === 'invoice' && inv.status !== 'held') return legacyChildWorkflowIds.invoice(d.input.tenantId, invoiceId);
+  return newInvoiceWorkflowId(d, invoiceId);
+}
+
+/** The id an invoice's workflow is started under: the contract's own since committed steps. */
+function newInvoiceWorkflowId(d: Deal, invoiceId: string): string {
+  return d.writes === 'committed' ? invoiceWorkflowId(d.input.tenantId, { type: 'contract', id: d.input.contractId }, invoiceId) : legacyChildWorkflowIds.invoice(d.input.tenantId, invoiceId);
+}
+
+async function startInvoice(d: Deal, inv: ContractInvoice, lines: InvoiceLineRecord[], openingCredit: number): Promise<void> {
+  const workflowId = newInvoiceWorkflowId(d, inv.invoiceId);
+  inv.workflowId = workflowId;
+  await d.children.startOnce(() =>
+    startChild<typeof invoice>('invoice', {
+      workflowId,
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      staticSummary: `Invoice ${inv.invoiceId} · contract ${d.input.contractId} for ${d.input.customer.name}`,
+      args: [
+        {
+          tenantId: d.input.tenantId,
+          invoiceId: inv.invoiceId,
+          parentWorkflowId: workflowInfo().workflowId,
+          lines: [],
+          pricedLines: lines,
+          ...(inv.period ? { period: inv.period } : {}),
+          currency: d.input.currency,
+          ...(openingCredit > 0 ? { openingCredit: d.money(openingCredit) } : {}),
+          collections: { netTerms: d.playbook.billing.netTerms, steps: d.playbook.collections.steps, paymentRetries: d.playbook.collections.paymentRetries },
+          messaging: d.messagingContext(),
+        },
+      ],
+    }),
+  );
+}
+
+/** Payments and disputes belong to the invoice's own workflow. */
+export function forwardToInvoice(d: Deal, invoiceId: string, event: ContractEvent & { invoiceId: string }): Promise<void> {
+  return forwardToChild(d.messenger, event, `invoice ${invoiceId}`, () => getExternalWorkflowHandle(invoiceWorkflowIdOf(d, invoiceId)).signal(invoiceEventSignal, event as never));
+}
+
+/** An invoice reports a change: its status, balance and due date follow, an overpayment goes on account. */
+export function onInvoiceNotice(d: Deal, notice: ChildNotice): void {
+  if (notice.kind !== 'invoice') return;
+  const inv = d.memory.invoices.find((i) => i.invoiceId === notice.invoiceId);
+  if (!inv) return;
+  const overpaid = overpaymentOnClose(notice, inv.status !== 'paid');
+  if (overpaid) {
+    d.memory.onAccount = (d.memory.onAccount ?? 0) + overpaid.amount;
+    noteCreditAdded(d.messenger, notice.invoiceId, overpaid, d.money(d.memory.onAccount));
+  }
+  inv.status = notice.status;
+  inv.balance = notice.balance;
+  inv.dueAt = notice.dueAt;
+  d.changed = true;
+}
