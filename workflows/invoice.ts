@@ -1,4 +1,4 @@
-import { patched, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import { patched, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { InvoiceRecord, PaymentRecord } from '../activities/records';
 import type { InvoiceEvent } from '../domain/customer-events';
 import { addDuration, humanizeMs } from '../domain/durations';
@@ -7,7 +7,7 @@ import { formatLocal } from '../domain/local-time';
 import { formatMoney, type Money } from '../domain/money';
 import { causeOf, type AgendaItem } from './agenda';
 import {
-  contactPreferencesSignal,
+  type ChildNotice,
   invoiceEventSignal,
   invoiceStateQuery,
   type InvoiceStatus,
@@ -15,11 +15,10 @@ import {
   type InvoiceWorkflowInput,
   type NextAction,
 } from './definitions';
-import { runUntilClosed, type ChildLifecycle } from './lifecycle/child-loop';
-import { LeakLedger } from './lifecycle/leak-ledger';
+import { childWriters, ParentLine, registerChildHandlers, runUntilClosed, type ChildLifecycle } from './lifecycle/child-loop';
+import type { LeakLedger } from './lifecycle/leak-ledger';
 import { patches } from './lifecycle/versions';
-import { Messenger } from './messenger';
-import { notifyParent } from './parent';
+import type { Messenger } from './messenger';
 import { Scheduler } from './scheduler';
 
 type InvoiceAgendaKind = 'collections.step' | 'payment.retry';
@@ -35,9 +34,12 @@ const COLLECTIONS_LEAK = 'collections';
  */
 export async function invoice(input: InvoiceWorkflowInput): Promise<InvoiceStatus> {
   const collections = new Collections(input, patched(patches.committedSteps) ? 'committed' : 'legacy');
-  setHandler(invoiceEventSignal, (event) => collections.receive(event), { description: 'Payment received or failed, dispute opened or resolved, forwarded by the parent workflow' });
-  setHandler(contactPreferencesSignal, ({ optOuts }) => collections.messenger.setOptOuts(optOuts), { description: 'The customer opted out of or back in to a channel' });
-  setHandler(invoiceStateQuery, () => collections.view(), { description: 'Status, balance, due date and the next collections steps' });
+  registerChildHandlers(collections, {
+    events: invoiceEventSignal,
+    eventsDescription: 'Payment received or failed, dispute opened or resolved, forwarded by the parent workflow',
+    state: invoiceStateQuery,
+    stateDescription: 'Status, balance, due date and the next collections steps',
+  });
   return collections.run();
 }
 
@@ -50,7 +52,7 @@ class Collections implements ChildLifecycle<InvoiceEvent, InvoiceAgendaKind> {
   /** Collections items set aside while disputed, with the time they had left. */
   private paused: Array<AgendaItem<InvoiceAgendaKind> & { remainingMs: number }> = [];
   private linesWritten = false;
-  private lastNotice = '';
+  private readonly parent: ParentLine<Extract<ChildNotice, { kind: 'invoice' }>>;
   /** Received beyond the balance: reported to the parent, which keeps it on account. */
   private overpaid = 0;
   /** The invoice's row in the leakage ledger, once it is overdue or a payment failed. */
@@ -62,8 +64,8 @@ class Collections implements ChildLifecycle<InvoiceEvent, InvoiceAgendaKind> {
     private readonly input: InvoiceWorkflowInput,
     writes: 'committed' | 'legacy',
   ) {
-    this.ledger = new LeakLedger([], { currency: input.currency, workflowId: workflowInfo().workflowId, idPrefix: `invoice:${input.invoiceId}/` });
-    this.messenger = new Messenger({ ...input.messaging, optOuts: [...input.messaging.optOuts] }, { writes, causePrefix: `invoice:${input.invoiceId}/`, ledger: this.ledger });
+    ({ ledger: this.ledger, messenger: this.messenger } = childWriters(`invoice:${input.invoiceId}/`, input.messaging, writes, input.currency));
+    this.parent = new ParentLine(input.parentWorkflowId);
     // A contract prices its own lines (tiers, proration, usage); a job's are quantity × unit price.
     const { lines, total } = input.pricedLines ? { lines: input.pricedLines, total: input.pricedLines.reduce((sum, l) => sum + l.amount, 0) } : priceLines(input.lines);
     const issuedAt = Date.now();
@@ -80,10 +82,6 @@ class Collections implements ChildLifecycle<InvoiceEvent, InvoiceAgendaKind> {
       dueAt: new Date(addDuration(issuedAt, input.collections.netTerms)).toISOString(),
       lines,
     };
-  }
-
-  receive(event: InvoiceEvent): void {
-    this.inbox.push(event);
   }
 
   private money(amount: number): Money {
@@ -286,18 +284,14 @@ class Collections implements ChildLifecycle<InvoiceEvent, InvoiceAgendaKind> {
       nextAction: this.nextActions()[0] ?? null,
       ...(this.overpaid > 0 ? { overpaid: this.money(this.overpaid) } : {}),
     };
-    const noticeKey = JSON.stringify(notice);
-    if (this.messenger.hasPending() || this.payments.length > 0 || noticeKey !== this.lastNotice) {
+    if (this.messenger.hasPending() || this.payments.length > 0 || this.parent.isNews(notice)) {
       const { lines, ...invoice } = this.record;
       const payments = this.payments;
       this.payments = [];
       await this.messenger.flush({ invoice: this.linesWritten ? invoice : { ...invoice, ...(lines ? { lines } : {}) }, payments });
       this.linesWritten = true;
     }
-    if (noticeKey !== this.lastNotice) {
-      await notifyParent(this.input.parentWorkflowId, notice);
-      this.lastNotice = noticeKey;
-    }
+    await this.parent.tell(notice);
     const next = this.scheduler.agenda.next();
     setCurrentDetails(
       [

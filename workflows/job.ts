@@ -1,12 +1,11 @@
-import { patched, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import { patched, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { JobRecord } from '../activities/records';
 import type { JobEvent } from '../domain/customer-events';
 import { addDuration, humanizeMs } from '../domain/durations';
 import { formatLocal } from '../domain/local-time';
 import type { AgendaItem } from './agenda';
-import { notifyParent } from './parent';
 import {
-  contactPreferencesSignal,
+  type ChildNotice,
   jobEventSignal,
   jobStateQuery,
   type JobStatus,
@@ -14,10 +13,10 @@ import {
   type JobWorkflowInput,
   type NextAction,
 } from './definitions';
-import { runUntilClosed, type ChildLifecycle } from './lifecycle/child-loop';
-import { LeakLedger } from './lifecycle/leak-ledger';
+import { childWriters, ParentLine, registerChildHandlers, runUntilClosed, type ChildLifecycle } from './lifecycle/child-loop';
+import type { LeakLedger } from './lifecycle/leak-ledger';
 import { patches } from './lifecycle/versions';
-import { Messenger } from './messenger';
+import type { Messenger } from './messenger';
 import { Scheduler } from './scheduler';
 
 type JobAgendaKind = 'booking.reminder' | 'booking.no_show' | 'job.expire';
@@ -36,9 +35,12 @@ const NO_SHOW_EXPIRY = 'P30D';
  */
 export async function job(input: JobWorkflowInput): Promise<JobStatus> {
   const booking = new Booking(input, patched(patches.committedSteps) ? 'committed' : 'legacy');
-  setHandler(jobEventSignal, (event) => booking.receive(event), { description: 'Reschedule, cancel, start or complete, forwarded by the customer workflow' });
-  setHandler(contactPreferencesSignal, ({ optOuts }) => booking.messenger.setOptOuts(optOuts), { description: 'The customer opted out of or back in to a channel' });
-  setHandler(jobStateQuery, () => booking.view(), { description: 'Status, slot and scheduled reminders' });
+  registerChildHandlers(booking, {
+    events: jobEventSignal,
+    eventsDescription: 'Reschedule, cancel, start or complete, forwarded by the customer workflow',
+    state: jobStateQuery,
+    stateDescription: 'Status, slot and scheduled reminders',
+  });
   return booking.run();
 }
 
@@ -49,7 +51,7 @@ class Booking implements ChildLifecycle<JobEvent, JobAgendaKind> {
   private status: JobStatus = 'booked';
   private scheduledAt: number;
   private readonly record: JobRecord;
-  private lastNotice = '';
+  private readonly parent: ParentLine<Extract<ChildNotice, { kind: 'job' }>>;
   /** The no-show's row in the leakage ledger, while the job waits for a new slot. */
   private readonly ledger: LeakLedger;
 
@@ -57,8 +59,8 @@ class Booking implements ChildLifecycle<JobEvent, JobAgendaKind> {
     private readonly input: JobWorkflowInput,
     writes: 'committed' | 'legacy',
   ) {
-    this.ledger = new LeakLedger([], { currency: input.estimate?.currency ?? input.worth?.currency ?? 'USD', workflowId: workflowInfo().workflowId, idPrefix: `job:${input.jobId}/` });
-    this.messenger = new Messenger({ ...input.messaging, optOuts: [...input.messaging.optOuts] }, { writes, causePrefix: `job:${input.jobId}/`, ledger: this.ledger });
+    ({ ledger: this.ledger, messenger: this.messenger } = childWriters(`job:${input.jobId}/`, input.messaging, writes, input.estimate?.currency ?? input.worth?.currency ?? 'USD'));
+    this.parent = new ParentLine(input.parentWorkflowId);
     this.scheduledAt = Date.parse(input.scheduledAt);
     this.record = {
       jobId: input.jobId,
@@ -69,10 +71,6 @@ class Booking implements ChildLifecycle<JobEvent, JobAgendaKind> {
       estimate: input.estimate,
       bookedAt: new Date().toISOString(),
     };
-  }
-
-  receive(event: JobEvent): void {
-    this.inbox.push(event);
   }
 
   async run(): Promise<JobStatus> {
@@ -190,14 +188,8 @@ class Booking implements ChildLifecycle<JobEvent, JobAgendaKind> {
   /** Writes the job and its messages, tells the customer workflow, updates the UI's details. */
   async publish(): Promise<void> {
     const notice = { kind: 'job' as const, jobId: this.input.jobId, status: this.status, scheduledAt: new Date(this.scheduledAt).toISOString(), nextAction: this.nextAction() };
-    const noticeKey = JSON.stringify(notice);
-    if (this.messenger.hasPending() || noticeKey !== this.lastNotice) {
-      await this.messenger.flush({ job: { ...this.record } });
-    }
-    if (noticeKey !== this.lastNotice) {
-      await notifyParent(this.input.parentWorkflowId, notice);
-      this.lastNotice = noticeKey;
-    }
+    if (this.messenger.hasPending() || this.parent.isNews(notice)) await this.messenger.flush({ job: { ...this.record } });
+    await this.parent.tell(notice);
     const next = this.scheduler.agenda.next();
     setCurrentDetails(
       [

@@ -1,6 +1,13 @@
+import { setHandler, workflowInfo, type QueryDefinition, type SignalDefinition } from '@temporalio/workflow';
 import type { AgendaItem } from '../agenda';
-import type { Messenger } from '../messenger';
+import { contactPreferencesSignal, type ChildNotice } from '../definitions';
+import { Messenger, type MessagingContext } from '../messenger';
+import { notifyParent } from '../parent';
 import type { Scheduler } from '../scheduler';
+import { LeakLedger } from './leak-ledger';
+
+// What job and invoice workflows share: their writers, their handlers, their line to the parent
+// and the loop they run until they close.
 
 /** What a job or invoice workflow brings to the loop they share. */
 export interface ChildLifecycle<E extends { eventId: string; type: string }, K extends string> {
@@ -39,4 +46,40 @@ export async function runUntilClosed<E extends { eventId: string; type: string }
   }
   await child.messenger.ignoreLateEvents(child.inbox.splice(0), `${what} is already ${closed}`);
   await child.messenger.settle();
+}
+
+/** What a child writes with: its messenger and its leakage ledger, rows named under `{kind}:{id}/`. */
+export function childWriters(prefix: string, messaging: MessagingContext, writes: 'committed' | 'legacy', currency: string): { ledger: LeakLedger; messenger: Messenger } {
+  const ledger = new LeakLedger([], { currency, workflowId: workflowInfo().workflowId, idPrefix: prefix });
+  const messenger = new Messenger({ ...messaging, optOuts: [...messaging.optOuts] }, { writes, causePrefix: prefix, ledger });
+  return { ledger, messenger };
+}
+
+/** A child's handlers: forwarded events wait in its inbox, contact preferences reach its messenger at once, the query shows its view. */
+export function registerChildHandlers<E extends { eventId: string; type: string }, V>(
+  child: { readonly inbox: E[]; readonly messenger: Messenger; view(): V },
+  handlers: { events: SignalDefinition<[E]>; eventsDescription: string; state: QueryDefinition<V>; stateDescription: string },
+): void {
+  setHandler(handlers.events, (event) => void child.inbox.push(event), { description: handlers.eventsDescription });
+  setHandler(contactPreferencesSignal, ({ optOuts }) => child.messenger.setOptOuts(optOuts), { description: 'The customer opted out of or back in to a channel' });
+  setHandler(handlers.state, () => child.view(), { description: handlers.stateDescription });
+}
+
+/** The child's line to its parent: a notice goes only when it says something new. */
+export class ParentLine<N extends ChildNotice> {
+  private last = '';
+
+  constructor(private readonly parentWorkflowId: string) {}
+
+  /** Whether `notice` differs from the last one sent. */
+  isNews(notice: N): boolean {
+    return JSON.stringify(notice) !== this.last;
+  }
+
+  async tell(notice: N): Promise<void> {
+    const key = JSON.stringify(notice);
+    if (key === this.last) return;
+    await notifyParent(this.parentWorkflowId, notice);
+    this.last = key;
+  }
 }
