@@ -12,6 +12,7 @@ import { customerEventSignal, customerEventUpdate, customerStateQuery, type Cust
 import { messagesOf } from './database';
 import { eventually } from './eventually';
 import { minutes } from './suite';
+import { queryWithin } from './temporal';
 
 export type CustomerHandle = WorkflowHandle<typeof customer>;
 
@@ -54,7 +55,7 @@ export async function deliver(handle: CustomerHandle, input: CustomerEventInput,
 
 /** Waits until the customer workflow has taken in `eventId` (if given) and is waiting again. */
 export function idle(handle: CustomerHandle, eventId?: string, timeoutMs?: number): Promise<CustomerView> {
-  return eventually(() => handle.query(customerStateQuery), {
+  return eventually(() => queryWithin(handle, 5_000, () => handle.query(customerStateQuery)), {
     ...(timeoutMs ? { timeoutMs } : {}),
     until: (s) => (!eventId || s.recentEventIds.includes(eventId)) && s.pendingEvents === 0 && !s.busy,
   });

@@ -50,3 +50,13 @@ export async function startWorker(env: TestWorkflowEnvironment, db: Database, ta
     },
   };
 }
+
+/**
+ * A query that gives up after `ms` instead of waiting forever: the time-skipping test server now
+ * and then drops a query that arrives while a workflow task is in flight (seen about once in ten
+ * runs of the playbook-adoption test), and the next attempt is answered at once. Polling helpers
+ * ask through this, so a lost query costs one retry, not the test.
+ */
+export function queryWithin<T>(handle: { client: { connection: { withDeadline<R>(deadline: number, fn: () => Promise<R>): Promise<R> } } }, ms: number, ask: () => Promise<T>): Promise<T> {
+  return handle.client.connection.withDeadline(Date.now() + ms, ask);
+}
