@@ -15,11 +15,8 @@ import {
   type InvoiceWorkflowInput,
   type NextAction,
 } from './definitions';
-import { childWriters, ParentLine, registerChildHandlers, runUntilClosed, type ChildLifecycle } from './lifecycle/child-loop';
-import type { LeakLedger } from './lifecycle/leak-ledger';
-import { patches } from './lifecycle/versions';
-import type { Messenger } from './messenger';
-import { Scheduler } from './scheduler';
+import { ChildWorkflow, registerChildHandlers, runUntilClosed } from './lifecycle/child-loop';
+import { patches, stepWrites } from './lifecycle/versions';
 
 type InvoiceAgendaKind = 'collections.step' | 'payment.retry';
 
@@ -33,30 +30,23 @@ const COLLECTIONS_LEAK = 'collections';
  * that bills: the parent forwards payment events and hears back on every change.
  */
 export async function invoice(input: InvoiceWorkflowInput): Promise<InvoiceStatus> {
-  const collections = new Collections(input, patched(patches.committedSteps) ? 'committed' : 'legacy');
-  registerChildHandlers(collections, {
-    events: invoiceEventSignal,
-    eventsDescription: 'Payment received or failed, dispute opened or resolved, forwarded by the parent workflow',
-    state: invoiceStateQuery,
-    stateDescription: 'Status, balance, due date and the next collections steps',
-  });
+  const collections = new Collections(input, stepWrites());
+  registerChildHandlers(
+    collections,
+    [invoiceEventSignal, 'Payment received or failed, dispute opened or resolved, forwarded by the parent workflow'],
+    [invoiceStateQuery, 'Status, balance, due date and the next collections steps'],
+  );
   return collections.run();
 }
 
-class Collections implements ChildLifecycle<InvoiceEvent, InvoiceAgendaKind> {
-  readonly messenger: Messenger;
-  readonly scheduler = new Scheduler<InvoiceAgendaKind>();
-  readonly inbox: InvoiceEvent[] = [];
+class Collections extends ChildWorkflow<InvoiceEvent, InvoiceAgendaKind, Extract<ChildNotice, { kind: 'invoice' }>> {
   private readonly record: InvoiceRecord & { status: InvoiceStatus };
   private payments: PaymentRecord[] = [];
   /** Collections items set aside while disputed, with the time they had left. */
   private paused: Array<AgendaItem<InvoiceAgendaKind> & { remainingMs: number }> = [];
   private linesWritten = false;
-  private readonly parent: ParentLine<Extract<ChildNotice, { kind: 'invoice' }>>;
   /** Received beyond the balance: reported to the parent, which keeps it on account. */
   private overpaid = 0;
-  /** The invoice's row in the leakage ledger, once it is overdue or a payment failed. */
-  private readonly ledger: LeakLedger;
   /** Paid by the customer while that row was open: what collections won back. */
   private collectedSinceLeak = 0;
 
@@ -64,8 +54,8 @@ class Collections implements ChildLifecycle<InvoiceEvent, InvoiceAgendaKind> {
     private readonly input: InvoiceWorkflowInput,
     writes: 'committed' | 'legacy',
   ) {
-    ({ ledger: this.ledger, messenger: this.messenger } = childWriters(`invoice:${input.invoiceId}/`, input.messaging, writes, input.currency));
-    this.parent = new ParentLine(input.parentWorkflowId);
+    // The ledger's row (once overdue or a payment failed) is in the invoice's currency.
+    super({ prefix: `invoice:${input.invoiceId}/`, messaging: input.messaging, writes, currency: input.currency, parentWorkflowId: input.parentWorkflowId });
     // A contract prices its own lines (tiers, proration, usage); a job's are quantity × unit price.
     const { lines, total } = input.pricedLines ? { lines: input.pricedLines, total: input.pricedLines.reduce((sum, l) => sum + l.amount, 0) } : priceLines(input.lines);
     const issuedAt = Date.now();

@@ -1,4 +1,4 @@
-import { patched, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
+import { setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { JobRecord } from '../activities/records';
 import type { JobEvent } from '../domain/customer-events';
 import { addDuration, humanizeMs } from '../domain/durations';
@@ -13,11 +13,8 @@ import {
   type JobWorkflowInput,
   type NextAction,
 } from './definitions';
-import { childWriters, ParentLine, registerChildHandlers, runUntilClosed, type ChildLifecycle } from './lifecycle/child-loop';
-import type { LeakLedger } from './lifecycle/leak-ledger';
-import { patches } from './lifecycle/versions';
-import type { Messenger } from './messenger';
-import { Scheduler } from './scheduler';
+import { ChildWorkflow, registerChildHandlers, runUntilClosed } from './lifecycle/child-loop';
+import { stepWrites } from './lifecycle/versions';
 
 type JobAgendaKind = 'booking.reminder' | 'booking.no_show' | 'job.expire';
 
@@ -34,33 +31,22 @@ const NO_SHOW_EXPIRY = 'P30D';
  * change.
  */
 export async function job(input: JobWorkflowInput): Promise<JobStatus> {
-  const booking = new Booking(input, patched(patches.committedSteps) ? 'committed' : 'legacy');
-  registerChildHandlers(booking, {
-    events: jobEventSignal,
-    eventsDescription: 'Reschedule, cancel, start or complete, forwarded by the customer workflow',
-    state: jobStateQuery,
-    stateDescription: 'Status, slot and scheduled reminders',
-  });
+  const booking = new Booking(input, stepWrites());
+  registerChildHandlers(booking, [jobEventSignal, 'Reschedule, cancel, start or complete, forwarded by the customer workflow'], [jobStateQuery, 'Status, slot and scheduled reminders']);
   return booking.run();
 }
 
-class Booking implements ChildLifecycle<JobEvent, JobAgendaKind> {
-  readonly messenger: Messenger;
-  readonly scheduler = new Scheduler<JobAgendaKind>();
-  readonly inbox: JobEvent[] = [];
+class Booking extends ChildWorkflow<JobEvent, JobAgendaKind, Extract<ChildNotice, { kind: 'job' }>> {
   private status: JobStatus = 'booked';
   private scheduledAt: number;
   private readonly record: JobRecord;
-  private readonly parent: ParentLine<Extract<ChildNotice, { kind: 'job' }>>;
-  /** The no-show's row in the leakage ledger, while the job waits for a new slot. */
-  private readonly ledger: LeakLedger;
 
   constructor(
     private readonly input: JobWorkflowInput,
     writes: 'committed' | 'legacy',
   ) {
-    ({ ledger: this.ledger, messenger: this.messenger } = childWriters(`job:${input.jobId}/`, input.messaging, writes, input.estimate?.currency ?? input.worth?.currency ?? 'USD'));
-    this.parent = new ParentLine(input.parentWorkflowId);
+    // The no-show's row in the ledger is in the estimate's currency (or, with none, what a booking is worth).
+    super({ prefix: `job:${input.jobId}/`, messaging: input.messaging, writes, currency: input.estimate?.currency ?? input.worth?.currency ?? 'USD', parentWorkflowId: input.parentWorkflowId });
     this.scheduledAt = Date.parse(input.scheduledAt);
     this.record = {
       jobId: input.jobId,

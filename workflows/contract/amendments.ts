@@ -15,40 +15,43 @@ import { currentPeriodOf } from './periods';
 // proration by day (charged or credited now in advance billing, blended at close in arrears).
 
 export const amendmentEvents = {
-  'contract.amended': (d, event) => {
-    const line = d.memory.lines.find((l) => l.line.lineId === event.lineId)!;
-    const before = line.line;
-    const after = amendedLine(before, event);
-    const effectiveAt = event.effectiveAt ?? isoNow();
-    const mrrBefore = monthlyRecurring(before);
-    line.line = after;
-    const delta = monthlyRecurring(after) - mrrBefore;
-    const change = `${before.sku}: ${describeLine(before)} → ${describeLine(after)} from ${effectiveAt.slice(0, 10)}`;
-    d.messenger.note('contract.amended', `amended ${change}`, { lineId: before.lineId, mrrDelta: delta });
-    if (delta !== 0) d.recordChange(delta > 0 ? 'expansion' : 'contraction', delta, event.eventId);
-    if (delta < 0) d.leaks.contracted(event.eventId, before.lineId, delta);
-    if (before.usageMetric) return; // usage lines re-price the period they close
-    const fullBefore = rateQuantity(before, before.quantity).amount;
-    const fullAfter = rateQuantity(after, after.quantity).amount;
-    const period = currentPeriodOf(d.memory.term!, line, effectiveAt)!;
-    if (before.billing.timing === 'arrears') {
-      line.segments = [...(line.segments.length ? line.segments : [{ from: period.start, amount: fullBefore }]), { from: startOfUtcDay(effectiveAt), amount: fullAfter }];
-      return;
-    }
-    // Advance: the current period was invoiced at the old price; the rest of it is charged or credited now.
-    const adjustment = amendmentAdjustment({ before: fullBefore, after: fullAfter, period, effectiveAt });
-    if (adjustment === 0) return;
-    const rest: Period = { start: startOfUtcDay(effectiveAt), end: period.end };
-    if (adjustment > 0) {
-      d.defer(async () => {
-        const draft = emptyDraft({ skipChecks: true, period: rest });
-        addLine(draft, line, adjustment, 1, `proration ${change}`, rest, { kind: 'subscription', servicePeriod: rest }, null);
-        draft.checked = [];
-        await issueDraft(d, draft);
-      });
-      return;
-    }
-    d.memory.accountCredit += -adjustment;
-    creditNote(d, -adjustment, `Proration credit ${change}`, { method: 'ratable', period: rest }, before.lineId);
+  'contract.amended': {
+    describe: (e) => `amendment of line ${e.lineId}`,
+    apply: (d, event) => {
+      const line = d.memory.lines.find((l) => l.line.lineId === event.lineId)!;
+      const before = line.line;
+      const after = amendedLine(before, event);
+      const effectiveAt = event.effectiveAt ?? isoNow();
+      const mrrBefore = monthlyRecurring(before);
+      line.line = after;
+      const delta = monthlyRecurring(after) - mrrBefore;
+      const change = `${before.sku}: ${describeLine(before)} → ${describeLine(after)} from ${effectiveAt.slice(0, 10)}`;
+      d.messenger.note('contract.amended', `amended ${change}`, { lineId: before.lineId, mrrDelta: delta });
+      if (delta !== 0) d.recordChange(delta > 0 ? 'expansion' : 'contraction', delta, event.eventId);
+      if (delta < 0) d.leaks.contracted(event.eventId, before.lineId, delta);
+      if (before.usageMetric) return; // usage lines re-price the period they close
+      const fullBefore = rateQuantity(before, before.quantity).amount;
+      const fullAfter = rateQuantity(after, after.quantity).amount;
+      const period = currentPeriodOf(d.memory.term!, line, effectiveAt)!;
+      if (before.billing.timing === 'arrears') {
+        line.segments = [...(line.segments.length ? line.segments : [{ from: period.start, amount: fullBefore }]), { from: startOfUtcDay(effectiveAt), amount: fullAfter }];
+        return;
+      }
+      // Advance: the current period was invoiced at the old price; the rest of it is charged or credited now.
+      const adjustment = amendmentAdjustment({ before: fullBefore, after: fullAfter, period, effectiveAt });
+      if (adjustment === 0) return;
+      const rest: Period = { start: startOfUtcDay(effectiveAt), end: period.end };
+      if (adjustment > 0) {
+        d.defer(async () => {
+          const draft = emptyDraft({ skipChecks: true, period: rest });
+          addLine(draft, line, adjustment, 1, `proration ${change}`, rest, { kind: 'subscription', servicePeriod: rest }, null);
+          draft.checked = [];
+          await issueDraft(d, draft);
+        });
+        return;
+      }
+      d.memory.accountCredit += -adjustment;
+      creditNote(d, -adjustment, `Proration credit ${change}`, { method: 'ratable', period: rest }, before.lineId);
+    },
   },
 } satisfies Partial<EventHandlers<ContractEvent, Deal, void>>;

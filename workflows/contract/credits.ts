@@ -13,47 +13,53 @@ import { addRevenue, forwardToInvoice, invoiceWorkflowIdOf, issueDraft } from '.
 
 export const creditEvents = {
   /** A credit note: settles the invoice's open balance first, the rest is account credit for the next invoice. */
-  'credit.issued': (d, event) => {
-    const inv = d.memory.invoices.find((i) => i.invoiceId === event.invoiceId)!;
-    const amount = event.amount.amount;
-    const toInvoice = Math.min(amount, inv.balance.amount);
-    const toAccount = amount - toInvoice;
-    d.memory.accountCredit += toAccount;
-    const creditId = creditNote(d, amount, `Credit against ${event.invoiceId}: ${event.reason}`, { method: 'point' });
-    d.messenger.note(
-      'credit.issued',
-      `credit note ${creditId} for ${formatMoney(event.amount)} against ${event.invoiceId}: ${formatMoney(d.money(toInvoice))} settles it${toAccount ? `, ${formatMoney(d.money(toAccount))} kept as account credit` : ''}`,
-      { creditId, invoiceId: event.invoiceId, amount },
-    );
-    d.leaks.credited(creditId, event.invoiceId, amount, event.reason);
-    settleWithCredit(d, event.invoiceId, toInvoice, `credit-${event.eventId}`, event.receivedAt);
+  'credit.issued': {
+    describe: (e) => `credit of ${formatMoney(e.amount)} against ${e.invoiceId}: ${e.reason}`,
+    apply: (d, event) => {
+      const inv = d.memory.invoices.find((i) => i.invoiceId === event.invoiceId)!;
+      const amount = event.amount.amount;
+      const toInvoice = Math.min(amount, inv.balance.amount);
+      const toAccount = amount - toInvoice;
+      d.memory.accountCredit += toAccount;
+      const creditId = creditNote(d, amount, `Credit against ${event.invoiceId}: ${event.reason}`, { method: 'point' });
+      d.messenger.note(
+        'credit.issued',
+        `credit note ${creditId} for ${formatMoney(event.amount)} against ${event.invoiceId}: ${formatMoney(d.money(toInvoice))} settles it${toAccount ? `, ${formatMoney(d.money(toAccount))} kept as account credit` : ''}`,
+        { creditId, invoiceId: event.invoiceId, amount },
+      );
+      d.leaks.credited(creditId, event.invoiceId, amount, event.reason);
+      settleWithCredit(d, event.invoiceId, toInvoice, `credit-${event.eventId}`, event.receivedAt);
+    },
   },
   /**
    * A rebill: the wrong invoice is credited in full (its open balance settled by the credit note,
    * anything already paid kept as account credit) and its lines are billed again, corrected, for
    * the same service periods; the account credit then applies to the new invoice.
    */
-  'invoice.rebilled': (d, event) => {
-    const inv = d.memory.invoices.find((i) => i.invoiceId === event.invoiceId)!;
-    const total = inv.total.amount;
-    const open = d.children.has(invoiceWorkflowIdOf(d, inv.invoiceId)) ? inv.balance.amount : 0;
-    d.memory.accountCredit += total - open;
-    const creditId = creditNote(d, total, `Rebill of ${inv.invoiceId}: ${event.reason}`, { method: 'point' });
-    d.messenger.note('invoice.rebilled', `invoice ${inv.invoiceId} credited in full (${creditId}) and billed again: ${event.reason}`, { invoiceId: inv.invoiceId, creditId });
-    settleWithCredit(d, inv.invoiceId, open, `rebill-${event.eventId}`, event.receivedAt);
-    const draft = emptyDraft({ skipChecks: true });
-    for (const billed of inv.billed!) {
-      const line = d.memory.lines.find((l) => l.line.lineId === billed.lineId)!;
-      const amount = event.lines.find((l) => l.lineId === billed.lineId)?.amount.amount ?? billed.amount;
-      const kind = revenueKindOf(line.line);
-      const revenue: RevenueSpec =
-        kind === 'usage' ? { kind: 'usage', usagePeriod: billed.period } : kind === 'one_time' ? { kind: 'one_time', deliveredAt: billed.period.start } : { kind: 'subscription', servicePeriod: billed.period };
-      addLine(draft, line, amount, 1, `rebill of ${inv.invoiceId}: ${billed.description}`, billed.period, revenue, null);
-    }
-    draft.checked = [];
-    if (inv.period) draft.period = inv.period;
-    d.leaks.rebilled(creditId, inv.invoiceId, total, draft.lines.reduce((sum, l) => sum + l.amount, 0), event.reason);
-    d.defer(() => issueDraft(d, draft));
+  'invoice.rebilled': {
+    describe: (e) => `rebill of ${e.invoiceId}: ${e.reason}`,
+    apply: (d, event) => {
+      const inv = d.memory.invoices.find((i) => i.invoiceId === event.invoiceId)!;
+      const total = inv.total.amount;
+      const open = d.children.has(invoiceWorkflowIdOf(d, inv.invoiceId)) ? inv.balance.amount : 0;
+      d.memory.accountCredit += total - open;
+      const creditId = creditNote(d, total, `Rebill of ${inv.invoiceId}: ${event.reason}`, { method: 'point' });
+      d.messenger.note('invoice.rebilled', `invoice ${inv.invoiceId} credited in full (${creditId}) and billed again: ${event.reason}`, { invoiceId: inv.invoiceId, creditId });
+      settleWithCredit(d, inv.invoiceId, open, `rebill-${event.eventId}`, event.receivedAt);
+      const draft = emptyDraft({ skipChecks: true });
+      for (const billed of inv.billed!) {
+        const line = d.memory.lines.find((l) => l.line.lineId === billed.lineId)!;
+        const amount = event.lines.find((l) => l.lineId === billed.lineId)?.amount.amount ?? billed.amount;
+        const kind = revenueKindOf(line.line);
+        const revenue: RevenueSpec =
+          kind === 'usage' ? { kind: 'usage', usagePeriod: billed.period } : kind === 'one_time' ? { kind: 'one_time', deliveredAt: billed.period.start } : { kind: 'subscription', servicePeriod: billed.period };
+        addLine(draft, line, amount, 1, `rebill of ${inv.invoiceId}: ${billed.description}`, billed.period, revenue, null);
+      }
+      draft.checked = [];
+      if (inv.period) draft.period = inv.period;
+      d.leaks.rebilled(creditId, inv.invoiceId, total, draft.lines.reduce((sum, l) => sum + l.amount, 0), event.reason);
+      d.defer(() => issueDraft(d, draft));
+    },
   },
 } satisfies Partial<EventHandlers<ContractEvent, Deal, void>>;
 

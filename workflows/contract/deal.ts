@@ -1,14 +1,11 @@
 import { workflowInfo } from '@temporalio/workflow';
-import type { StepRecords, TaskRecord } from '../../activities/records';
+import type { StepRecords } from '../../activities/records';
 import type { ContractEvent } from '../../domain/contracts/contract-events';
 import type { Money } from '../../domain/money';
 import { ContractLeaks } from './leakage';
 import { liveContractStages, type ContractAgendaKind, type ContractMemory, type ContractStage, type ContractWorkflowInput } from '../contract-definitions';
-import { Children } from '../lifecycle/children';
-import { Intake } from '../lifecycle/intake';
-import { Visibility } from '../lifecycle/visibility';
-import { Messenger, type MessagingContext } from '../messenger';
-import { Scheduler } from '../scheduler';
+import { RunState } from '../lifecycle/run-state';
+import type { MessagingContext } from '../messenger';
 import { freshMemory } from './state';
 
 // The state every concern of a contract works on: its memory (what crosses continue-as-new),
@@ -22,20 +19,10 @@ export const isoNow = () => new Date().toISOString();
 /** What one step writes beside its timeline and messages: invoices, revenue lines, MRR movements, policy exceptions. */
 export type StepExtras = Omit<StepRecords, 'tenantId' | 'subjectType' | 'subjectId' | 'entries' | 'messages'>;
 
-export class Deal {
-  readonly memory: ContractMemory;
-  readonly scheduler: Scheduler<ContractAgendaKind>;
-  readonly messenger: Messenger;
-  readonly intake: Intake<ContractEvent>;
+export class Deal extends RunState<ContractMemory, ContractAgendaKind, ContractEvent> {
   readonly leaks: ContractLeaks;
-  /** Invoice workflows this run started that have not closed yet; a close wakes the loop. */
-  readonly children = new Children(() => void (this.changed = true));
-  readonly visibility = new Visibility();
   /** Held invoices approved whose release waits for the main loop: payments may name them already. */
   readonly releasing = new Set<string>();
-  changed = false;
-  /** Between waits: applying, acting or writing the step. */
-  busy = true;
   /** How the contract ended, once it has. */
   ended: ContractStage | null = null;
   /** A new term began: a natural point to start a fresh history. */
@@ -43,30 +30,22 @@ export class Deal {
   /** Work the update handlers queued for the main loop (which may await). */
   pending: Array<() => Promise<void>> = [];
   step: StepExtras = {};
-  tasks: TaskRecord[] = [];
-  /** The read-model row last written, to skip writes that would change nothing. */
-  publishedSnapshot = '';
 
   constructor(
     readonly input: ContractWorkflowInput,
     readonly writes: 'committed' | 'legacy',
   ) {
-    this.memory = input.memory ?? freshMemory(isoNow());
-    if (!input.memory) this.memory.lines = input.lines.map((line) => ({ line, nextPeriod: 0, segments: [], recentAmounts: [], recentUsage: [] }));
-    this.scheduler = new Scheduler(this.memory.agenda);
+    const memory = input.memory ?? freshMemory(isoNow());
+    if (!input.memory) memory.lines = input.lines.map((line) => ({ line, nextPeriod: 0, segments: [], recentAmounts: [], recentUsage: [] }));
+    const leaks = new ContractLeaks((memory.leaks ??= []), input.currency, workflowInfo().workflowId);
     // Contract events are applied in their Update handler: the queue stays empty.
-    this.intake = new Intake(this.memory, [], RECENT_EVENT_IDS, writes === 'legacy');
-    this.leaks = new ContractLeaks((this.memory.leaks ??= []), input.currency, workflowInfo().workflowId);
-    this.messenger = new Messenger(this.messagingContext(), { writes, seq: this.memory.seq, ledger: this.leaks.ledger });
+    super(memory, { writes, pending: [], window: RECENT_EVENT_IDS, messaging: messagingOf(input), ledger: leaks.ledger });
+    this.leaks = leaks;
     this.messenger.cause = input.memory ? `run:${this.memory.runs}` : 'quote';
   }
 
   get playbook() {
     return this.input.playbook.definition;
-  }
-
-  get agenda() {
-    return this.scheduler.agenda;
   }
 
   money(amount: number): Money {
@@ -75,16 +54,7 @@ export class Deal {
 
   /** Who the contract's messages go to; its invoice workflows are started with it. */
   messagingContext(): MessagingContext {
-    const c = this.input.customer;
-    return {
-      tenantId: this.input.tenantId,
-      subject: { subjectType: 'contract', subjectId: this.input.contractId },
-      recipient: { name: c.name, timezone: c.timezone, ...(c.email ? { email: c.email } : {}), ...(c.phone ? { phone: c.phone } : {}) },
-      business: this.playbook.business,
-      quietHours: null,
-      templates: this.playbook.templates,
-      optOuts: [],
-    };
+    return messagingOf(this.input);
   }
 
   /** Signed and not yet ended: the only stages with recurring revenue. */
@@ -133,4 +103,17 @@ export class Deal {
   recordChange(kind: 'new' | 'expansion' | 'contraction' | 'renewal' | 'churn', mrrDelta: number, id = `${kind}:${this.memory.term?.index ?? 0}`): void {
     (this.step.contractChanges ??= []).push({ id, kind, mrrDelta, currency: this.input.currency, occurredAt: isoNow() });
   }
+}
+
+function messagingOf(input: ContractWorkflowInput): MessagingContext {
+  const c = input.customer;
+  return {
+    tenantId: input.tenantId,
+    subject: { subjectType: 'contract', subjectId: input.contractId },
+    recipient: { name: c.name, timezone: c.timezone, ...(c.email ? { email: c.email } : {}), ...(c.phone ? { phone: c.phone } : {}) },
+    business: input.playbook.definition.business,
+    quietHours: null,
+    templates: input.playbook.definition.templates,
+    optOuts: [],
+  };
 }

@@ -3,13 +3,13 @@ import type { ContractEvent } from '../../domain/contracts/contract-events';
 import type { AgendaItem } from '../agenda';
 import type { ContractAgendaKind } from '../contract-definitions';
 import { UpdateRefusal } from '../definitions';
-import { dispatchEvent, dispatchItem, type AgendaHandlers, type EventHandlers } from '../lifecycle/handlers';
+import { describeEvent, dispatchEvent, dispatchItem, type AgendaHandlers, type EventHandlers } from '../lifecycle/handlers';
+import { formatMoney } from '../../domain/money';
 import { amendmentEvents } from './amendments';
 import { approvalAgenda } from './approvals';
 import { billingAgenda } from './billing';
 import { creditEvents } from './credits';
 import { isoNow, type Deal } from './deal';
-import { describeContractEvent } from './descriptions';
 import { forwardToInvoice, invoiceWorkflowIdOf, release } from './issuing';
 import { refusalOf } from './refusals';
 import { termAgenda, termEvents } from './term';
@@ -18,16 +18,24 @@ import { termAgenda, termEvents } from './term';
 // applied once in its handler, and every event type and agenda kind routed to the concern that
 // owns it, by maps the compiler keeps complete.
 
+/** Queues an invoice event for the loop, which forwards it to the invoice's workflow. */
+function toInvoice(d: Deal, event: ContractEvent & { invoiceId: string }): void {
+  d.defer(() => forwardToInvoice(d, event.invoiceId, event));
+}
+
 const collectionEvents = {
-  'invoice.approved': (d, event) => {
-    d.releasing.add(event.invoiceId);
-    d.defer(() => release(d, event.invoiceId, event.approvedBy ?? 'an approver'));
+  'invoice.approved': {
+    describe: (e) => `held invoice ${e.invoiceId} approved`,
+    apply: (d, event) => {
+      d.releasing.add(event.invoiceId);
+      d.defer(() => release(d, event.invoiceId, event.approvedBy ?? 'an approver'));
+    },
   },
   // Payments and disputes belong to the invoice's own workflow.
-  'payment.received': (d, event) => d.defer(() => forwardToInvoice(d, event.invoiceId, event)),
-  'payment.failed': (d, event) => d.defer(() => forwardToInvoice(d, event.invoiceId, event)),
-  'invoice.disputed': (d, event) => d.defer(() => forwardToInvoice(d, event.invoiceId, event)),
-  'invoice.dispute_resolved': (d, event) => d.defer(() => forwardToInvoice(d, event.invoiceId, event)),
+  'payment.received': { describe: (e) => `payment of ${formatMoney(e.amount)} for ${e.invoiceId}`, apply: toInvoice },
+  'payment.failed': { describe: (e) => `payment for ${e.invoiceId} failed: ${e.reason}`, apply: toInvoice },
+  'invoice.disputed': { describe: (e) => `invoice ${e.invoiceId} disputed: ${e.reason}`, apply: toInvoice },
+  'invoice.dispute_resolved': { describe: (e) => `dispute on ${e.invoiceId} resolved`, apply: toInvoice },
 } satisfies Partial<EventHandlers<ContractEvent, Deal, void>>;
 
 const onEvent: EventHandlers<ContractEvent, Deal, void> = { ...termEvents, ...amendmentEvents, ...creditEvents, ...collectionEvents };
@@ -57,7 +65,7 @@ export function receive(d: Deal, event: ContractEvent) {
   d.intake.remember(event.eventId);
   d.memory.eventsApplied += 1;
   d.causedBy(event.eventId, () => {
-    d.messenger.event(event.eventId, event.type, describeContractEvent(event), event as unknown as Record<string, unknown>);
+    d.messenger.event(event.eventId, event.type, describeEvent(onEvent, event), event as unknown as Record<string, unknown>);
     dispatchEvent(onEvent, d, event);
   });
   d.changed = true;

@@ -1,7 +1,7 @@
-import { allHandlersFinished, condition, patched, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
 import { approvalDecisionUpdate, contractEventUpdate, contractStateQuery, type ContractStage, type ContractWorkflowInput } from '../contract-definitions';
 import { childNoticeSignal } from '../definitions';
-import { patches } from '../lifecycle/versions';
+import { stepWrites } from '../lifecycle/versions';
 import { decide, openQuote, validateDecision } from './approvals';
 import { continueAsNewRun, shouldContinueAsNew } from './continue-as-new';
 import { Deal } from './deal';
@@ -21,7 +21,7 @@ import { view } from './view';
  * continue-as-new) or churn and win-back.
  */
 export async function contract(input: ContractWorkflowInput): Promise<ContractStage> {
-  const d = new Deal(input, patched(patches.committedSteps) ? 'committed' : 'legacy');
+  const d = new Deal(input, stepWrites());
   // Before any handler is registered: an Update that arrives with the start (a signature sent
   // right after the quote) is validated against the opened quote, not a blank one.
   if (!input.memory) openQuote(d);

@@ -12,31 +12,40 @@ import { mrr } from './state';
 // term, uplifted prices, a fresh run) or churn and, later, one win-back outreach.
 
 export const termEvents = {
-  'contract.signed': (d, event) => {
-    const now = isoNow();
-    const start = d.input.start;
-    const end = new Date(addDuration(Date.parse(start), d.input.term)).toISOString();
-    d.memory.signedAt = now;
-    d.memory.term = { index: 0, start, end, duration: d.input.term };
-    d.agenda.cancel('quote.expire');
-    d.setStage('active');
-    d.messenger.note('contract.active', `signed${event.signedBy ? ` by ${event.signedBy}` : ''}; term ${start.slice(0, 10)} → ${end.slice(0, 10)}`);
-    d.messenger.send('contract.welcome', { contractId: d.input.contractId, start: start.slice(0, 10), end: end.slice(0, 10) });
-    d.recordChange('new', mrr(d.memory));
-    scheduleTerm(d);
+  'contract.signed': {
+    describe: (e) => `contract signed${e.signedBy ? ` by ${e.signedBy}` : ''}`,
+    apply: (d, event) => {
+      const now = isoNow();
+      const start = d.input.start;
+      const end = new Date(addDuration(Date.parse(start), d.input.term)).toISOString();
+      d.memory.signedAt = now;
+      d.memory.term = { index: 0, start, end, duration: d.input.term };
+      d.agenda.cancel('quote.expire');
+      d.setStage('active');
+      d.messenger.note('contract.active', `signed${event.signedBy ? ` by ${event.signedBy}` : ''}; term ${start.slice(0, 10)} → ${end.slice(0, 10)}`);
+      d.messenger.send('contract.welcome', { contractId: d.input.contractId, start: start.slice(0, 10), end: end.slice(0, 10) });
+      d.recordChange('new', mrr(d.memory));
+      scheduleTerm(d);
+    },
   },
-  'contract.renewed': (d, event) => {
-    d.memory.renewal = { term: event.term ?? d.memory.term!.duration, upliftPercent: event.upliftPercent ?? d.playbook.renewal.autoRenewUpliftPercent };
-    d.memory.cancelled = null;
-    if (d.memory.stage === 'cancelling') d.setStage('active');
-    d.messenger.note('renewal.agreed', `renewal agreed: next term ${d.memory.renewal.term}, prices ${d.memory.renewal.upliftPercent >= 0 ? '+' : ''}${d.memory.renewal.upliftPercent}%`);
+  'contract.renewed': {
+    describe: (e) => `renewal agreed${e.term ? ` for ${e.term}` : ''}`,
+    apply: (d, event) => {
+      d.memory.renewal = { term: event.term ?? d.memory.term!.duration, upliftPercent: event.upliftPercent ?? d.playbook.renewal.autoRenewUpliftPercent };
+      d.memory.cancelled = null;
+      if (d.memory.stage === 'cancelling') d.setStage('active');
+      d.messenger.note('renewal.agreed', `renewal agreed: next term ${d.memory.renewal.term}, prices ${d.memory.renewal.upliftPercent >= 0 ? '+' : ''}${d.memory.renewal.upliftPercent}%`);
+    },
   },
-  'contract.cancelled': (d, event) => {
-    d.memory.cancelled = { at: isoNow(), reason: event.reason ?? null };
-    d.memory.renewal = null;
-    d.setStage('cancelling');
-    d.agenda.cancelWhere((i) => i.kind === 'renewal.notice');
-    d.messenger.note('contract.cancelling', `cancelled; the contract ends with its term on ${d.memory.term!.end.slice(0, 10)}`);
+  'contract.cancelled': {
+    describe: (e) => `cancelled${e.reason ? `: ${e.reason}` : ''}`,
+    apply: (d, event) => {
+      d.memory.cancelled = { at: isoNow(), reason: event.reason ?? null };
+      d.memory.renewal = null;
+      d.setStage('cancelling');
+      d.agenda.cancelWhere((i) => i.kind === 'renewal.notice');
+      d.messenger.note('contract.cancelling', `cancelled; the contract ends with its term on ${d.memory.term!.end.slice(0, 10)}`);
+    },
   },
 } satisfies Partial<EventHandlers<ContractEvent, Deal, void>>;
 

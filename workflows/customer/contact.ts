@@ -9,8 +9,8 @@ import type { Relationship } from './relationship';
 // messages and, at once, for every open job and invoice that drafts messages of its own.
 
 export const contactEvents = {
-  'contact.opted_out': (r, event) => changePreference(r, event),
-  'contact.opted_in': (r, event) => changePreference(r, event),
+  'contact.opted_out': { describe: (e) => `opted out of ${e.channel}`, apply: changePreference },
+  'contact.opted_in': { describe: (e) => `opted in to ${e.channel}`, apply: changePreference },
 } satisfies Partial<EventHandlers<CustomerEvent, Relationship>>;
 
 async function changePreference(r: Relationship, event: CustomerEventOf<'contact.opted_out' | 'contact.opted_in'>): Promise<void> {

@@ -1,6 +1,6 @@
 import type { CustomerEvent } from '../../domain/customer-events';
 import type { CustomerAgendaKind } from '../definitions';
-import { dispatchEvent, dispatchItem, type AgendaHandlers, type EventHandlers } from '../lifecycle/handlers';
+import { describeEvent, dispatchEvent, dispatchItem, type AgendaHandlers, type EventHandlers } from '../lifecycle/handlers';
 import type { AgendaItem } from '../agenda';
 import { contactEvents, isActivity } from './contact';
 import { inquiryAgenda, inquiryEvents } from './inquiry';
@@ -10,8 +10,8 @@ import type { Relationship } from './relationship';
 import { retentionAgenda, scheduleReactivation } from './retention';
 import { reviewAgenda, reviewEvents } from './reviews';
 
-// Who handles what: every customer event type and agenda kind, routed to the concern that owns
-// it. The maps are complete by type: a new event or agenda kind without a handler does not build.
+// Who handles what: every customer event type (how it reads, what it does) and agenda kind,
+// routed to the concern that owns it; complete by type, so a type without a handler does not build.
 
 const onEvent: EventHandlers<CustomerEvent, Relationship> = { ...inquiryEvents, ...jobEvents, ...invoiceEvents, ...reviewEvents, ...contactEvents };
 
@@ -25,6 +25,11 @@ export async function applyEvent(r: Relationship, event: CustomerEvent): Promise
     scheduleReactivation(r);
   }
   await dispatchEvent(onEvent, r, event);
+}
+
+/** How `event` reads on the timeline. */
+export function describeCustomerEvent(event: CustomerEvent): string {
+  return describeEvent(onEvent, event);
 }
 
 /** Acts on an agenda item that came due. */

@@ -1,4 +1,4 @@
-import { patched, setHandler } from '@temporalio/workflow';
+import { setHandler } from '@temporalio/workflow';
 import {
   childNoticeSignal,
   customerEventSignal,
@@ -6,7 +6,7 @@ import {
   customerStateQuery,
   type CustomerWorkflowInput,
 } from '../definitions';
-import { patches } from '../lifecycle/versions';
+import { stepWrites } from '../lifecycle/versions';
 import { continueAsNewRun, shouldContinueAsNew } from './continue-as-new';
 import { performItem } from './events';
 import { applyInboxLegacy, applyPending, validate } from './intake';
@@ -28,7 +28,7 @@ import { view } from './view';
  * wait in an agenda; continue-as-new keeps the history small while it runs for years.
  */
 export async function customer(input: CustomerWorkflowInput): Promise<void> {
-  const r = new Relationship(input, patched(patches.committedSteps) ? 'committed' : 'legacy');
+  const r = new Relationship(input, stepWrites());
   setHandler(customerEventSignal, (event) => void r.intake.receive(event), { description: 'A lifecycle event (inquiry, missed call, review, opt-out…), applied once per eventId' });
   setHandler(
     customerEventUpdate,

@@ -12,29 +12,35 @@ import { reengage } from './retention';
 // text-back, follow-ups while unbooked), and an unbooked lead becomes lost.
 
 export const inquiryEvents = {
-  'inquiry.received': (r, event) => {
-    reengage(r);
-    openInquiry(r, event.channel);
-    if (r.playbook.speedToLead.acknowledgeInquiry) {
-      r.agenda.schedule({ key: 'inquiry.acknowledgement', kind: 'inquiry.acknowledgement', dueAt: Date.now(), summary: 'inquiry acknowledgement' });
-    }
+  'inquiry.received': {
+    describe: (e) => `inquiry by ${e.channel}${e.message ? `: ${e.message.slice(0, 80)}` : ''}`,
+    apply: (r, event) => {
+      reengage(r);
+      openInquiry(r, event.channel);
+      if (r.playbook.speedToLead.acknowledgeInquiry) {
+        r.agenda.schedule({ key: 'inquiry.acknowledgement', kind: 'inquiry.acknowledgement', dueAt: Date.now(), summary: 'inquiry acknowledgement' });
+      }
+    },
   },
-  'call.missed': (r, event) => {
-    reengage(r);
-    openInquiry(r, 'call');
-    if (r.memory.inquiry) r.leaks.missedCall(event.eventId, event.from);
-    // One text-back answers every missed call made before it goes out: a caller who tries
-    // three times at night gets one message when quiet hours end, not three.
-    if (patched(patches.onePendingTextBack) && r.agenda.list().some((i) => i.kind === 'missed_call.text_back')) {
-      r.messenger.note('missed_call.repeated', `another missed call from ${event.from}; the text-back already waiting answers it`);
-      return;
-    }
-    r.agenda.schedule({
-      key: `missed_call.text_back:${event.eventId}`,
-      kind: 'missed_call.text_back',
-      dueAt: Date.now(),
-      summary: `missed-call text-back (within ${r.playbook.speedToLead.missedCallTextBackWithin})`,
-    });
+  'call.missed': {
+    describe: (e) => `missed call from ${e.from}`,
+    apply: (r, event) => {
+      reengage(r);
+      openInquiry(r, 'call');
+      if (r.memory.inquiry) r.leaks.missedCall(event.eventId, event.from);
+      // One text-back answers every missed call made before it goes out: a caller who tries
+      // three times at night gets one message when quiet hours end, not three.
+      if (patched(patches.onePendingTextBack) && r.agenda.list().some((i) => i.kind === 'missed_call.text_back')) {
+        r.messenger.note('missed_call.repeated', `another missed call from ${event.from}; the text-back already waiting answers it`);
+        return;
+      }
+      r.agenda.schedule({
+        key: `missed_call.text_back:${event.eventId}`,
+        kind: 'missed_call.text_back',
+        dueAt: Date.now(),
+        summary: `missed-call text-back (within ${r.playbook.speedToLead.missedCallTextBackWithin})`,
+      });
+    },
   },
 } satisfies Partial<EventHandlers<CustomerEvent, Relationship>>;
 

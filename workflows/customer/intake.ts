@@ -2,8 +2,7 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import type { CustomerEvent } from '../../domain/customer-events';
 import { UpdateRefusal } from '../definitions';
 import { local, localOptions } from '../lifecycle/step-writes';
-import { describeEvent } from './descriptions';
-import { applyEvent } from './events';
+import { applyEvent, describeCustomerEvent } from './events';
 import type { Relationship } from './relationship';
 import { refusalOf } from './refusals';
 
@@ -26,7 +25,7 @@ export function validate(r: Relationship, event: CustomerEvent): void {
 export async function applyPending(r: Relationship): Promise<void> {
   for (let event = r.intake.next(); event; event = r.intake.next()) {
     r.messenger.cause = event.eventId;
-    r.messenger.event(event.eventId, event.type, describeEvent(event), event as unknown as Record<string, unknown>);
+    r.messenger.event(event.eventId, event.type, describeCustomerEvent(event), event as unknown as Record<string, unknown>);
     await applyEvent(r, event);
     r.intake.applied(event);
     r.trackStage();
@@ -46,7 +45,7 @@ export async function applyInboxLegacy(r: Relationship): Promise<void> {
     id: event.eventId,
     kind: 'event' as const,
     type: event.type,
-    summary: describeEvent(event),
+    summary: describeCustomerEvent(event),
     data: event as unknown as Record<string, unknown>,
     occurredAt: now,
     seq: r.messenger.nextSeq(),

@@ -2,6 +2,7 @@ import { getExternalWorkflowHandle, ParentClosePolicy, startChild, workflowInfo 
 import type { CustomerEvent, CustomerEventOf, InvoiceEvent } from '../../domain/customer-events';
 import { addDuration } from '../../domain/durations';
 import { priceLines } from '../../domain/invoice-lines';
+import { formatMoney } from '../../domain/money';
 import { invoiceEventSignal, type ChildNotice } from '../definitions';
 import type { invoice } from '../invoice';
 import { forwardToChild } from '../lifecycle/children';
@@ -16,13 +17,16 @@ import { skipReviewFor } from './reviews';
 // disputes forwarded to it, and the open invoices and cash on account its notices report.
 
 export const invoiceEvents = {
-  'invoice.disputed': (r, event) => {
-    skipReviewFor(r, event.invoiceId, 'invoice disputed');
-    return forwardToInvoice(r, event);
+  'invoice.disputed': {
+    describe: (e) => `invoice ${e.invoiceId} disputed: ${e.reason}`,
+    apply: (r, event) => {
+      skipReviewFor(r, event.invoiceId, 'invoice disputed');
+      return forwardToInvoice(r, event);
+    },
   },
-  'payment.received': (r, event) => forwardToInvoice(r, event),
-  'payment.failed': (r, event) => forwardToInvoice(r, event),
-  'invoice.dispute_resolved': (r, event) => forwardToInvoice(r, event),
+  'payment.received': { describe: (e) => `payment of ${formatMoney(e.amount)} for invoice ${e.invoiceId}`, apply: forwardToInvoice },
+  'payment.failed': { describe: (e) => `payment failed for invoice ${e.invoiceId}: ${e.reason}`, apply: forwardToInvoice },
+  'invoice.dispute_resolved': { describe: (e) => `dispute of invoice ${e.invoiceId} resolved${e.resolution ? `: ${e.resolution}` : ''}`, apply: forwardToInvoice },
 } satisfies Partial<EventHandlers<CustomerEvent, Relationship>>;
 
 /**

@@ -17,62 +17,77 @@ import { scheduleReviewRequest } from './reviews';
 // and completions go to it; a completed job is invoiced and sets off its review and outreach.
 
 export const jobEvents = {
-  'booking.requested': async (r, event) => {
-    reengage(r);
-    closeInquiry(r);
-    r.leaks.booked(event.estimate?.amount);
-    const workflowId = newJobWorkflowId(r, event.jobId);
-    r.memory.jobs.push({ jobId: event.jobId, service: event.service, scheduledAt: new Date(event.scheduledAt).toISOString(), status: 'booked', nextAction: null, workflowId });
-    await r.children.startOnce(() =>
-      startChild<typeof job>('job', {
-        workflowId,
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        staticSummary: `Job ${event.jobId} · ${event.service} for ${r.input.profile.name}`,
-        args: [
-          {
-            tenantId: r.input.tenantId,
-            customerId: r.input.customerId,
-            jobId: event.jobId,
-            parentWorkflowId: workflowInfo().workflowId,
-            service: event.service,
-            scheduledAt: event.scheduledAt,
-            ...(event.estimate ? { estimate: event.estimate } : {}),
-            booking: r.playbook.booking,
-            messaging: r.messagingContext(),
-            worth: { amount: r.leaks.worth(event.service), currency: r.playbook.currency },
-          },
-        ],
-      }),
-    );
+  'booking.requested': {
+    describe: (e) => `booking requested: ${e.service} at ${e.scheduledAt} (job ${e.jobId})`,
+    apply: async (r, event) => {
+      reengage(r);
+      closeInquiry(r);
+      r.leaks.booked(event.estimate?.amount);
+      const workflowId = newJobWorkflowId(r, event.jobId);
+      r.memory.jobs.push({ jobId: event.jobId, service: event.service, scheduledAt: new Date(event.scheduledAt).toISOString(), status: 'booked', nextAction: null, workflowId });
+      await r.children.startOnce(() =>
+        startChild<typeof job>('job', {
+          workflowId,
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          staticSummary: `Job ${event.jobId} · ${event.service} for ${r.input.profile.name}`,
+          args: [
+            {
+              tenantId: r.input.tenantId,
+              customerId: r.input.customerId,
+              jobId: event.jobId,
+              parentWorkflowId: workflowInfo().workflowId,
+              service: event.service,
+              scheduledAt: event.scheduledAt,
+              ...(event.estimate ? { estimate: event.estimate } : {}),
+              booking: r.playbook.booking,
+              messaging: r.messagingContext(),
+              worth: { amount: r.leaks.worth(event.service), currency: r.playbook.currency },
+            },
+          ],
+        }),
+      );
+    },
   },
-  'booking.rescheduled': (r, event) => {
-    updateJob(r, event.jobId, { status: 'booked', scheduledAt: new Date(event.scheduledAt).toISOString() });
-    return forwardToJob(r, jobWorkflowIdOf(r, event.jobId), event);
+  'booking.rescheduled': {
+    describe: (e) => `job ${e.jobId} rescheduled to ${e.scheduledAt}`,
+    apply: (r, event) => {
+      updateJob(r, event.jobId, { status: 'booked', scheduledAt: new Date(event.scheduledAt).toISOString() });
+      return forwardToJob(r, jobWorkflowIdOf(r, event.jobId), event);
+    },
   },
-  'job.started': (r, event) => {
-    updateJob(r, event.jobId, { status: 'in_progress' });
-    return forwardToJob(r, jobWorkflowIdOf(r, event.jobId), event);
+  'job.started': {
+    describe: (e) => `job ${e.jobId} started`,
+    apply: (r, event) => {
+      updateJob(r, event.jobId, { status: 'in_progress' });
+      return forwardToJob(r, jobWorkflowIdOf(r, event.jobId), event);
+    },
   },
-  'booking.cancelled': (r, event) => {
-    const target = jobWorkflowIdOf(r, event.jobId);
-    const cancelled = closeJob(r, event.jobId);
-    r.leaks.cancelled(event.eventId, event.jobId, cancelled?.service ?? 'service');
-    return forwardToJob(r, target, event);
+  'booking.cancelled': {
+    describe: (e) => `job ${e.jobId} cancelled${e.reason ? `: ${e.reason}` : ''}`,
+    apply: (r, event) => {
+      const target = jobWorkflowIdOf(r, event.jobId);
+      const cancelled = closeJob(r, event.jobId);
+      r.leaks.cancelled(event.eventId, event.jobId, cancelled?.service ?? 'service');
+      return forwardToJob(r, target, event);
+    },
   },
-  'job.completed': async (r, event) => {
-    const target = jobWorkflowIdOf(r, event.jobId);
-    const service = closeJob(r, event.jobId)?.service ?? 'service';
-    await forwardToJob(r, target, event);
-    const now = Date.now();
-    const firstJob = r.memory.completedJobs === 0;
-    r.memory.completedJobs += 1;
-    r.memory.lastService = { jobId: event.jobId, service, completedAt: now };
-    const invoiceId = invoiceIdForJob(event);
-    // Invoice the same minute the job is done; ask for the review and plan the outreach from then.
-    await invoiceCompletedJob(r, event, invoiceId, now);
-    scheduleReviewRequest(r, { jobId: event.jobId, invoiceId, service }, now);
-    scheduleAfterService(r, now);
-    if (firstJob) reconcileSeasonalOutreach(r);
+  'job.completed': {
+    describe: (e) => `job ${e.jobId} completed with ${e.lineItems.length} line item(s)`,
+    apply: async (r, event) => {
+      const target = jobWorkflowIdOf(r, event.jobId);
+      const service = closeJob(r, event.jobId)?.service ?? 'service';
+      await forwardToJob(r, target, event);
+      const now = Date.now();
+      const firstJob = r.memory.completedJobs === 0;
+      r.memory.completedJobs += 1;
+      r.memory.lastService = { jobId: event.jobId, service, completedAt: now };
+      const invoiceId = invoiceIdForJob(event);
+      // Invoice the same minute the job is done; ask for the review and plan the outreach from then.
+      await invoiceCompletedJob(r, event, invoiceId, now);
+      scheduleReviewRequest(r, { jobId: event.jobId, invoiceId, service }, now);
+      scheduleAfterService(r, now);
+      if (firstJob) reconcileSeasonalOutreach(r);
+    },
   },
 } satisfies Partial<EventHandlers<CustomerEvent, Relationship>>;
 

@@ -1,13 +1,10 @@
 import { workflowInfo } from '@temporalio/workflow';
-import type { StepRecords, TaskRecord } from '../../activities/records';
+import type { StepRecords } from '../../activities/records';
 import type { CustomerEvent } from '../../domain/customer-events';
 import { CustomerLeaks } from './leakage';
 import type { CustomerAgendaKind, CustomerMemory, CustomerStage, CustomerWorkflowInput } from '../definitions';
-import { Children } from '../lifecycle/children';
-import { Intake } from '../lifecycle/intake';
-import { Visibility } from '../lifecycle/visibility';
-import { Messenger, type MessagingContext } from '../messenger';
-import { Scheduler } from '../scheduler';
+import { RunState } from '../lifecycle/run-state';
+import type { MessagingContext } from '../messenger';
 import { deriveStage, freshMemory } from './state';
 
 // The state every concern of a customer relationship works on: its memory (what crosses
@@ -18,44 +15,25 @@ const RECENT_EVENT_IDS = 500;
 
 export type StepWrites = 'committed' | 'legacy';
 
-export class Relationship {
-  readonly memory: CustomerMemory;
-  readonly scheduler: Scheduler<CustomerAgendaKind>;
-  readonly messenger: Messenger;
-  readonly intake: Intake<CustomerEvent>;
+export class Relationship extends RunState<CustomerMemory, CustomerAgendaKind, CustomerEvent> {
   readonly leaks: CustomerLeaks;
-  /** Jobs and invoices this run started that have not closed yet; a close wakes the loop. */
-  readonly children = new Children(() => void (this.changed = true));
-  readonly visibility = new Visibility();
   /** Legacy runs take the whole queue before recording it; validators still count it as waiting. */
   legacyBatch: CustomerEvent[] = [];
   /** The customer's record, written with the first step of a new relationship. */
   newCustomer: StepRecords['newCustomer'];
-  tasks: TaskRecord[] = [];
-  /** A child reported a change: publish even without an event or a due item. */
-  changed = false;
-  /** Between waits: applying events, acting on the agenda or writing the step. */
-  busy = true;
-  /** The read-model row last written, to skip writes that would change nothing. */
-  publishedSnapshot = '';
 
   constructor(
     readonly input: CustomerWorkflowInput,
     readonly writes: StepWrites,
   ) {
-    this.memory = input.memory ?? freshMemory(Date.now());
-    this.scheduler = new Scheduler(this.memory.agenda);
-    this.intake = new Intake(this.memory, this.memory.inbox, RECENT_EVENT_IDS, writes === 'legacy');
-    this.leaks = new CustomerLeaks((this.memory.leaks ??= []), this.playbook, workflowInfo().workflowId);
-    this.messenger = new Messenger(this.messagingContext(), { writes, seq: this.memory.seq, ledger: this.leaks.ledger });
+    const memory = input.memory ?? freshMemory(Date.now());
+    const leaks = new CustomerLeaks((memory.leaks ??= []), input.playbook.definition, workflowInfo().workflowId);
+    super(memory, { writes, pending: memory.inbox, window: RECENT_EVENT_IDS, messaging: messagingOf(input, memory), ledger: leaks.ledger });
+    this.leaks = leaks;
   }
 
   get playbook() {
     return this.input.playbook.definition;
-  }
-
-  get agenda() {
-    return this.scheduler.agenda;
   }
 
   get timezone() {
@@ -64,16 +42,7 @@ export class Relationship {
 
   /** Who the customer's messages go to and how; job and invoice workflows are started with it. */
   messagingContext(): MessagingContext {
-    const { profile } = this.input;
-    return {
-      tenantId: this.input.tenantId,
-      subject: { subjectType: 'customer', subjectId: this.input.customerId },
-      recipient: { name: profile.name, timezone: profile.timezone, ...(profile.phone ? { phone: profile.phone } : {}), ...(profile.email ? { email: profile.email } : {}) },
-      business: this.playbook.business,
-      quietHours: this.playbook.quietHours,
-      templates: this.playbook.templates,
-      optOuts: [...this.memory.optOuts],
-    };
+    return messagingOf(this.input, this.memory);
   }
 
   /** Accepted events not applied yet: what validators count on as good as done. */
@@ -91,4 +60,18 @@ export class Relationship {
     }
     return stage;
   }
+}
+
+function messagingOf(input: CustomerWorkflowInput, memory: CustomerMemory): MessagingContext {
+  const { profile } = input;
+  const playbook = input.playbook.definition;
+  return {
+    tenantId: input.tenantId,
+    subject: { subjectType: 'customer', subjectId: input.customerId },
+    recipient: { name: profile.name, timezone: profile.timezone, ...(profile.phone ? { phone: profile.phone } : {}), ...(profile.email ? { email: profile.email } : {}) },
+    business: playbook.business,
+    quietHours: playbook.quietHours,
+    templates: playbook.templates,
+    optOuts: [...memory.optOuts],
+  };
 }

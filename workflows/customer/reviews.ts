@@ -10,20 +10,23 @@ import type { Relationship } from './relationship';
 // what a rating leads to: service recovery when low, the ask to say it in public when good.
 
 export const reviewEvents = {
-  'review.submitted': (r, event) => {
-    r.memory.review = null;
-    r.agenda.cancelWhere((i) => i.kind === 'review.window_closed');
-    // Reviewed already: asking for it would be noise. A review naming no job answers every pending request.
-    if (patched(patches.noRequestAfterReview)) r.agenda.cancelWhere((i) => i.kind === 'review.request' && (!event.jobId || i.data?.jobId === event.jobId));
-    if (event.rating <= r.playbook.review.serviceRecoveryAtOrBelow) {
-      const summary = `service recovery: ${r.input.profile.name} rated ${event.rating}/5${event.comment ? ` — "${event.comment.slice(0, 120)}"` : ''}`;
-      r.tasks.push({ taskId: `task:${event.eventId}`, kind: 'service_recovery', summary, dueAt: new Date(addDuration(Date.now(), 'P1D')).toISOString(), createdAt: new Date().toISOString() });
-      r.messenger.note('task.created', summary, { kind: 'service_recovery', rating: event.rating });
-      r.leaks.lowRating(event.eventId, event.rating, event.jobId, r.memory.lastService?.service);
-      return;
-    }
-    // A good private rating earns the ask to say it in public, unless it already is public.
-    if (!event.platform) r.messenger.send('review.public_push', { rating: String(event.rating) });
+  'review.submitted': {
+    describe: (e) => `review ${e.rating}/5${e.platform ? ` on ${e.platform}` : ''}`,
+    apply: (r, event) => {
+      r.memory.review = null;
+      r.agenda.cancelWhere((i) => i.kind === 'review.window_closed');
+      // Reviewed already: asking for it would be noise. A review naming no job answers every pending request.
+      if (patched(patches.noRequestAfterReview)) r.agenda.cancelWhere((i) => i.kind === 'review.request' && (!event.jobId || i.data?.jobId === event.jobId));
+      if (event.rating <= r.playbook.review.serviceRecoveryAtOrBelow) {
+        const summary = `service recovery: ${r.input.profile.name} rated ${event.rating}/5${event.comment ? ` — "${event.comment.slice(0, 120)}"` : ''}`;
+        r.tasks.push({ taskId: `task:${event.eventId}`, kind: 'service_recovery', summary, dueAt: new Date(addDuration(Date.now(), 'P1D')).toISOString(), createdAt: new Date().toISOString() });
+        r.messenger.note('task.created', summary, { kind: 'service_recovery', rating: event.rating });
+        r.leaks.lowRating(event.eventId, event.rating, event.jobId, r.memory.lastService?.service);
+        return;
+      }
+      // A good private rating earns the ask to say it in public, unless it already is public.
+      if (!event.platform) r.messenger.send('review.public_push', { rating: String(event.rating) });
+    },
   },
 } satisfies Partial<EventHandlers<CustomerEvent, Relationship>>;
 

@@ -3,7 +3,7 @@ import type { AgendaItem } from '../agenda';
 import { contactPreferencesSignal, type ChildNotice } from '../definitions';
 import { Messenger, type MessagingContext } from '../messenger';
 import { notifyParent } from '../parent';
-import type { Scheduler } from '../scheduler';
+import { Scheduler } from '../scheduler';
 import { LeakLedger } from './leak-ledger';
 
 // What job and invoice workflows share: their writers, their handlers, their line to the parent
@@ -48,21 +48,39 @@ export async function runUntilClosed<E extends { eventId: string; type: string }
   await child.messenger.settle();
 }
 
-/** What a child writes with: its messenger and its leakage ledger, rows named under `{kind}:{id}/`. */
-export function childWriters(prefix: string, messaging: MessagingContext, writes: 'committed' | 'legacy', currency: string): { ledger: LeakLedger; messenger: Messenger } {
-  const ledger = new LeakLedger([], { currency, workflowId: workflowInfo().workflowId, idPrefix: prefix });
-  const messenger = new Messenger({ ...messaging, optOuts: [...messaging.optOuts] }, { writes, causePrefix: prefix, ledger });
-  return { ledger, messenger };
+/**
+ * What a job or invoice workflow is made of before its own state: the agenda, the inbox of
+ * forwarded events, the messenger and leakage ledger that name its rows under `{kind}:{id}/`,
+ * and its line to the parent.
+ */
+export abstract class ChildWorkflow<E extends { eventId: string; type: string }, K extends string, N extends ChildNotice> implements ChildLifecycle<E, K> {
+  readonly scheduler = new Scheduler<K>();
+  readonly inbox: E[] = [];
+  readonly messenger: Messenger;
+  protected readonly ledger: LeakLedger;
+  protected readonly parent: ParentLine<N>;
+
+  constructor(child: { prefix: string; messaging: MessagingContext; writes: 'committed' | 'legacy'; currency: string; parentWorkflowId: string }) {
+    this.ledger = new LeakLedger([], { currency: child.currency, workflowId: workflowInfo().workflowId, idPrefix: child.prefix });
+    this.messenger = new Messenger({ ...child.messaging, optOuts: [...child.messaging.optOuts] }, { writes: child.writes, causePrefix: child.prefix, ledger: this.ledger });
+    this.parent = new ParentLine(child.parentWorkflowId);
+  }
+
+  abstract publish(): Promise<void>;
+  abstract closedAs(): string | null;
+  abstract apply(event: E): void;
+  abstract perform(item: AgendaItem<K>): void;
 }
 
 /** A child's handlers: forwarded events wait in its inbox, contact preferences reach its messenger at once, the query shows its view. */
 export function registerChildHandlers<E extends { eventId: string; type: string }, V>(
   child: { readonly inbox: E[]; readonly messenger: Messenger; view(): V },
-  handlers: { events: SignalDefinition<[E]>; eventsDescription: string; state: QueryDefinition<V>; stateDescription: string },
+  [events, eventsDescription]: [SignalDefinition<[E]>, string],
+  [state, stateDescription]: [QueryDefinition<V>, string],
 ): void {
-  setHandler(handlers.events, (event) => void child.inbox.push(event), { description: handlers.eventsDescription });
+  setHandler(events, (event) => void child.inbox.push(event), { description: eventsDescription });
   setHandler(contactPreferencesSignal, ({ optOuts }) => child.messenger.setOptOuts(optOuts), { description: 'The customer opted out of or back in to a channel' });
-  setHandler(handlers.state, () => child.view(), { description: handlers.stateDescription });
+  setHandler(state, () => child.view(), { description: stateDescription });
 }
 
 /** The child's line to its parent: a notice goes only when it says something new. */

@@ -1,8 +1,15 @@
+import { patched } from '@temporalio/workflow';
+
 /**
  * Changes to released workflow code, each behind `patched()` so histories recorded before it replay
  * unchanged (test/replay). The strings are recorded in histories: never rename them. Once no run
  * older than a patch is open anywhere, `deprecatePatch` it and drop the old branch.
  */
+/** How this run writes its steps: committed (regular activities after the task) unless it began before `patches.committedSteps`. */
+export function stepWrites(): 'committed' | 'legacy' {
+  return patched(patches.committedSteps) ? 'committed' : 'legacy';
+}
+
 export const patches = {
   /** 2026-12: a missed call while a text-back is still waiting (quiet hours) schedules no second one. */
   onePendingTextBack: 'one-pending-text-back',
