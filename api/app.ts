@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import './express-augment';
+import './http/express-augment';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { ApiDependencies } from './dependencies';
 import { dashboardRouter } from './dashboard/serve';
-import { docsPage } from './docs-page';
+import { docsPage } from './http/docs-page';
 import { createLogger } from './observability/logger';
 import { HttpMetrics } from './observability/metrics';
 import { recordServerError, requestLog } from './observability/request-log';
-import { buildOpenApi } from './openapi';
-import { Problem, problems } from './problem';
-import { buildRouter } from './router';
+import { buildOpenApi } from './http/openapi';
+import { Problem, problems } from './http/problem';
+import { buildRouter } from './http/router';
 import { routes as allRoutes } from './routes';
-import type { RouteSpec } from './route';
-import { isTemporalUnavailable, temporalUnavailable } from './temporal-errors';
+import type { RouteSpec } from './http/route';
+import { isTemporalUnavailable, temporalUnavailable } from './http/temporal-errors';
 
 export const API_VERSION = '0.1.0';
 

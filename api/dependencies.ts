@@ -1,11 +1,11 @@
 import type { Client } from '@temporalio/client';
 import type { Database } from '../db/client';
 import type { SecretBox, SecretKeys } from '../db/sealed';
-import type { ApiKeyStore } from './api-keys';
+import type { ApiKeyStore } from './http/api-keys';
 import type { Logger } from './observability/logger';
-import type { IdempotencyStore } from './idempotency';
-import type { RateLimiter, RateLimitSettings } from './rate-limit';
-import type { WebhookSecretStore } from './webhook-secrets';
+import type { IdempotencyStore } from './http/idempotency';
+import type { RateLimiter, RateLimitSettings } from './http/rate-limit';
+import type { WebhookSecretStore } from './webhooks/secrets';
 
 export interface ApiConfig {
   namespace: string;

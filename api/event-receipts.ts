@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { timelineEntries } from '../db/schema';
-import { problems } from './problem';
+import { problems } from './http/problem';
 
 /**
  * Has this subject applied an event with this id? Its timeline row is written by the step that

@@ -15,7 +15,7 @@ export function newSecret(prefix: 'rvl' | 'whsec'): string {
 
 /**
  * The id a request would have chosen at random, derived instead from its Idempotency-Key seed, so a
- * request that runs again after a crash names the same customer or event (see api/idempotency.ts).
+ * request that runs again after a crash names the same customer or event (see api/http/idempotency.ts).
  */
 export function idFor(prefix: 'cus' | 'evt' | 'qte' | 'dec', seed: string | undefined): string {
   return seed ? `${prefix}_${seed}` : newId(prefix);

@@ -1,7 +1,7 @@
 import { eq } from 'drizzle-orm';
 import { tenants } from '../db/schema';
 import type { Database } from '../db/client';
-import { allScopes, type ApiKeyStore, type IssuedKey } from './api-keys';
+import { allScopes, type ApiKeyStore, type IssuedKey } from './http/api-keys';
 import { newId } from './ids';
 
 /**

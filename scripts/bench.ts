@@ -4,7 +4,7 @@ import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { ApiKeyStore } from '../api/api-keys';
+import { ApiKeyStore } from '../api/http/api-keys';
 import { createTenant } from '../api/tenants';
 import { openDatabase } from '../db/client';
 import { findBuiltinPlaybook } from '../playbooks';

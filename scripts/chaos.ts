@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { ApiKeyStore } from '../api/api-keys';
+import { ApiKeyStore } from '../api/http/api-keys';
 import { createTenant } from '../api/tenants';
 import { Cluster } from './chaos/cluster';
 import { injectFaults, type FaultPlan } from './chaos/faults';

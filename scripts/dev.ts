@@ -1,6 +1,6 @@
 import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { ApiKeyStore } from '../api/api-keys';
+import { ApiKeyStore } from '../api/http/api-keys';
 import { createLogger } from '../api/observability/logger';
 import { temporalSdkMetricsFrom } from '../api/observability/sdk-metrics';
 import { join } from 'node:path';

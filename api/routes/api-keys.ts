@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { NonBlank } from '../../domain/contact';
-import { allScopes } from '../api-keys';
-import { problems } from '../problem';
-import { defineRoute, IdParam, type Scope } from '../route';
+import { allScopes } from '../http/api-keys';
+import { problems } from '../http/problem';
+import { defineRoute, IdParam, type Scope } from '../http/route';
 
 const Scopes = z
   .array(z.enum(allScopes as [Scope, ...Scope[]]))

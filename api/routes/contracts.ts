@@ -1,16 +1,16 @@
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { contracts } from '../../db/schema';
 import { ApprovalDecisionInput, ContractEventInput, UsageBatch } from '../../domain/contracts/contract-events';
 import { QuoteInput } from '../../domain/contracts/quote';
 import { money } from '../../domain/money';
 import { contractStages } from '../../workflows/contract-definitions';
-import { assertContractExists, contractLinks, contractResource, createQuote, decideQuote, deliverContractEvent, getContractView } from '../contract-service';
-import { listInvoices } from '../invoice-listing';
-import { idOrdered, startsWith } from '../pagination';
-import { defineRoute, IdParam, ListQuery, SearchQuery } from '../route';
-import { revenueSchedule } from '../revenue-schedule';
-import { takeUsage } from '../usage-intake';
+import { assertContractExists, contractLinks, contractResource, createQuote, decideQuote, deliverContractEvent, getContractView } from '../contracts/service';
+import { idOrdered, listPage, startsWith } from '../http/pagination';
+import { defineRoute, IdParam, ListQuery, SearchQuery } from '../http/route';
+import { revenueSchedule } from '../contracts/revenue-schedule';
+import { eventRoute, invoicesRoute, liveStateRoute, type Subject } from './subject-routes';
+import { takeUsage } from '../contracts/usage-intake';
 
 const ContractListQuery = ListQuery.extend({ stage: z.enum(contractStages).optional(), ...SearchQuery.shape });
 const AsOfQuery = z.strictObject({ asOf: z.iso.datetime({ offset: true }).optional() });
@@ -39,6 +39,8 @@ const exampleQuote = {
   start: '2027-01-01',
   autoRenew: true,
 };
+
+const contract: Subject = { type: 'contract', noun: 'Contract', collection: '/v1/contracts', tag: 'Contracts', exists: assertContractExists };
 
 export const contractRoutes = [
   defineRoute({
@@ -92,68 +94,43 @@ export const contractRoutes = [
     responses: { 200: { description: 'A page of contracts' } },
     async handler({ auth, query, deps }) {
       const order = idOrdered<typeof contracts.$inferSelect>(query, contracts.id);
-      const rows = await deps.db
-        .select()
-        .from(contracts)
-        .where(and(eq(contracts.tenantId, auth.tenantId), query.stage ? eq(contracts.stage, query.stage) : undefined, startsWith(query.q, contracts.customerName, contracts.id), order.after))
-        .orderBy(order.orderBy)
-        .limit(order.limit);
-      const { data, next } = order.page(rows);
-      return {
-        status: 200,
-        body: {
-          data: data.map((c) => ({
-            id: c.id,
-            customer: { name: c.customerName },
-            stage: c.stage,
-            playbook: { id: c.playbookId, version: c.playbookVersion },
-            term: c.termStart ? { start: c.termStart.toISOString(), end: c.termEnd?.toISOString() ?? null } : null,
-            autoRenew: c.autoRenew === 1,
-            mrr: money(c.mrr, c.currency),
-            nextInvoiceAt: c.nextInvoiceAt?.toISOString() ?? null,
-            links: contractLinks(deps, auth.tenantId, c.id),
-          })),
-          next,
-        },
-      };
+      const where = [eq(contracts.tenantId, auth.tenantId), query.stage ? eq(contracts.stage, query.stage) : undefined, startsWith(query.q, contracts.customerName, contracts.id)];
+      const body = await listPage(deps.db, contracts, where, order, (c) => ({
+        id: c.id,
+        customer: { name: c.customerName },
+        stage: c.stage,
+        playbook: { id: c.playbookId, version: c.playbookVersion },
+        term: c.termStart ? { start: c.termStart.toISOString(), end: c.termEnd?.toISOString() ?? null } : null,
+        autoRenew: c.autoRenew === 1,
+        mrr: money(c.mrr, c.currency),
+        nextInvoiceAt: c.nextInvoiceAt?.toISOString() ?? null,
+        links: contractLinks(deps, auth.tenantId, c.id),
+      }));
+      return { status: 200, body };
     },
   }),
 
-  defineRoute({
-    method: 'get',
-    path: '/v1/contracts/:id',
-    operationId: 'getContract',
-    summary: 'Live state from the workflow: stage, approvals pending, term, current periods, next invoice date, renewal date, invoices and holds',
-    tag: 'Contracts',
-    access: { kind: 'tenant', scope: 'read' },
-    params: IdParam,
-    responses: { 200: { description: 'Live state' }, 404: { description: 'No such contract' } },
-    async handler({ auth, params, deps }) {
-      return { status: 200, body: await contractResource(deps, auth.tenantId, params.id) };
-    },
-  }),
+  liveStateRoute(
+    contract,
+    'Live state from the workflow: stage, approvals pending, term, current periods, next invoice date, renewal date, invoices and holds',
+    contractResource,
+  ),
 
-  defineRoute({
-    method: 'post',
-    path: '/v1/contracts/:id/events',
-    operationId: 'postContractEvent',
-    summary: 'Deliver one contract event (signed, amended, renewed, cancelled, invoice approved, payment, dispute, credit), applied once per eventId',
-    tag: 'Contracts',
-    access: { kind: 'tenant', scope: 'write' },
-    params: IdParam,
-    body: ContractEventInput,
-    example: { body: { type: 'contract.signed', eventId: 'docusign-88213', signedBy: 'Bill Lumbergh' } },
-    responses: {
-      202: { description: 'Accepted and applied by the contract; `duplicate: true` when an event with this eventId was applied already (nothing changes)' },
-      404: { description: 'No such contract' },
-      409: { description: "The contract's state does not allow it (e.g. signing an unapproved quote), or the eventId was used for an event of another type" },
-      422: { description: 'The event names a line or invoice the contract does not have' },
+  eventRoute(
+    contract,
+    {
+      summary: 'Deliver one contract event (signed, amended, renewed, cancelled, invoice approved, payment, dispute, credit), applied once per eventId',
+      body: ContractEventInput,
+      example: { type: 'contract.signed', eventId: 'docusign-88213', signedBy: 'Bill Lumbergh' },
+      responses: {
+        202: { description: 'Accepted and applied by the contract; `duplicate: true` when an event with this eventId was applied already (nothing changes)' },
+        404: { description: 'No such contract' },
+        409: { description: "The contract's state does not allow it (e.g. signing an unapproved quote), or the eventId was used for an event of another type" },
+        422: { description: 'The event names a line or invoice the contract does not have' },
+      },
     },
-    async handler({ auth, params, body, deps, seed }) {
-      const accepted = await deliverContractEvent(deps, auth.tenantId, params.id, body, seed);
-      return { status: 202, body: { ...accepted, status: 'accepted' } };
-    },
-  }),
+    deliverContractEvent,
+  ),
 
   defineRoute({
     method: 'post',
@@ -176,21 +153,7 @@ export const contractRoutes = [
     },
   }),
 
-  defineRoute({
-    method: 'get',
-    path: '/v1/contracts/:id/invoices',
-    operationId: 'listContractInvoices',
-    summary: 'Invoices and credit notes with lines, service periods, status, holds and their reasons, oldest first',
-    tag: 'Contracts',
-    access: { kind: 'tenant', scope: 'read' },
-    params: IdParam,
-    query: ListQuery,
-    responses: { 200: { description: 'A page of invoices' }, 404: { description: 'No such contract' } },
-    async handler({ auth, params, query, deps }) {
-      await assertContractExists(deps, auth.tenantId, params.id);
-      return { status: 200, body: await listInvoices(deps, auth.tenantId, { subjectType: 'contract', subjectId: params.id }, query) };
-    },
-  }),
+  invoicesRoute(contract, 'Invoices and credit notes with lines, service periods, status, holds and their reasons, oldest first'),
 
   defineRoute({
     method: 'get',

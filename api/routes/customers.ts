@@ -3,11 +3,11 @@ import { z } from 'zod';
 import { customers, messages, timelineEntries } from '../../db/schema';
 import { CustomerEventInput } from '../../domain/customer-events';
 import { customerStages } from '../../workflows/definitions';
-import { CreateCustomerBody, customerLinks, customerResource, deliverCustomerEvent, getCustomerView, startCustomer } from '../customer-service';
+import { CreateCustomerBody, customerLinks, customerResource, deliverCustomerEvent, getCustomerView, startCustomer } from '../customers/service';
 import type { ApiDependencies } from '../dependencies';
-import { listInvoices } from '../invoice-listing';
-import { idOrdered, startsWith, timeOrdered } from '../pagination';
-import { IdParam, ListQuery, SearchQuery, defineRoute } from '../route';
+import { idOrdered, listPage, startsWith, timeOrdered } from '../http/pagination';
+import { IdParam, ListQuery, SearchQuery, defineRoute } from '../http/route';
+import { eventRoute, invoicesRoute, liveStateRoute, type Subject } from './subject-routes';
 
 const CustomerListQuery = ListQuery.extend({ stage: z.enum(customerStages).optional(), ...SearchQuery.shape });
 
@@ -21,6 +21,8 @@ async function assertCustomerExists(deps: ApiDependencies, tenantId: string, cus
   // Just created: the workflow has not written its record yet.
   await getCustomerView(deps, tenantId, customerId);
 }
+
+const customer: Subject = { type: 'customer', noun: 'Customer', collection: '/v1/customers', tag: 'Customers', exists: assertCustomerExists };
 
 export const customerRoutes = [
   defineRoute({
@@ -54,49 +56,26 @@ export const customerRoutes = [
     responses: { 200: { description: 'A page of customers' } },
     async handler({ auth, query, deps }) {
       const order = idOrdered<typeof customers.$inferSelect>(query, customers.id);
-      const rows = await deps.db
-        .select()
-        .from(customers)
-        .where(and(eq(customers.tenantId, auth.tenantId), query.stage ? eq(customers.stage, query.stage) : undefined, startsWith(query.q, customers.name, customers.id), order.after))
-        .orderBy(order.orderBy)
-        .limit(order.limit);
-      const { data, next } = order.page(rows);
-      return {
-        status: 200,
-        body: {
-          data: data.map((r) => ({
-            id: r.id,
-            name: r.name,
-            phone: r.phone,
-            email: r.email,
-            timezone: r.timezone,
-            playbook: { id: r.playbookId, version: r.playbookVersion },
-            stage: r.stage,
-            balanceDue: { amount: r.balanceDue, currency: r.currency },
-            nextActionAt: r.nextActionAt?.toISOString() ?? null,
-            lastActivityAt: r.lastActivityAt?.toISOString() ?? null,
-            createdAt: r.createdAt.toISOString(),
-            links: customerLinks(deps, r.id, auth.tenantId),
-          })),
-          next,
-        },
-      };
+      const where = [eq(customers.tenantId, auth.tenantId), query.stage ? eq(customers.stage, query.stage) : undefined, startsWith(query.q, customers.name, customers.id)];
+      const body = await listPage(deps.db, customers, where, order, (r) => ({
+        id: r.id,
+        name: r.name,
+        phone: r.phone,
+        email: r.email,
+        timezone: r.timezone,
+        playbook: { id: r.playbookId, version: r.playbookVersion },
+        stage: r.stage,
+        balanceDue: { amount: r.balanceDue, currency: r.currency },
+        nextActionAt: r.nextActionAt?.toISOString() ?? null,
+        lastActivityAt: r.lastActivityAt?.toISOString() ?? null,
+        createdAt: r.createdAt.toISOString(),
+        links: customerLinks(deps, r.id, auth.tenantId),
+      }));
+      return { status: 200, body };
     },
   }),
 
-  defineRoute({
-    method: 'get',
-    path: '/v1/customers/:id',
-    operationId: 'getCustomer',
-    summary: "A customer's live lifecycle state, answered by its workflow",
-    tag: 'Customers',
-    access: { kind: 'tenant', scope: 'read' },
-    params: IdParam,
-    responses: { 200: { description: 'Live state' }, 404: { description: 'No such customer' } },
-    async handler({ auth, params, deps }) {
-      return { status: 200, body: await customerResource(deps, auth.tenantId, params.id) };
-    },
-  }),
+  liveStateRoute(customer, "A customer's live lifecycle state, answered by its workflow", customerResource),
 
   defineRoute({
     method: 'get',
@@ -113,53 +92,27 @@ export const customerRoutes = [
       // Oldest first: by when it happened, then by the order it was written (a customer's jobs and
       // invoices write to the same timeline from their own workflows).
       const order = timeOrdered(query, timelineEntries.occurredAt, timelineEntries.position, (r: typeof timelineEntries.$inferSelect) => [r.occurredAt, r.position]);
-      const rows = await deps.db
-        .select()
-        .from(timelineEntries)
-        .where(
-          and(eq(timelineEntries.tenantId, auth.tenantId), eq(timelineEntries.subjectType, 'customer'), eq(timelineEntries.subjectId, params.id), order.after),
-        )
-        .orderBy(...order.orderBy)
-        .limit(order.limit);
-      const { data, next } = order.page(rows);
-      return {
-        status: 200,
-        body: {
-          data: data.map((r) => ({
-            id: r.id,
-            kind: r.kind,
-            type: r.type,
-            summary: r.summary,
-            data: r.data,
-            occurredAt: r.occurredAt.toISOString(),
-          })),
-          next,
-        },
-      };
+      const where = [eq(timelineEntries.tenantId, auth.tenantId), eq(timelineEntries.subjectType, 'customer'), eq(timelineEntries.subjectId, params.id)];
+      const body = await listPage(deps.db, timelineEntries, where, order, (r) => ({ id: r.id, kind: r.kind, type: r.type, summary: r.summary, data: r.data, occurredAt: r.occurredAt.toISOString() }));
+      return { status: 200, body };
     },
   }),
 
-  defineRoute({
-    method: 'post',
-    path: '/v1/customers/:id/events',
-    operationId: 'postCustomerEvent',
-    summary: 'Deliver one lifecycle event to the customer (accepted once per eventId)',
-    tag: 'Customers',
-    access: { kind: 'tenant', scope: 'write' },
-    params: IdParam,
-    body: CustomerEventInput,
-    example: { body: { type: 'inquiry.received', eventId: 'web-form-1001', channel: 'web', message: 'My AC stopped cooling.' } },
-    responses: {
-      202: { description: 'Accepted, to be applied exactly once; `duplicate: true` when an event with this eventId was applied already (nothing changes)' },
-      404: { description: 'No such customer' },
-      409: { description: 'The eventId was already used for an event of another type' },
-      422: { description: 'The event names a job or invoice this customer does not have' },
+  eventRoute(
+    customer,
+    {
+      summary: 'Deliver one lifecycle event to the customer (accepted once per eventId)',
+      body: CustomerEventInput,
+      example: { type: 'inquiry.received', eventId: 'web-form-1001', channel: 'web', message: 'My AC stopped cooling.' },
+      responses: {
+        202: { description: 'Accepted, to be applied exactly once; `duplicate: true` when an event with this eventId was applied already (nothing changes)' },
+        404: { description: 'No such customer' },
+        409: { description: 'The eventId was already used for an event of another type' },
+        422: { description: 'The event names a job or invoice this customer does not have' },
+      },
     },
-    async handler({ auth, params, body, deps, seed }) {
-      const accepted = await deliverCustomerEvent(deps, auth.tenantId, params.id, body, seed);
-      return { status: 202, body: { ...accepted, status: 'accepted' } };
-    },
-  }),
+    deliverCustomerEvent,
+  ),
 
   defineRoute({
     method: 'get',
@@ -174,49 +127,24 @@ export const customerRoutes = [
     async handler({ auth, params, query, deps }) {
       await assertCustomerExists(deps, auth.tenantId, params.id);
       const order = timeOrdered(query, messages.sentAt, messages.id, (r: typeof messages.$inferSelect) => [r.sentAt, r.id]);
-      const rows = await deps.db
-        .select()
-        .from(messages)
-        .where(and(eq(messages.tenantId, auth.tenantId), eq(messages.subjectType, 'customer'), eq(messages.subjectId, params.id), order.after))
-        .orderBy(...order.orderBy)
-        .limit(order.limit);
-      const { data, next } = order.page(rows);
-      return {
-        status: 200,
-        body: {
-          data: data.map((m) => ({
-            id: m.id,
-            kind: m.kind,
-            purpose: m.purpose,
-            channel: m.channel,
-            recipient: m.recipient,
-            body: m.body,
-            status: m.status,
-            statusReason: m.statusReason,
-            transport: m.transport,
-            attempts: m.attempts,
-            sentAt: m.sentAt.toISOString(),
-            deliveredAt: m.deliveredAt?.toISOString() ?? null,
-          })),
-          next,
-        },
-      };
+      const where = [eq(messages.tenantId, auth.tenantId), eq(messages.subjectType, 'customer'), eq(messages.subjectId, params.id)];
+      const body = await listPage(deps.db, messages, where, order, (m) => ({
+        id: m.id,
+        kind: m.kind,
+        purpose: m.purpose,
+        channel: m.channel,
+        recipient: m.recipient,
+        body: m.body,
+        status: m.status,
+        statusReason: m.statusReason,
+        transport: m.transport,
+        attempts: m.attempts,
+        sentAt: m.sentAt.toISOString(),
+        deliveredAt: m.deliveredAt?.toISOString() ?? null,
+      }));
+      return { status: 200, body };
     },
   }),
 
-  defineRoute({
-    method: 'get',
-    path: '/v1/customers/:id/invoices',
-    operationId: 'listCustomerInvoices',
-    summary: 'Invoices with lines, payments, balance and collections status, oldest first',
-    tag: 'Customers',
-    access: { kind: 'tenant', scope: 'read' },
-    params: IdParam,
-    query: ListQuery,
-    responses: { 200: { description: 'A page of invoices' }, 404: { description: 'No such customer' } },
-    async handler({ auth, params, query, deps }) {
-      await assertCustomerExists(deps, auth.tenantId, params.id);
-      return { status: 200, body: await listInvoices(deps, auth.tenantId, { subjectType: 'customer', subjectId: params.id }, query) };
-    },
-  }),
+  invoicesRoute(customer, 'Invoices with lines, payments, balance and collections status, oldest first'),
 ];

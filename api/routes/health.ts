@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { defineRoute } from '../route';
+import { defineRoute } from '../http/route';
 
 export const healthRoutes = [
   defineRoute({

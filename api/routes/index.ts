@@ -1,10 +1,10 @@
-import type { RouteSpec } from '../route';
+import type { RouteSpec } from '../http/route';
 import { apiKeyRoutes } from './api-keys';
 import { contractRoutes } from './contracts';
 import { customerRoutes } from './customers';
 import { healthRoutes } from './health';
 import { messagingRoutes } from './messaging';
-import { metricsRoutes } from './metrics';
+import { metricsRoutes } from './reports';
 import { playbookRoutes } from './playbooks';
 import { tenantRoutes } from './tenants';
 import { webhookRoutes } from './webhooks';

@@ -4,8 +4,8 @@ import { messagingSettings } from '../../db/schema';
 import { sealedIn } from '../../db/sealed';
 import { webhookTargetIssue } from '../../activities/outbound-address';
 import { newSecret } from '../ids';
-import { problems } from '../problem';
-import { defineRoute } from '../route';
+import { problems } from '../http/problem';
+import { defineRoute } from '../http/route';
 
 const MessagingSettingsBody = z.discriminatedUnion('transport', [
   z.strictObject({ transport: z.literal('outbox') }),

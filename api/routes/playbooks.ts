@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { listPlaybooks, PlaybookKindConflict, playbookVersions, registerPlaybook } from '../../db/playbook-store';
 import { AnyPlaybook, findBuiltinPlaybook, type ResolvedPlaybook } from '../../playbooks';
 import { playbookDiagram } from '../../playbooks/diagram';
-import { problems } from '../problem';
-import { defineRoute, IdParam } from '../route';
+import { problems } from '../http/problem';
+import { defineRoute, IdParam } from '../http/route';
 
 const DiagramQuery = z.strictObject({ version: z.coerce.number().int().min(1).max(1_000_000).optional() });
 

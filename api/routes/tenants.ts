@@ -3,8 +3,8 @@ import { NonBlank } from '../../domain/contact';
 import { TenantId } from '../../domain/ids';
 import { TimeZone } from '../../domain/local-time';
 import { builtinPlaybooks } from '../../playbooks';
-import { problems } from '../problem';
-import { defineRoute } from '../route';
+import { problems } from '../http/problem';
+import { defineRoute } from '../http/route';
 import { createTenant } from '../tenants';
 
 const CreateTenantBody = z.strictObject({

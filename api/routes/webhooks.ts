@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { webhookPayloads, webhookSources, type WebhookSource } from '../../domain/webhook-payloads';
-import { problems } from '../problem';
-import { defineRoute, IdParam } from '../route';
-import { receiveWebhook } from '../webhook-intake';
-import { DEFAULT_GRACE_SECONDS } from '../webhook-secrets';
+import { problems } from '../http/problem';
+import { defineRoute, IdParam } from '../http/route';
+import { receiveWebhook } from '../webhooks/intake';
+import { DEFAULT_GRACE_SECONDS } from '../webhooks/secrets';
 
 const examples: Record<WebhookSource, unknown> = {
   telephony: { id: 'CA42f0c1', type: 'call.missed', from: '+15551230000', to: '+15557650000', occurredAt: '2026-03-01T15:00:00Z' },

@@ -1,5 +1,5 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
-import { rows as query } from '../../api/metrics/query';
+import { rows as query } from '../../api/reports/query';
 import type { Database } from '../../db/client';
 import { resolveContractPlaybook, resolvePlaybook } from '../../db/playbook-store';
 import { recordUndeliverable } from '../../activities/delivery';

@@ -1,10 +1,10 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../api/app';
-import { ApiKeyStore } from '../../api/api-keys';
-import { IdempotencyStore } from '../../api/idempotency';
-import { RateLimiter } from '../../api/rate-limit';
-import { WebhookSecretStore } from '../../api/webhook-secrets';
+import { ApiKeyStore } from '../../api/http/api-keys';
+import { IdempotencyStore } from '../../api/http/idempotency';
+import { RateLimiter } from '../../api/http/rate-limit';
+import { WebhookSecretStore } from '../../api/webhooks/secrets';
 import type { ApiConfig, ApiDependencies } from '../../api/dependencies';
 import type { Client } from '@temporalio/client';
 import type { Database } from '../../db/client';

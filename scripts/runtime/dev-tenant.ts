@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
-import { allScopes, hashKey, type ApiKeyStore } from '../../api/api-keys';
+import { allScopes, hashKey, type ApiKeyStore } from '../../api/http/api-keys';
 import { createTenant } from '../../api/tenants';
 import type { Database } from '../../db/client';
 import { apiKeys } from '../../db/schema';

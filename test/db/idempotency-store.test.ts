@@ -3,7 +3,7 @@ import { TEST_SECRET_KEYS } from '../support/stack';
 import { randomUUID } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IdempotencyStore } from '../../api/idempotency';
+import { IdempotencyStore } from '../../api/http/idempotency';
 import type { DatabaseHandle } from '../../db/client';
 import { idempotencyKeys } from '../../db/schema';
 import { openTestDatabase } from '../support/database';

@@ -2,7 +2,7 @@ import { SecretBox } from '../../db/sealed';
 import { TEST_SECRET_KEYS } from '../support/stack';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebhookSecretStore } from '../../api/webhook-secrets';
+import { WebhookSecretStore } from '../../api/webhooks/secrets';
 import type { DatabaseHandle } from '../../db/client';
 import { webhookReceipts } from '../../db/schema';
 import { createTestTenant, openTestDatabase } from '../support/database';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routes } from '../../api/routes';
-import type { RouteSpec } from '../../api/route';
+import type { RouteSpec } from '../../api/http/route';
 import { signPayload } from '../../domain/webhook-signature';
 import { findBuiltinPlaybook } from '../../playbooks';
 import { eventually } from '../support/eventually';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildOpenApi } from '../../api/openapi';
+import { buildOpenApi } from '../../api/http/openapi';
 import { routes } from '../../api/routes';
 
 describe('OpenAPI document', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RateLimiter } from '../../api/rate-limit';
+import { RateLimiter } from '../../api/http/rate-limit';
 
 describe('per-key token buckets', () => {
   it('allows the burst, then refills at the sustained rate and says when to retry', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { monthsOf, rate, share } from '../../../api/metrics/figures';
-import { classify, mrrFigures, type MrrChange } from '../../../api/metrics/mrr-movements';
+import { monthsOf, rate, share } from '../../../api/reports/figures';
+import { classify, mrrFigures, type MrrChange } from '../../../api/reports/mrr-movements';
 
 describe('MRR movements (ChartMogul’s definitions, by customer)', () => {
   it.each([

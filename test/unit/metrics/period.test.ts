@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { previousPeriod, resolvePeriod } from '../../../api/metrics/period';
+import { previousPeriod, resolvePeriod } from '../../../api/reports/period';
 
 describe('report periods in the tenant’s time zone', () => {
   // 2026-12-02 05:00 UTC is still Dec 1 in Chicago (UTC−6), and Dec 2 in UTC.

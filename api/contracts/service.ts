@@ -1,24 +1,24 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { and, eq } from 'drizzle-orm';
-import { contracts } from '../db/schema';
-import { resolveContractPlaybook } from '../db/playbook-store';
-import { approvalPlan } from '../domain/contracts/approval-policy';
-import { startIssue } from '../domain/contracts/bounds';
-import type { ApprovalDecisionInput, ContractEvent, ContractEventInput } from '../domain/contracts/contract-events';
-import type { QuoteInput } from '../domain/contracts/quote';
-import { contractWorkflowId } from '../domain/ids';
-import { formatMoney } from '../domain/money';
-import type { contract } from '../workflows/contract';
-import { approvalDecisionUpdate, contractEventUpdate, contractStateQuery, type ContractView } from '../workflows/contract-definitions';
-import { RevloopCustomer, RevloopPlaybook, RevloopStage, RevloopTenant } from '../workflows/search-attributes';
-import { nowOf, type ApiDependencies } from './dependencies';
-import { appliedEventType, deliveryUpdateId, duplicateOf } from './event-receipts';
-import { idFor } from './ids';
-import { problems } from './problem';
+import { contracts } from '../../db/schema';
+import { resolveContractPlaybook } from '../../db/playbook-store';
+import { approvalPlan } from '../../domain/contracts/approval-policy';
+import { startIssue } from '../../domain/contracts/bounds';
+import type { ApprovalDecisionInput, ContractEvent, ContractEventInput } from '../../domain/contracts/contract-events';
+import type { QuoteInput } from '../../domain/contracts/quote';
+import { contractWorkflowId } from '../../domain/ids';
+import { formatMoney } from '../../domain/money';
+import type { contract } from '../../workflows/contract';
+import { approvalDecisionUpdate, contractEventUpdate, contractStateQuery, type ContractView } from '../../workflows/contract-definitions';
+import { RevloopCustomer, RevloopPlaybook, RevloopStage, RevloopTenant } from '../../workflows/search-attributes';
+import { nowOf, type ApiDependencies } from '../dependencies';
+import { appliedEventType, deliveryUpdateId, duplicateOf } from '../event-receipts';
+import { idFor } from '../ids';
+import { problems } from '../http/problem';
 import { revenuePosition } from './revenue-schedule';
-import { isTemporalUnavailable, isWorkflowNotFound, temporalUnavailable, workflowProblem } from './temporal-errors';
-import { subjectLinks } from './temporal-links';
-import { timezoneFor } from './tenants';
+import { isTemporalUnavailable, isWorkflowNotFound, temporalUnavailable, workflowProblem } from '../http/temporal-errors';
+import { subjectLinks } from '../temporal-links';
+import { timezoneFor } from '../tenants';
 
 /**
  * Quotes and contracts over HTTP: each is one `contract` workflow. The API checks what it can

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { nowOf, type ApiDependencies } from '../dependencies';
-import { leakageEntriesPage, LeakageEntriesQuery, leakageReport } from '../metrics/leakage';
-import { attention } from '../metrics/attention';
-import { kpiReport } from '../metrics/kpis';
-import { PeriodQuery, previousPeriod, resolvePeriod, type Period } from '../metrics/period';
-import { problems } from '../problem';
-import { defineRoute } from '../route';
+import { leakageEntriesPage, LeakageEntriesQuery, leakageReport } from '../reports/leakage';
+import { attention } from '../reports/attention';
+import { kpiReport } from '../reports/kpis';
+import { PeriodQuery, previousPeriod, resolvePeriod, type Period } from '../reports/period';
+import { problems } from '../http/problem';
+import { defineRoute } from '../http/route';
 import { tenantDefaults } from '../tenants';
 
 /** The tenant's zone (UTC when it has none) and the period asked for in it, or a 400 saying why not. */

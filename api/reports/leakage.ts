@@ -5,9 +5,9 @@ import type { Database } from '../../db/client';
 import { leakageEntries } from '../../db/schema';
 import { LEAK_KINDS, leakKinds, type LeakKind } from '../../domain/leakage';
 import type { ApiConfig } from '../dependencies';
-import { decodeCursor, page } from '../pagination';
-import { problems } from '../problem';
-import { ListQuery } from '../route';
+import { decodeCursor, listPage, page, type Ordering } from '../http/pagination';
+import { problems } from '../http/problem';
+import { ListQuery } from '../http/route';
 import { subjectLinks, temporalUiLink } from '../temporal-links';
 import { exactTotal } from './exact-total';
 import type { Period } from './period';
@@ -135,24 +135,21 @@ export async function leakageEntriesPage(db: Database, config: ApiConfig, tenant
   if (after && !(typeof after[0] === 'string' && !Number.isNaN(Date.parse(after[0])) && after.slice(1).every((k) => typeof k === 'string' && k.length <= 200 && !k.includes('\u0000')))) {
     throw problems.validation([{ path: 'query.cursor', message: 'not a cursor this API issued' }]);
   }
-  const rows = await db
-    .select()
-    .from(leakageEntries)
-    .where(
-      and(
-        inPeriod(tenantId, period),
-        query.kind ? eq(leakageEntries.kind, query.kind) : undefined,
-        query.status ? eq(leakageEntries.status, query.status) : undefined,
-        query.subjectType ? eq(leakageEntries.subjectType, query.subjectType) : undefined,
-        after
-          ? sql`(${leakageEntries.occurredAt}, ${leakageEntries.subjectType}, ${leakageEntries.subjectId}, ${leakageEntries.id}) > (${String(after[0])}::timestamptz, ${after[1]}, ${after[2]}, ${after[3]})`
-          : undefined,
-      ),
-    )
-    .orderBy(asc(leakageEntries.occurredAt), asc(leakageEntries.subjectType), asc(leakageEntries.subjectId), asc(leakageEntries.id))
-    .limit(query.limit + 1);
-  const { data, next } = page(rows, query.limit, (r) => [r.occurredAt.toISOString(), r.subjectType, r.subjectId, r.id]);
-  return { data: data.map((r) => entryResource(config, r)), next };
+  const order: Ordering<Row> = {
+    after: after
+      ? sql`(${leakageEntries.occurredAt}, ${leakageEntries.subjectType}, ${leakageEntries.subjectId}, ${leakageEntries.id}) > (${String(after[0])}::timestamptz, ${after[1]}, ${after[2]}, ${after[3]})`
+      : undefined,
+    orderBy: [asc(leakageEntries.occurredAt), asc(leakageEntries.subjectType), asc(leakageEntries.subjectId), asc(leakageEntries.id)],
+    limit: query.limit + 1,
+    page: (rows) => page(rows, query.limit, (r) => [r.occurredAt.toISOString(), r.subjectType, r.subjectId, r.id]),
+  };
+  const where = [
+    inPeriod(tenantId, period),
+    query.kind ? eq(leakageEntries.kind, query.kind) : undefined,
+    query.status ? eq(leakageEntries.status, query.status) : undefined,
+    query.subjectType ? eq(leakageEntries.subjectType, query.subjectType) : undefined,
+  ];
+  return listPage(db, leakageEntries, where, order, (r) => entryResource(config, r));
 }
 
 function entryResource(config: ApiConfig, r: Row) {

@@ -1,21 +1,21 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { z } from 'zod';
-import { CustomerEventInput, referencesJobOrInvoice, type CustomerEvent } from '../domain/customer-events';
-import { EmailAddress, NonBlank, PhoneNumber } from '../domain/contact';
-import { ClientId, customerWorkflowId } from '../domain/ids';
-import { TimeZone } from '../domain/local-time';
-import { resolvePlaybook } from '../db/playbook-store';
-import { PlaybookId, type ResolvedPlaybook } from '../playbooks';
-import type { customer } from '../workflows/customer';
-import { customerEventSignal, customerEventUpdate, customerStateQuery, type CustomerView } from '../workflows/definitions';
-import { RevloopCustomer, RevloopPlaybook, RevloopStage, RevloopTenant } from '../workflows/search-attributes';
-import type { ApiDependencies } from './dependencies';
-import { appliedEventType, deliveryUpdateId, duplicateOf } from './event-receipts';
-import { idFor } from './ids';
-import { problems } from './problem';
-import { isTemporalUnavailable, temporalUnavailable, workflowProblem } from './temporal-errors';
-import { subjectLinks } from './temporal-links';
-import { timezoneFor } from './tenants';
+import { CustomerEventInput, referencesJobOrInvoice, type CustomerEvent } from '../../domain/customer-events';
+import { EmailAddress, NonBlank, PhoneNumber } from '../../domain/contact';
+import { ClientId, customerWorkflowId } from '../../domain/ids';
+import { TimeZone } from '../../domain/local-time';
+import { resolvePlaybook } from '../../db/playbook-store';
+import { PlaybookId, type ResolvedPlaybook } from '../../playbooks';
+import type { customer } from '../../workflows/customer';
+import { customerEventSignal, customerEventUpdate, customerStateQuery, type CustomerView } from '../../workflows/definitions';
+import { RevloopCustomer, RevloopPlaybook, RevloopStage, RevloopTenant } from '../../workflows/search-attributes';
+import type { ApiDependencies } from '../dependencies';
+import { appliedEventType, deliveryUpdateId, duplicateOf } from '../event-receipts';
+import { idFor } from '../ids';
+import { problems } from '../http/problem';
+import { isTemporalUnavailable, temporalUnavailable, workflowProblem } from '../http/temporal-errors';
+import { subjectLinks } from '../temporal-links';
+import { timezoneFor } from '../tenants';
 
 /** What `POST /v1/customers` takes. */
 export const CreateCustomerBody = z.strictObject({

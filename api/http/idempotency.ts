@@ -1,9 +1,9 @@
 import { createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
-import type { Database } from '../db/client';
-import { isSealed, sealedIn, type SecretBox } from '../db/sealed';
-import { idempotencyKeys } from '../db/schema';
-import type { Reply } from './http-types';
+import type { Database } from '../../db/client';
+import { isSealed, sealedIn, type SecretBox } from '../../db/sealed';
+import { idempotencyKeys } from '../../db/schema';
+import type { Reply } from './types';
 
 /**
  * `Idempotency-Key` for writes, after Stripe's semantics: the first request with a key runs and its

@@ -1,8 +1,8 @@
 import { and, asc, eq } from 'drizzle-orm';
-import { revenueLines } from '../db/schema';
-import { positionAt, scheduleByMonth, type RevenueLine } from '../domain/billing/recognition';
-import { money } from '../domain/money';
-import type { ApiDependencies } from './dependencies';
+import { revenueLines } from '../../db/schema';
+import { positionAt, scheduleByMonth, type RevenueLine } from '../../domain/billing/recognition';
+import { money } from '../../domain/money';
+import type { ApiDependencies } from '../dependencies';
 
 /**
  * A contract's revenue by month (ASC 606 / IFRS 15, simplified) from the revenue lines its invoices

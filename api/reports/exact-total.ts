@@ -1,4 +1,4 @@
-import { Problem } from '../problem';
+import { Problem } from '../http/problem';
 
 /**
  * A sum of minor units as PostgreSQL computed it (numeric, as text) or as BigInt: a JSON number

@@ -1,16 +1,16 @@
 import type { Request } from 'express';
 import { z } from 'zod';
-import { ClientId } from '../domain/ids';
-import type { WebhookSource } from '../domain/webhook-payloads';
-import type { ApiDependencies } from './dependencies';
-import type { Reply, Scope, TenantAuth } from './http-types';
+import { ClientId } from '../../domain/ids';
+import type { WebhookSource } from '../../domain/webhook-payloads';
+import type { ApiDependencies } from '../dependencies';
+import type { Reply, Scope, TenantAuth } from './types';
 
 /**
  * A route is data: its method and path, who may call it, the zod schemas of what it takes and
  * gives, and a handler that sees only validated input. The router, the OpenAPI document and the
  * tenant-isolation tests are all generated from the same table.
  */
-export type { Reply, Scope, TenantAuth } from './http-types';
+export type { Reply, Scope, TenantAuth } from './types';
 
 /**
  * Who may call: anyone; the operator (REVLOOP_ADMIN_TOKEN); a tenant key with a scope; or a

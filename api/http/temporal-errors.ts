@@ -1,6 +1,6 @@
 import { isGrpcServiceError, ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
-import { UpdateRefusal } from '../workflows/definitions';
+import { UpdateRefusal } from '../../workflows/definitions';
 import { problems } from './problem';
 
 const UNAVAILABLE_CODES = new Set([4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE_EXHAUSTED */, 14 /* UNAVAILABLE */]);

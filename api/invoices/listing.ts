@@ -1,10 +1,10 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import { invoiceLines, invoices, payments } from '../db/schema';
-import { legacyChildWorkflowIds } from '../domain/ids';
-import { money } from '../domain/money';
-import type { ApiDependencies } from './dependencies';
-import { timeOrdered } from './pagination';
-import { temporalUiLink } from './temporal-links';
+import { invoiceLines, invoices, payments } from '../../db/schema';
+import { legacyChildWorkflowIds } from '../../domain/ids';
+import { money } from '../../domain/money';
+import type { ApiDependencies } from '../dependencies';
+import { listPage, timeOrdered } from '../http/pagination';
+import { temporalUiLink } from '../temporal-links';
 
 /**
  * A page of a customer's or a contract's invoices (and credit notes), oldest first, with lines,
@@ -17,13 +17,7 @@ export async function listInvoices(
   query: { limit: number; cursor?: string | undefined },
 ) {
   const order = timeOrdered(query, invoices.issuedAt, invoices.id, (r: typeof invoices.$inferSelect) => [r.issuedAt, r.id]);
-  const rows = await deps.db
-    .select()
-    .from(invoices)
-    .where(and(eq(invoices.tenantId, tenantId), eq(invoices.subjectType, subject.subjectType), eq(invoices.subjectId, subject.subjectId), order.after))
-    .orderBy(...order.orderBy)
-    .limit(order.limit);
-  const { data, next } = order.page(rows);
+  const { data, next } = await listPage(deps.db, invoices, [eq(invoices.tenantId, tenantId), eq(invoices.subjectType, subject.subjectType), eq(invoices.subjectId, subject.subjectId)], order, (r) => r);
   const ids = data.map((r) => r.id);
   const [lines, paid] = ids.length
     ? await Promise.all([

@@ -1,5 +1,6 @@
-import { asc, gt, sql, type SQL } from 'drizzle-orm';
-import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { and, asc, gt, sql, type SQL } from 'drizzle-orm';
+import type { AnyPgColumn, PgTable } from 'drizzle-orm/pg-core';
+import type { Database } from '../../db/client';
 import { problems } from './problem';
 
 const badCursor = () => problems.validation([{ path: 'query.cursor', message: 'not a cursor this API issued' }]);
@@ -66,7 +67,7 @@ export function idOrdered<Row extends { id: string }>(query: { cursor?: string |
   if (after && (typeof after[0] !== 'string' || after[0].length > 200 || after[0].includes('\u0000'))) throw badCursor();
   return {
     after: after ? gt(id, String(after[0])) : undefined,
-    orderBy: asc(id),
+    orderBy: [asc(id)] as const,
     limit: query.limit + 1,
     page: (rows: Row[]) => page(rows, query.limit, (row) => [row.id]),
   };
@@ -80,4 +81,33 @@ export function startsWith(q: string | undefined, ...columns: AnyPgColumn[]): SQ
     columns.map((c) => sql`${c} ilike ${pattern}`),
     sql` or `,
   )})`;
+}
+
+/** A keyset order as `timeOrdered` and `idOrdered` describe it. */
+export interface Ordering<Row> {
+  after: SQL | undefined;
+  orderBy: readonly SQL[];
+  limit: number;
+  page(rows: Row[]): { data: Row[]; next: string | null };
+}
+
+/**
+ * Every list in the API: one page of `table`'s rows matching all of `where`, in `order`, each
+ * row shown by `show`, with the cursor of the next page.
+ */
+export async function listPage<T extends PgTable, Out>(
+  db: Database,
+  table: T,
+  where: ReadonlyArray<SQL | undefined>,
+  order: Ordering<T['$inferSelect']>,
+  show: (row: T['$inferSelect']) => Out,
+): Promise<{ data: Out[]; next: string | null }> {
+  const rows = (await db
+    .select()
+    .from(table as PgTable)
+    .where(and(...where, order.after))
+    .orderBy(...order.orderBy)
+    .limit(order.limit)) as T['$inferSelect'][];
+  const { data, next } = order.page(rows);
+  return { data: data.map(show), next };
 }

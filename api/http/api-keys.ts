@@ -1,9 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { and, asc, eq, isNull, ne, sql } from 'drizzle-orm';
-import type { Database } from '../db/client';
-import { newId, newSecret } from './ids';
-import { apiKeys } from '../db/schema';
-import type { Scope, TenantAuth } from './http-types';
+import type { Database } from '../../db/client';
+import { newId, newSecret } from '../ids';
+import { apiKeys } from '../../db/schema';
+import type { Scope, TenantAuth } from './types';
 
 /**
  * API keys: shown once, stored as SHA-256 hashes. The keys are 256-bit random strings, so a plain

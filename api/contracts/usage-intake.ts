@@ -1,12 +1,12 @@
 import { and, eq, inArray } from 'drizzle-orm';
-import { lockUsageClosure } from '../activities/usage';
-import type { Database } from '../db/client';
-import { usageRecords } from '../db/schema';
-import type { UsageBatch } from '../domain/contracts/contract-events';
-import { nowOf, type ApiDependencies } from './dependencies';
-import { problems, type ProblemIssue } from './problem';
-import { liveContractStages } from '../workflows/contract-definitions';
-import { assertContractExists } from './contract-service';
+import { lockUsageClosure } from '../../activities/usage';
+import type { Database } from '../../db/client';
+import { usageRecords } from '../../db/schema';
+import type { UsageBatch } from '../../domain/contracts/contract-events';
+import { nowOf, type ApiDependencies } from '../dependencies';
+import { problems, type ProblemIssue } from '../http/problem';
+import { liveContractStages } from '../../workflows/contract-definitions';
+import { assertContractExists } from './service';
 
 /** Usage may be reported a little ahead of our clock (clock skew), not from the future. */
 const FUTURE_TOLERANCE_MS = 5 * 60_000;

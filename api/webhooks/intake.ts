@@ -1,12 +1,12 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
-import { customers } from '../db/schema';
-import { phoneDigits } from '../domain/contact';
-import { mapWebhook, type WebhookPayload, type WebhookSource, type WebhookSubject } from '../domain/webhook-payloads';
-import type { ContractEventInput } from '../domain/contracts/contract-events';
-import { deliverContractEvent } from './contract-service';
-import { deliverCustomerEvent, startCustomer } from './customer-service';
-import type { ApiDependencies } from './dependencies';
-import { tenantDefaults } from './tenants';
+import { customers } from '../../db/schema';
+import { phoneDigits } from '../../domain/contact';
+import { mapWebhook, type WebhookPayload, type WebhookSource, type WebhookSubject } from '../../domain/webhook-payloads';
+import type { ContractEventInput } from '../../domain/contracts/contract-events';
+import { deliverContractEvent } from '../contracts/service';
+import { deliverCustomerEvent, startCustomer } from '../customers/service';
+import type { ApiDependencies } from '../dependencies';
+import { tenantDefaults } from '../tenants';
 
 /**
  * A verified webhook becomes a lifecycle event for one customer (or, for payments, one contract). A call or text from a number

@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { TenantId } from '../domain/ids';
-import type { ApiDependencies } from './dependencies';
+import { TenantId } from '../../domain/ids';
+import type { ApiDependencies } from '../dependencies';
 import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint, requestSeed } from './idempotency';
 import { issuesFrom, Problem, problems, type ProblemIssue } from './problem';
 import { secretsEqual } from './api-keys';

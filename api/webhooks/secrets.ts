@@ -1,10 +1,10 @@
 import { and, asc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
-import type { Database } from '../db/client';
-import { sealedIn, type SecretBox } from '../db/sealed';
-import { webhookReceipts, webhookSecrets } from '../db/schema';
-import type { WebhookSource } from '../domain/webhook-payloads';
-import { signedContentDigest, verifySignature } from '../domain/webhook-signature';
-import { newId, newSecret } from './ids';
+import type { Database } from '../../db/client';
+import { sealedIn, type SecretBox } from '../../db/sealed';
+import { webhookReceipts, webhookSecrets } from '../../db/schema';
+import type { WebhookSource } from '../../domain/webhook-payloads';
+import { signedContentDigest, verifySignature } from '../../domain/webhook-signature';
+import { newId, newSecret } from '../ids';
 
 /**
  * Per-tenant, per-source signing secrets for webhooks in, and the check every delivery passes:
