@@ -1,9 +1,9 @@
 import { asc, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { kpiReport } from '../../api/metrics/kpis';
+import { kpiReport } from '../../api/reports/kpis';
 import { registerPlaybook } from '../../db/playbook-store';
 import { backfillLeakage } from '../../scripts/backfill/leakage';
-import { leakageReport, type KindTotals } from '../../api/metrics/leakage';
+import { leakageReport, type KindTotals } from '../../api/reports/leakage';
 import { leakageEntries, revenueLines } from '../../db/schema';
 import { contractInvoices, decide, lines, saasPlaybook, send, startContract, state } from '../support/contracts';
 import { deliver, idle, invoicesOf, startCustomer, type CustomerHandle } from '../support/customers';
