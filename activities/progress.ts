@@ -1,7 +1,7 @@
 import { and, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { contractChanges, contracts, customers, invoiceLines, invoices, jobs, leakageEntries, messages, messagingSettings, payments, policyExceptions, revenueLines, tasks, timelineEntries } from '../db/schema';
-import { leakKinds } from '../domain/leakage';
+import { leakRowValues } from './leak-rows';
 import { upsertCustomer } from './customers';
 import { outboxRecord, type Transport } from './messages';
 import type { StepRecords } from './records';
@@ -212,24 +212,7 @@ export function createProgressActivities(db: Database) {
         }
 
         for (const leak of input.leaks ?? []) {
-          const values = {
-            kind: leak.kind,
-            step: leakKinds[leak.kind].step,
-            status: leak.status,
-            occurredAt: new Date(leak.occurredAt),
-            currency: leak.currency,
-            atStake: leak.atStake,
-            estimated: leak.estimated,
-            recovered: leak.recovered,
-            lost: leak.lost,
-            recoveredBy: leak.recoveredBy,
-            resolvedAt: d(leak.resolvedAt ?? undefined),
-            ref: leak.ref,
-            summary: leak.summary,
-            workflowId: leak.workflowId,
-            detail: leak.detail,
-            version,
-          };
+          const values = leakRowValues(leak, version);
           await tx
             .insert(leakageEntries)
             .values({ tenantId: input.tenantId, subjectType: input.subjectType, subjectId: input.subjectId, id: leak.id, ...values })

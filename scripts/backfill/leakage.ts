@@ -4,7 +4,8 @@ import type { Database } from '../../db/client';
 import { resolveContractPlaybook, resolvePlaybook } from '../../db/playbook-store';
 import { recordUndeliverable } from '../../activities/delivery';
 import { contracts, customers, leakageEntries, messages, tenants, timelineEntries } from '../../db/schema';
-import { leakKinds, type LeakRecord } from '../../domain/leakage';
+import { leakRowValues } from '../../activities/leak-rows';
+import type { LeakRecord } from '../../domain/leakage';
 import { findBuiltinContractPlaybook, findBuiltinPlaybook } from '../../playbooks';
 import { contractLedger, customerLedger, type ContractFacts, type Subject, type TimelineRow } from './replay-ledger';
 
@@ -26,28 +27,7 @@ export async function backfillLeakage(db: Database, options: { tenantId?: string
     const added = await db
       .insert(leakageEntries)
       .values(
-        records.map((r) => ({
-          tenantId: subject.tenantId,
-          subjectType: subject.type,
-          subjectId: subject.id,
-          id: r.id,
-          kind: r.kind,
-          step: leakKinds[r.kind].step,
-          status: r.status,
-          occurredAt: new Date(r.occurredAt),
-          currency: r.currency,
-          atStake: r.atStake,
-          estimated: r.estimated,
-          recovered: r.recovered,
-          lost: r.lost,
-          recoveredBy: r.recoveredBy,
-          resolvedAt: r.resolvedAt ? new Date(r.resolvedAt) : null,
-          ref: r.ref,
-          summary: r.summary,
-          workflowId: r.workflowId,
-          detail: { ...r.detail, backfilled: true },
-          version: 0,
-        })),
+        records.map((r) => ({ tenantId: subject.tenantId, subjectType: subject.type, subjectId: subject.id, id: r.id, ...leakRowValues({ ...r, detail: { ...r.detail, backfilled: true } }, 0) })),
       )
       .onConflictDoNothing()
       .returning({ kind: leakageEntries.kind });
