@@ -1,4 +1,5 @@
 import { lineAmount } from './billing/amounts';
+import { addDuration } from './durations';
 
 export interface PricedLine {
   description: string;
@@ -17,4 +18,9 @@ export function priceLines(lines: ReadonlyArray<{ description: string; quantity:
     amount: lineAmount(l.quantity, l.unitPrice.amount),
   }));
   return { lines: priced, total: priced.reduce((sum, l) => sum + l.amount, 0) };
+}
+
+/** When an invoice issued at `issuedAt` (ms) on `netTerms` (ISO duration) is due: one rule for every invoice, wherever it is asked. */
+export function invoiceDueAt(issuedAt: number, netTerms: string): string {
+  return new Date(addDuration(issuedAt, netTerms)).toISOString();
 }

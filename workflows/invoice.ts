@@ -2,7 +2,7 @@ import { patched, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import type { InvoiceRecord, PaymentRecord } from '../activities/records';
 import type { InvoiceEvent } from '../domain/customer-events';
 import { addDuration, humanizeMs } from '../domain/durations';
-import { priceLines } from '../domain/invoice-lines';
+import { invoiceDueAt, priceLines } from '../domain/invoice-lines';
 import { formatLocal } from '../domain/local-time';
 import { formatMoney, type Money } from '../domain/money';
 import { causeOf, type AgendaItem } from './agenda';
@@ -69,7 +69,7 @@ class Collections extends ChildWorkflow<InvoiceEvent, InvoiceAgendaKind, Extract
       balance: total,
       status: 'open',
       issuedAt: new Date(issuedAt).toISOString(),
-      dueAt: new Date(addDuration(issuedAt, input.collections.netTerms)).toISOString(),
+      dueAt: invoiceDueAt(issuedAt, input.collections.netTerms),
       lines,
     };
   }

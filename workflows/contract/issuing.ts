@@ -3,8 +3,8 @@ import type { InvoiceLineRecord, RevenueLineRecord } from '../../activities/reco
 import { holdReason } from '../../domain/billing/anomaly';
 import { revenueLineFor, type BilledLine } from '../../domain/billing/recognition';
 import type { ContractEvent } from '../../domain/contracts/contract-events';
-import { addDuration } from '../../domain/durations';
 import { invoiceWorkflowId, legacyChildWorkflowIds } from '../../domain/ids';
+import { invoiceDueAt } from '../../domain/invoice-lines';
 import { formatMoney } from '../../domain/money';
 import type { ContractInvoice } from '../contract-definitions';
 import { invoiceEventSignal, type ChildNotice } from '../definitions';
@@ -102,7 +102,7 @@ async function issue(d: Deal, inv: ContractInvoice): Promise<void> {
   );
   inv.status = 'open';
   inv.issuedAt = billedAt;
-  inv.dueAt = new Date(addDuration(Date.parse(billedAt), d.playbook.billing.netTerms)).toISOString();
+  inv.dueAt = invoiceDueAt(Date.parse(billedAt), d.playbook.billing.netTerms);
   const lines = inv.lines ?? [];
   delete inv.lines;
   inv.billed = lines.flatMap((l) => (l.lineRef && l.periodStart && l.periodEnd ? [{ lineId: l.lineRef, description: l.description, amount: l.amount, period: { start: l.periodStart, end: l.periodEnd } }] : []));

@@ -1,7 +1,7 @@
 import { getExternalWorkflowHandle, ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
 import type { CustomerEvent, CustomerEventOf, InvoiceEvent } from '../../domain/customer-events';
 import { addDuration } from '../../domain/durations';
-import { priceLines } from '../../domain/invoice-lines';
+import { invoiceDueAt, priceLines } from '../../domain/invoice-lines';
 import { formatMoney } from '../../domain/money';
 import { invoiceEventSignal, type ChildNotice } from '../definitions';
 import type { invoice } from '../invoice';
@@ -36,7 +36,7 @@ export const invoiceEvents = {
 export async function invoiceCompletedJob(r: Relationship, event: CustomerEventOf<'job.completed'>, invoiceId: string, now: number): Promise<void> {
   const currency = event.lineItems[0]!.unitPrice.currency;
   const total = { amount: priceLines(event.lineItems).total, currency };
-  const dueAt = new Date(addDuration(now, r.playbook.invoicing.netTerms)).toISOString();
+  const dueAt = invoiceDueAt(now, r.playbook.invoicing.netTerms);
   // Money on account (an earlier overpayment) pays what it can of the new invoice at once.
   const onAccount = r.memory.onAccount?.[currency] ?? 0;
   const openingCredit = creditFor(onAccount, total.amount);
