@@ -10,6 +10,7 @@ import { QuoteInput } from '../../domain/contracts/quote';
 import { contractWorkflowId } from '../../domain/ids';
 import { findBuiltinContractPlaybook, type B2BPlaybook, type ResolvedPlaybook } from '../../playbooks';
 import type { contract } from '../../workflows/contract';
+import { queryWithin } from './temporal';
 import { approvalDecisionUpdate, contractEventUpdate, contractStateQuery, type ApprovalDecision, type ContractView } from '../../workflows/contract-definitions';
 import { eventually } from './eventually';
 
@@ -82,7 +83,7 @@ export async function decide(handle: ContractHandle, role: string, decision: 'ap
 }
 
 export function state(handle: ContractHandle): Promise<ContractView> {
-  return handle.query(contractStateQuery);
+  return queryWithin(handle, 5_000, () => handle.query(contractStateQuery));
 }
 
 export async function contractInvoices(db: Database, tenantId: string, contractId: string) {

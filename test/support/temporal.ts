@@ -52,11 +52,22 @@ export async function startWorker(env: TestWorkflowEnvironment, db: Database, ta
 }
 
 /**
- * A query that gives up after `ms` instead of waiting forever: the time-skipping test server now
- * and then drops a query that arrives while a workflow task is in flight (seen about once in ten
- * runs of the playbook-adoption test), and the next attempt is answered at once. Polling helpers
- * ask through this, so a lost query costs one retry, not the test.
+ * A query that gives up after `ms` instead of waiting forever. The time-skipping test server now
+ * and then drops a query that arrives while a workflow task is in flight (about one run in six of
+ * the playbook-adoption test) and, with it, leaves time skipping locked: the next attempt is
+ * answered at once, but every later `env.sleep` waits in real time. Seen with a probe: after a
+ * lost query the workflow sat on a timer with nothing pending and one `unlockTimeSkipping` let
+ * the sleep finish at once. So a query past its deadline gives that lock back before it fails
+ * (and the polling helper asks again).
  */
-export function queryWithin<T>(handle: { client: { connection: { withDeadline<R>(deadline: number, fn: () => Promise<R>): Promise<R> } } }, ms: number, ask: () => Promise<T>): Promise<T> {
-  return handle.client.connection.withDeadline(Date.now() + ms, ask);
+export async function queryWithin<T>(handle: { client: { connection: unknown } }, ms: number, ask: () => Promise<T>): Promise<T> {
+  const connection = handle.client.connection as { withDeadline<R>(deadline: number, fn: () => Promise<R>): Promise<R>; testService?: { unlockTimeSkipping(request: object): Promise<unknown> } };
+  const deadline = Date.now() + ms;
+  try {
+    return await connection.withDeadline(deadline, ask);
+  } catch (error) {
+    // Failed at its deadline: the query was lost, not refused.
+    if (Date.now() >= deadline) await connection.testService?.unlockTimeSkipping({}).catch(() => undefined);
+    throw error;
+  }
 }
