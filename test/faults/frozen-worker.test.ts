@@ -90,34 +90,38 @@ async function bookingWhileFrozen(freeze: (bookingId: string) => string) {
   expect(actions).toEqual([...new Set(actions)]);
 }
 
-describe('a worker frozen in the middle of a step', () => {
-  it('loses no event and sends nothing twice when it froze right after writing the step', () => bookingWhileFrozen((booking) => `activity:${booking}`), 300_000);
+// The three cases wait mostly on Temporal's timeouts, each on its own tenant and task queue: they
+// run side by side.
+describe.concurrent('frozen workers', () => {
+  describe('a worker frozen in the middle of a step', () => {
+    it('loses no event and sends nothing twice when it froze right after writing the step', () => bookingWhileFrozen((booking) => `activity:${booking}`), 300_000);
 
-  it('loses no event and sends nothing twice when its workflow task timed out and was redone with the events in another order', () =>
-    bookingWhileFrozen((booking) => `workflow:${booking}`), 300_000);
-});
+    it('loses no event and sends nothing twice when its workflow task timed out and was redone with the events in another order', () =>
+      bookingWhileFrozen((booking) => `workflow:${booking}`), 300_000);
+  });
 
-describe('a step write retried late by a worker that froze in the middle of it', () => {
-  it('does not overwrite the newer state a later step wrote meanwhile', async () => {
-    const tenantId = await createTestTenant(database.db);
-    const taskQueue = `faults-${tenantId}`;
-    // The invoice's first write (issued, balance due in full) is the one the frozen worker holds.
-    const frozen = await startFaultWorker({ address: env.address, taskQueue, freeze: 'before-activity:invoice:inv-job-1/issued|invoice.issued' });
-    cleanups.push(() => frozen.kill());
-    const { customerId, handle } = await startCustomer(env, { taskQueue, tenantId, playbook: findBuiltinPlaybook('hvac')!, profile: { timezone: zoneInDaytime() }, workflowTaskTimeout: '2s' });
-    await deliver(handle, { type: 'booking.requested', jobId: 'job-1', service: 'AC repair', scheduledAt: new Date(Date.now() + 3 * 86_400_000).toISOString() });
-    await deliver(handle, { type: 'job.completed', jobId: 'job-1', lineItems: [{ description: 'Capacitor', quantity: 1, unitPrice: { amount: 18_500, currency: 'USD' } }] }, { wait: false });
-    await frozen.frozen();
-    const healthy = await startWorker(env, database.db, taskQueue);
-    cleanups.push(() => healthy.stop());
-    await deliver(handle, { type: 'payment.received', invoiceId: 'inv-job-1', amount: { amount: 18_500, currency: 'USD' } }, { wait: false });
-    const paid = (rows: Awaited<ReturnType<typeof invoicesOf>>) => rows.length === 1 && rows[0]!.status === 'paid' && rows[0]!.balance === 0;
-    await eventually(() => invoicesOf(database.db, tenantId, customerId), { until: paid, timeoutMs: RECOVERY_MS });
-    // The stale write lands now, seconds after the newer one.
-    frozen.resume();
-    await frozen.printed('fault-worker: late activity done');
-    await frozen.kill();
-    const [invoice] = await invoicesOf(database.db, tenantId, customerId);
-    expect({ status: invoice!.status, balance: invoice!.balance }).toEqual({ status: 'paid', balance: 0 });
-  }, 300_000);
+  describe('a step write retried late by a worker that froze in the middle of it', () => {
+    it('does not overwrite the newer state a later step wrote meanwhile', async () => {
+      const tenantId = await createTestTenant(database.db);
+      const taskQueue = `faults-${tenantId}`;
+      // The invoice's first write (issued, balance due in full) is the one the frozen worker holds.
+      const frozen = await startFaultWorker({ address: env.address, taskQueue, freeze: 'before-activity:invoice:inv-job-1/issued|invoice.issued' });
+      cleanups.push(() => frozen.kill());
+      const { customerId, handle } = await startCustomer(env, { taskQueue, tenantId, playbook: findBuiltinPlaybook('hvac')!, profile: { timezone: zoneInDaytime() }, workflowTaskTimeout: '2s' });
+      await deliver(handle, { type: 'booking.requested', jobId: 'job-1', service: 'AC repair', scheduledAt: new Date(Date.now() + 3 * 86_400_000).toISOString() });
+      await deliver(handle, { type: 'job.completed', jobId: 'job-1', lineItems: [{ description: 'Capacitor', quantity: 1, unitPrice: { amount: 18_500, currency: 'USD' } }] }, { wait: false });
+      await frozen.frozen();
+      const healthy = await startWorker(env, database.db, taskQueue);
+      cleanups.push(() => healthy.stop());
+      await deliver(handle, { type: 'payment.received', invoiceId: 'inv-job-1', amount: { amount: 18_500, currency: 'USD' } }, { wait: false });
+      const paid = (rows: Awaited<ReturnType<typeof invoicesOf>>) => rows.length === 1 && rows[0]!.status === 'paid' && rows[0]!.balance === 0;
+      await eventually(() => invoicesOf(database.db, tenantId, customerId), { until: paid, timeoutMs: RECOVERY_MS });
+      // The stale write lands now, seconds after the newer one.
+      frozen.resume();
+      await frozen.printed('fault-worker: late activity done');
+      await frozen.kill();
+      const [invoice] = await invoicesOf(database.db, tenantId, customerId);
+      expect({ status: invoice!.status, balance: invoice!.balance }).toEqual({ status: 'paid', balance: 0 });
+    }, 300_000);
+  });
 });
