@@ -47,10 +47,28 @@ let counter = 0;
  */
 export async function deliver(handle: CustomerHandle, input: CustomerEventInput, options: { wait?: boolean } = {}): Promise<CustomerEvent> {
   const event = { ...input, eventId: input.eventId ?? `e-${++counter}-${randomBytes(3).toString('hex')}`, receivedAt: new Date().toISOString() } as CustomerEvent;
-  if (referencesJobOrInvoice(event.type)) await handle.executeUpdate(customerEventUpdate, { args: [event], updateId: event.eventId });
+  if (referencesJobOrInvoice(event.type)) await whileTaskFailed(() => handle.executeUpdate(customerEventUpdate, { args: [event], updateId: event.eventId }));
   else await handle.signal(customerEventSignal, event);
   if (options.wait ?? true) await idle(handle, event.eventId);
   return event;
+}
+
+/**
+ * Asks again, as the API's clients do on its 503, while Temporal refuses an Update because the
+ * workflow's last task failed or timed out and its retry has not run yet (a frozen or killed
+ * worker): FAILED_PRECONDITION, "Workflow Task in failed state".
+ */
+async function whileTaskFailed<T>(call: () => Promise<T>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await call();
+    } catch (error) {
+      const code = (error as { cause?: { code?: number } }).cause?.code;
+      if (code !== 9 || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }
 
 /** Waits until the customer workflow has taken in `eventId` (if given) and is waiting again. */
