@@ -16,7 +16,7 @@ import {
   type NextAction,
 } from './definitions';
 import { ChildWorkflow, registerChildHandlers, runUntilClosed } from './lifecycle/child-loop';
-import { patches, stepWrites } from './lifecycle/versions';
+import { patches, stepWrites, type StepWrites } from './lifecycle/versions';
 
 type InvoiceAgendaKind = 'collections.step' | 'payment.retry';
 
@@ -52,7 +52,7 @@ class Collections extends ChildWorkflow<InvoiceEvent, InvoiceAgendaKind, Extract
 
   constructor(
     private readonly input: InvoiceWorkflowInput,
-    writes: 'committed' | 'legacy',
+    writes: StepWrites,
   ) {
     // The ledger's row (once overdue or a payment failed) is in the invoice's currency.
     super({ prefix: `invoice:${input.invoiceId}/`, messaging: input.messaging, writes, currency: input.currency, parentWorkflowId: input.parentWorkflowId });

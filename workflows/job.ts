@@ -14,7 +14,7 @@ import {
   type NextAction,
 } from './definitions';
 import { ChildWorkflow, registerChildHandlers, runUntilClosed } from './lifecycle/child-loop';
-import { stepWrites } from './lifecycle/versions';
+import { stepWrites, type StepWrites } from './lifecycle/versions';
 
 type JobAgendaKind = 'booking.reminder' | 'booking.no_show' | 'job.expire';
 
@@ -43,7 +43,7 @@ class Booking extends ChildWorkflow<JobEvent, JobAgendaKind, Extract<ChildNotice
 
   constructor(
     private readonly input: JobWorkflowInput,
-    writes: 'committed' | 'legacy',
+    writes: StepWrites,
   ) {
     // The no-show's row in the ledger is in the estimate's currency (or, with none, what a booking is worth).
     super({ prefix: `job:${input.jobId}/`, messaging: input.messaging, writes, currency: input.estimate?.currency ?? input.worth?.currency ?? 'USD', parentWorkflowId: input.parentWorkflowId });

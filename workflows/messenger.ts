@@ -7,6 +7,7 @@ import { nextSendableInstant, type QuietHours } from '../domain/local-time';
 import type { ContractTemplateKey } from '../playbooks/b2b-schema';
 import type { MessageTemplate, TemplateKey } from '../playbooks/schema';
 import type { AgendaItem } from './agenda';
+import type { StepWrites } from './lifecycle/versions';
 import { causeOf } from './agenda';
 import type { LeakLedger } from './lifecycle/leak-ledger';
 import { writeStep } from './lifecycle/step-writes';
@@ -37,7 +38,7 @@ const delivery = proxyActivities<Activities>(deliveryOptions);
 
 export interface MessengerOptions {
   /** How the step's rows are written: see `lifecycle/step-writes.ts`. */
-  writes: 'committed' | 'legacy';
+  writes: StepWrites;
   /** Running sequence of timeline entries, carried across continue-as-new (ordering only). */
   seq?: number;
   /**

@@ -16,7 +16,7 @@ import { appliedEventType, deliveryUpdateId, duplicateOf } from '../event-receip
 import { idFor } from '../ids';
 import { problems } from '../http/problem';
 import { revenuePosition } from './revenue-schedule';
-import { isTemporalUnavailable, isWorkflowNotFound, temporalUnavailable, workflowProblem } from '../http/temporal-errors';
+import { askWorkflow, isTemporalUnavailable, isWorkflowNotFound, temporalUnavailable, workflowProblem } from '../http/temporal-errors';
 import { subjectLinks } from '../temporal-links';
 import { timezoneFor } from '../tenants';
 
@@ -77,12 +77,8 @@ export async function createQuote(deps: ApiDependencies, tenantId: string, quote
   };
 }
 
-export async function getContractView(deps: ApiDependencies, tenantId: string, contractId: string): Promise<ContractView> {
-  try {
-    return await deps.temporal.workflow.getHandle(contractWorkflowId(tenantId, contractId)).query(contractStateQuery);
-  } catch (error) {
-    throw workflowProblem(error, `contract "${contractId}"`);
-  }
+export function getContractView(deps: ApiDependencies, tenantId: string, contractId: string): Promise<ContractView> {
+  return askWorkflow(deps.temporal, contractWorkflowId(tenantId, contractId), contractStateQuery, `contract "${contractId}"`);
 }
 
 export async function contractResource(deps: ApiDependencies, tenantId: string, contractId: string) {

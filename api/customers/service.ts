@@ -1,10 +1,12 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { CustomerEventInput, referencesJobOrInvoice, type CustomerEvent } from '../../domain/customer-events';
 import { EmailAddress, NonBlank, PhoneNumber } from '../../domain/contact';
 import { ClientId, customerWorkflowId } from '../../domain/ids';
 import { TimeZone } from '../../domain/local-time';
 import { resolvePlaybook } from '../../db/playbook-store';
+import { customers } from '../../db/schema';
 import { PlaybookId, type ResolvedPlaybook } from '../../playbooks';
 import type { customer } from '../../workflows/customer';
 import { customerEventSignal, customerEventUpdate, customerStateQuery, type CustomerView } from '../../workflows/definitions';
@@ -13,7 +15,7 @@ import type { ApiDependencies } from '../dependencies';
 import { appliedEventType, deliveryUpdateId, duplicateOf } from '../event-receipts';
 import { idFor } from '../ids';
 import { problems } from '../http/problem';
-import { isTemporalUnavailable, temporalUnavailable, workflowProblem } from '../http/temporal-errors';
+import { askWorkflow, isTemporalUnavailable, temporalUnavailable, workflowProblem } from '../http/temporal-errors';
 import { subjectLinks } from '../temporal-links';
 import { timezoneFor } from '../tenants';
 
@@ -96,12 +98,8 @@ export async function startCustomer(deps: ApiDependencies, tenantId: string, bod
   };
 }
 
-export async function getCustomerView(deps: ApiDependencies, tenantId: string, customerId: string): Promise<CustomerView> {
-  try {
-    return await deps.temporal.workflow.getHandle(customerWorkflowId(tenantId, customerId)).query(customerStateQuery);
-  } catch (error) {
-    throw workflowProblem(error, `customer "${customerId}"`);
-  }
+export function getCustomerView(deps: ApiDependencies, tenantId: string, customerId: string): Promise<CustomerView> {
+  return askWorkflow(deps.temporal, customerWorkflowId(tenantId, customerId), customerStateQuery, `customer "${customerId}"`);
 }
 
 export async function customerResource(deps: ApiDependencies, tenantId: string, customerId: string) {
@@ -133,4 +131,15 @@ export async function deliverCustomerEvent(deps: ApiDependencies, tenantId: stri
   }
   // A signal is not answered: a redelivery of an event still in flight is dropped by the workflow.
   return { eventId: event.eventId, type: event.type, duplicate: false };
+}
+
+/** 404 for a customer this tenant does not have: a read model row, or failing that the workflow itself. */
+export async function assertCustomerExists(deps: ApiDependencies, tenantId: string, customerId: string): Promise<void> {
+  const [row] = await deps.db
+    .select({ id: customers.id })
+    .from(customers)
+    .where(and(eq(customers.tenantId, tenantId), eq(customers.id, customerId)));
+  if (row) return;
+  // Just created: the workflow has not written its record yet.
+  await getCustomerView(deps, tenantId, customerId);
 }

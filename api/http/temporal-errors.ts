@@ -1,5 +1,5 @@
-import { isGrpcServiceError, ServiceError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import { isGrpcServiceError, ServiceError, WorkflowUpdateFailedError, type WorkflowClient } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError, type QueryDefinition } from '@temporalio/common';
 import { UpdateRefusal } from '../../workflows/definitions';
 import { problems } from './problem';
 
@@ -58,4 +58,13 @@ export function workflowProblem(error: unknown, what: string): unknown {
     }
   }
   return error;
+}
+
+/** Asks a customer's or contract's workflow for its live state; a failure becomes the problem a client should hear (`what` names it). */
+export async function askWorkflow<T>(client: { workflow: WorkflowClient }, workflowId: string, query: QueryDefinition<T>, what: string): Promise<T> {
+  try {
+    return await client.workflow.getHandle(workflowId).query(query);
+  } catch (error) {
+    throw workflowProblem(error, what);
+  }
 }

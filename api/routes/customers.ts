@@ -1,26 +1,14 @@
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { customers, messages, timelineEntries } from '../../db/schema';
 import { CustomerEventInput } from '../../domain/customer-events';
 import { customerStages } from '../../workflows/definitions';
-import { CreateCustomerBody, customerLinks, customerResource, deliverCustomerEvent, getCustomerView, startCustomer } from '../customers/service';
-import type { ApiDependencies } from '../dependencies';
+import { assertCustomerExists, CreateCustomerBody, customerLinks, customerResource, deliverCustomerEvent, startCustomer } from '../customers/service';
 import { idOrdered, listPage, startsWith, timeOrdered } from '../http/pagination';
 import { IdParam, ListQuery, SearchQuery, defineRoute } from '../http/route';
 import { eventRoute, invoicesRoute, liveStateRoute, type Subject } from './subject-routes';
 
 const CustomerListQuery = ListQuery.extend({ stage: z.enum(customerStages).optional(), ...SearchQuery.shape });
-
-/** 404 for a customer this tenant does not have: a read model row, or failing that the workflow itself. */
-async function assertCustomerExists(deps: ApiDependencies, tenantId: string, customerId: string): Promise<void> {
-  const [row] = await deps.db
-    .select({ id: customers.id })
-    .from(customers)
-    .where(and(eq(customers.tenantId, tenantId), eq(customers.id, customerId)));
-  if (row) return;
-  // Just created: the workflow has not written its record yet.
-  await getCustomerView(deps, tenantId, customerId);
-}
 
 const customer: Subject = { type: 'customer', noun: 'Customer', collection: '/v1/customers', tag: 'Customers', exists: assertCustomerExists };
 

@@ -5,6 +5,7 @@ import type { Money } from '../../domain/money';
 import { ContractLeaks } from './leakage';
 import { liveContractStages, type ContractAgendaKind, type ContractMemory, type ContractStage, type ContractWorkflowInput } from '../contract-definitions';
 import { RunState } from '../lifecycle/run-state';
+import type { StepWrites } from '../lifecycle/versions';
 import type { MessagingContext } from '../messenger';
 import { freshMemory } from './state';
 
@@ -33,7 +34,7 @@ export class Deal extends RunState<ContractMemory, ContractAgendaKind, ContractE
 
   constructor(
     readonly input: ContractWorkflowInput,
-    readonly writes: 'committed' | 'legacy',
+    readonly writes: StepWrites,
   ) {
     const memory = input.memory ?? freshMemory(isoNow());
     if (!input.memory) memory.lines = input.lines.map((line) => ({ line, nextPeriod: 0, segments: [], recentAmounts: [], recentUsage: [] }));

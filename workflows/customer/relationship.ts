@@ -4,6 +4,7 @@ import type { CustomerEvent } from '../../domain/customer-events';
 import { CustomerLeaks } from './leakage';
 import type { CustomerAgendaKind, CustomerMemory, CustomerStage, CustomerWorkflowInput } from '../definitions';
 import { RunState } from '../lifecycle/run-state';
+import type { StepWrites } from '../lifecycle/versions';
 import type { MessagingContext } from '../messenger';
 import { deriveStage, freshMemory } from './state';
 
@@ -12,8 +13,6 @@ import { deriveStage, freshMemory } from './state';
 
 /** How many applied event ids a run remembers once written; older ones are on the timeline, where the API finds them. */
 const RECENT_EVENT_IDS = 500;
-
-export type StepWrites = 'committed' | 'legacy';
 
 export class Relationship extends RunState<CustomerMemory, CustomerAgendaKind, CustomerEvent> {
   readonly leaks: CustomerLeaks;

@@ -5,6 +5,7 @@ import { Messenger, type MessagingContext } from '../messenger';
 import { notifyParent } from '../parent';
 import { Scheduler } from '../scheduler';
 import { LeakLedger } from './leak-ledger';
+import type { StepWrites } from './versions';
 
 // What job and invoice workflows share: their writers, their handlers, their line to the parent
 // and the loop they run until they close.
@@ -60,7 +61,7 @@ export abstract class ChildWorkflow<E extends { eventId: string; type: string },
   protected readonly ledger: LeakLedger;
   protected readonly parent: ParentLine<N>;
 
-  constructor(child: { prefix: string; messaging: MessagingContext; writes: 'committed' | 'legacy'; currency: string; parentWorkflowId: string }) {
+  constructor(child: { prefix: string; messaging: MessagingContext; writes: StepWrites; currency: string; parentWorkflowId: string }) {
     this.ledger = new LeakLedger([], { currency: child.currency, workflowId: workflowInfo().workflowId, idPrefix: child.prefix });
     this.messenger = new Messenger({ ...child.messaging, optOuts: [...child.messaging.optOuts] }, { writes: child.writes, causePrefix: child.prefix, ledger: this.ledger });
     this.parent = new ParentLine(child.parentWorkflowId);

@@ -5,6 +5,7 @@ import { Scheduler } from '../scheduler';
 import { Children } from './children';
 import { Intake, type IntakeMemory } from './intake';
 import type { LeakLedger } from './leak-ledger';
+import type { StepWrites } from './versions';
 import { Visibility } from './visibility';
 
 /** The part of a lifecycle's memory the kernel reads: its agenda, timeline sequence and recent event ids. */
@@ -37,7 +38,7 @@ export class RunState<M extends LifecycleMemory<K>, K extends string, E extends 
   constructor(
     readonly memory: M,
     run: {
-      writes: 'committed' | 'legacy';
+      writes: StepWrites;
       /** Events accepted by an earlier run and not applied yet. */
       pending: readonly E[];
       /** How many applied event ids the memory keeps once written. */

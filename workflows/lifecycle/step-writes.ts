@@ -1,6 +1,7 @@
 import { proxyActivities, proxyLocalActivities, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { StepRecords } from '../../activities/records';
+import type { StepWrites } from './versions';
 
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' };
 
@@ -26,7 +27,7 @@ export const localOptions: LocalActivityOptions = { startToCloseTimeout: '30s', 
 export const local = proxyLocalActivities<Activities>(localOptions);
 
 /** Writes one step's records, after the step committed (or, for a legacy run, from inside it). */
-export function writeStep(records: StepRecords, summary: string, mode: 'committed' | 'legacy'): Promise<{ deliver: string[] }> {
+export function writeStep(records: StepRecords, summary: string, mode: StepWrites): Promise<{ deliver: string[] }> {
   if (mode === 'committed') return committed.recordProgress.executeWithOptions({ ...committedOptions, summary }, [records]);
   return local.recordProgress.executeWithOptions({ ...localOptions, summary }, [records]);
 }

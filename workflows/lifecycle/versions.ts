@@ -6,7 +6,9 @@ import { patched } from '@temporalio/workflow';
  * older than a patch is open anywhere, `deprecatePatch` it and drop the old branch.
  */
 /** How this run writes its steps: committed (regular activities after the task) unless it began before `patches.committedSteps`. */
-export function stepWrites(): 'committed' | 'legacy' {
+export type StepWrites = 'committed' | 'legacy';
+
+export function stepWrites(): StepWrites {
   return patched(patches.committedSteps) ? 'committed' : 'legacy';
 }
 
