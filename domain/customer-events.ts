@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { UtcTimestamp } from './instants';
-import { ClientId } from './ids';
+import { UtcTimestamp } from './values';
+import { ClientId } from './values';
 import { linesWithin } from './billing/amounts';
-import { MAX_AMOUNT, Money, PositiveMoney } from './money';
+import { MAX_AMOUNT } from './money';
+import { Money, PositiveMoney } from './values';
 import { decimalNumber } from './decimals';
 
 /**

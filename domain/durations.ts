@@ -1,21 +1,20 @@
-import { z } from 'zod';
-
 /**
  * ISO-8601 durations (`PT15M`, `P3D`, `P12M`) as playbooks write them. Years and months are
  * calendar units (P1M from Jan 31 is Feb 28/29); weeks, days and smaller are exact lengths, so a
  * reminder `PT2H` before an appointment is always two real hours before it.
  */
-const PATTERN = /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
+export const ISO_DURATION_PATTERN = /^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
 
 /** Nothing a lifecycle schedules is further off than this; it also keeps every date representable. */
-const MAX_YEARS = 100;
+export const MAX_DURATION_YEARS = 100;
 
-export const IsoDuration = z
-  .string()
-  .max(40)
-  .regex(PATTERN, 'must be an ISO-8601 duration such as PT15M, P3D or P12M')
-  .refine((iso) => !PATTERN.test(iso) || addDuration(0, iso) <= addDuration(0, `P${MAX_YEARS}Y`), `must be at most ${MAX_YEARS} years`);
-export type IsoDuration = z.infer<typeof IsoDuration>;
+/** An ISO-8601 duration string; the `IsoDuration` schema in `values.ts` checks it at the edge. */
+export type IsoDuration = string;
+
+/** Whether a well-formed duration is at most MAX_DURATION_YEARS long. */
+export function withinMaxDuration(iso: string): boolean {
+  return !ISO_DURATION_PATTERN.test(iso) || addDuration(0, iso) <= addDuration(0, `P${MAX_DURATION_YEARS}Y`);
+}
 
 export interface DurationParts {
   years: number;
@@ -28,7 +27,7 @@ export interface DurationParts {
 }
 
 export function parseDuration(iso: string): DurationParts {
-  const m = PATTERN.exec(iso);
+  const m = ISO_DURATION_PATTERN.exec(iso);
   if (!m) throw new Error(`not an ISO-8601 duration: ${iso}`);
   const n = (i: number) => (m[i] ? Number(m[i]) : 0);
   return { years: n(1), months: n(2), weeks: n(3), days: n(4), hours: n(5), minutes: n(6), seconds: n(7) };

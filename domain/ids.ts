@@ -1,16 +1,9 @@
-import { z } from 'zod';
-
 /**
  * Ids chosen by clients (customers, jobs, invoices, events) become parts of workflow ids such as
- * `customer:{tenant}:{customerId}`, so they may not contain the `:` separator or whitespace.
+ * `customer:{tenant}:{customerId}`, so they may not contain the `:` separator or whitespace
+ * (the `ClientId` schema in `values.ts`).
  */
-export const ClientId = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'may contain only letters, digits, ".", "_" and "-", starting with a letter or digit');
-
-export const TenantId = ClientId;
+export const CLIENT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 export function customerWorkflowId(tenantId: string, customerId: string): string {
   return `customer:${tenantId}:${customerId}`;

@@ -1,14 +1,11 @@
-import { z } from 'zod';
-
 /**
  * Customer-local time. Quiet hours and seasonal outreach are about the customer's wall clock,
  * not UTC, and survive daylight-saving changes. Only `Intl` is used, which is deterministic
  * inside workflow code for a given Node.js build.
  */
 
-export const TimeZone = z.string().refine(isValidTimeZone, 'must be an IANA time zone such as America/Chicago');
-
-export const LocalTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a 24-hour local time HH:MM');
+/** A 24-hour local wall-clock time, HH:MM (the `LocalTime` schema in `values.ts`). */
+export const LOCAL_TIME_PATTERN = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 export function isValidTimeZone(tz: string): boolean {
   try {

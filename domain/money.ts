@@ -1,36 +1,21 @@
-import { z } from 'zod';
-
 /**
  * Money is an integer amount of the currency's minor unit (cents for USD) and an ISO 4217 code.
  * Floats never carry money: every calculation that can produce a fraction goes through
  * `roundMinor`, the one rounding rule of the project.
  */
-export const Currency = z
-  .string()
-  .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code in upper case, e.g. USD');
-
 /**
  * The largest amount Revloop takes or computes, in minor units (100 billion of the major unit):
  * every total of up to a few hundred such amounts is still an exact integer in a double.
  */
 export const MAX_AMOUNT = 10_000_000_000_000;
 
-export const Money = z.strictObject({
-  amount: z.number().int('must be an integer number of minor units').min(-MAX_AMOUNT).max(MAX_AMOUNT),
-  currency: Currency,
-});
-export type Money = z.infer<typeof Money>;
-
-/** A price: zero or more. Credits are events of their own, never negative prices. */
-export const NonNegativeMoney = z.strictObject({
-  amount: z.number().int('must be an integer number of minor units').min(0, 'must not be negative').max(MAX_AMOUNT),
-  currency: Currency,
-});
-
-export const PositiveMoney = z.strictObject({
-  amount: z.number().int('must be an integer number of minor units').min(1, 'must be greater than zero').max(MAX_AMOUNT),
-  currency: Currency,
-});
+/** Validated at the edge by the `Money` schema in `values.ts`; this module stays free of zod for the workflow bundle. */
+export interface Money {
+  /** Integer minor units, at most MAX_AMOUNT either way. */
+  amount: number;
+  /** ISO 4217, upper case. */
+  currency: string;
+}
 
 /** Half away from zero, to the minor unit: the rounding every invoice, credit and schedule uses. */
 export function roundMinor(value: number): number {

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { UtcTimestamp } from './instants';
+import { UtcTimestamp } from './values';
 import { NonBlank, PhoneNumber } from './contact';
 import { CustomerEventInput, type CustomerEventInput as CustomerEventInputType } from './customer-events';
-import { ClientId } from './ids';
-import { PositiveMoney } from './money';
+import { ClientId } from './values';
+import { PositiveMoney } from './values';
 
 /**
  * What providers send to `POST /v1/webhooks/{source}`, and the lifecycle events each payload means.

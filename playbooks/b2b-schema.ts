@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { IsoDuration } from '../domain/durations';
-import { TimeZone } from '../domain/local-time';
-import { Currency } from '../domain/money';
+import { IsoDuration } from '../domain/values';
+import { TimeZone } from '../domain/values';
+import { Currency } from '../domain/values';
 import { CollectionsStep, PlaybookId } from './schema';
 import { ContractTemplates } from './templates';
 

@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { addDuration, IsoDuration } from '../domain/durations';
-import { LocalTime, TimeZone } from '../domain/local-time';
-import { Currency, MAX_AMOUNT } from '../domain/money';
+import { addDuration } from '../domain/durations';
+import { IsoDuration } from '../domain/values';
+import { LocalTime, TimeZone } from '../domain/values';
+import { MAX_AMOUNT } from '../domain/money';
+import { Currency } from '../domain/values';
 import { HomeServiceTemplates } from './templates';
 
 export { MessageChannel, MessagePurpose, MessageTemplate, templateKeys, type TemplateKey } from './templates';

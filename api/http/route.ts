@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { z } from 'zod';
-import { ClientId } from '../../domain/ids';
+import { ClientId } from '../../domain/values';
 import type { WebhookSource } from '../../domain/webhook-payloads';
 import type { ApiDependencies } from '../dependencies';
 import type { Reply, Scope, TenantAuth } from './types';

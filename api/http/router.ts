@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
-import { TenantId } from '../../domain/ids';
+import { TenantId } from '../../domain/values';
 import type { ApiDependencies } from '../dependencies';
 import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint, requestSeed } from './idempotency';
 import { issuesFrom, Problem, problems, type ProblemIssue } from './problem';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { NonBlank } from '../../domain/contact';
-import { TenantId } from '../../domain/ids';
-import { TimeZone } from '../../domain/local-time';
+import { TenantId } from '../../domain/values';
+import { TimeZone } from '../../domain/values';
 import { builtinPlaybooks } from '../../playbooks';
 import { problems } from '../http/problem';
 import { defineRoute } from '../http/route';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { NonBlank } from '../contact';
-import { ClientId } from '../ids';
-import { NonNegativeMoney } from '../money';
+import { ClientId } from '../values';
+import { NonNegativeMoney } from '../values';
 import { decimalNumber } from '../decimals';
 
 /**

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { UtcTimestamp } from '../instants';
-import { IsoDuration } from '../durations';
+import { UtcTimestamp } from '../values';
+import { IsoDuration } from '../values';
 import { termIssue } from './bounds';
 import { NonBlank } from '../contact';
-import { ClientId } from '../ids';
-import { NonNegativeMoney, PositiveMoney } from '../money';
+import { ClientId } from '../values';
+import { NonNegativeMoney, PositiveMoney } from '../values';
 import { decimalNumber } from '../decimals';
 
 /**

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { EmailAddress, NonBlank, PhoneNumber } from '../contact';
-import { IsoDuration } from '../durations';
-import { ClientId } from '../ids';
-import { TimeZone } from '../local-time';
+import { IsoDuration } from '../values';
+import { ClientId } from '../values';
+import { TimeZone } from '../values';
 import { lineAmountIssue, termIssue } from './bounds';
-import { StartDate } from '../instants';
-import { Currency } from '../money';
+import { StartDate } from '../values';
+import { Currency } from '../values';
 import { QuoteLine } from '../billing/quote-line';
 
 /**

@@ -7,7 +7,7 @@ import { openDatabase, type DatabaseHandle } from '../../db/client';
 import { isStopped, spawnNodeScript, type NodeProcess } from '../runtime/processes';
 import { createPrivatePostgres, type PrivatePostgres } from '../runtime/private-postgres';
 import { freePort, startTemporalDevServer, type RunningDevServer } from '../runtime/temporal-dev-server';
-import { workflowsPath } from '../runtime/worker';
+import { workflowBundlerOptions, workflowsPath } from '../runtime/worker';
 
 /**
  * Everything Revloop runs on, as separate processes the fault suite can break: a PostgreSQL server
@@ -91,7 +91,7 @@ export class Cluster {
     await this.startTemporal();
     log(`Temporal dev server on ${this.temporalAddress}`);
     // Bundled once: every worker (re)start loads the same code in a second instead of bundling again.
-    const { code } = await bundleWorkflowCode({ workflowsPath, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } });
+    const { code } = await bundleWorkflowCode({ workflowsPath, ...workflowBundlerOptions, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } });
     this.bundlePath = join(this.dir, 'workflows.js');
     writeFileSync(this.bundlePath, code);
     // One server key for every worker and API of the run, as a deployment shares one.

@@ -7,6 +7,18 @@ import { fromRoot } from './paths';
  * Processes read the environment here and pass plain values down; nothing below scripts/ touches
  * process.env.
  */
+/** What one worker holds and runs at once unless told otherwise (README › Configuration). */
+export const DEFAULT_WORKER_CAPACITY: WorkerCapacity = { maxCachedWorkflows: 10_000, workflowTaskSlots: 40, activityTaskSlots: 100 };
+
+export interface WorkerCapacity {
+  /** Workflows kept in memory between tasks; the rest replay from history when their next task comes. */
+  maxCachedWorkflows: number;
+  /** Workflow tasks run at once (Temporal needs at least two, for sticky and normal queues). */
+  workflowTaskSlots: number;
+  /** Activity tasks (database writes, webhooks) run at once. */
+  activityTaskSlots: number;
+}
+
 const Port = z.coerce.number().int().min(1).max(65535);
 
 const EnvSchema = z.object({
@@ -39,6 +51,11 @@ const EnvSchema = z.object({
   REVLOOP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   // A workflow bundle built ahead of time (bundleWorkflowCode); without it the worker bundles workflows/ as it starts.
   REVLOOP_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  // How many workflows the worker keeps in memory between tasks (each costs about 0.2 MB; one not
+  // cached replays its history on its next task), and how many workflow and activity tasks it runs at once.
+  REVLOOP_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(DEFAULT_WORKER_CAPACITY.maxCachedWorkflows),
+  REVLOOP_WORKFLOW_TASK_SLOTS: z.coerce.number().int().min(2).default(DEFAULT_WORKER_CAPACITY.workflowTaskSlots),
+  REVLOOP_ACTIVITY_TASK_SLOTS: z.coerce.number().int().min(1).default(DEFAULT_WORKER_CAPACITY.activityTaskSlots),
   // `any` lets tenants' webhooks reach private and loopback addresses (a self-hosted network); public only by default.
   REVLOOP_WEBHOOK_TARGETS: z.enum(['public', 'any']).default('public'),
 });
@@ -77,6 +94,7 @@ export interface RevloopConfig {
   workflowBundlePath: string | undefined;
   /** Which addresses tenants' webhooks may reach. */
   webhookTargets: 'public' | 'any';
+  worker: WorkerCapacity;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): RevloopConfig {
@@ -109,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RevloopConfig 
     requestTimeoutMs: e.REVLOOP_REQUEST_TIMEOUT_MS,
     workflowBundlePath: e.REVLOOP_WORKFLOW_BUNDLE,
     webhookTargets: e.REVLOOP_WEBHOOK_TARGETS,
+    worker: { maxCachedWorkflows: e.REVLOOP_MAX_CACHED_WORKFLOWS, workflowTaskSlots: e.REVLOOP_WORKFLOW_TASK_SLOTS, activityTaskSlots: e.REVLOOP_ACTIVITY_TASK_SLOTS },
   };
 }
 

@@ -7,7 +7,7 @@ import { ensureChromium } from '../../scripts/runtime/chromium';
 import { ensureLocalPostgres } from '../../scripts/runtime/local-postgres';
 import { fromRoot } from '../../scripts/runtime/paths';
 import { resolveTemporalTool, type TemporalExecutable } from '../../scripts/runtime/temporal-tools';
-import { workflowsPath } from '../../scripts/runtime/worker';
+import { workflowBundlerOptions, workflowsPath } from '../../scripts/runtime/worker';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -37,7 +37,7 @@ export default async function setup(project: TestProject): Promise<void> {
   }
   project.provide('databaseUrl', databaseUrl);
 
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  const { code } = await bundleWorkflowCode({ workflowsPath, ...workflowBundlerOptions, logger: quietLogger });
   const dir = fromRoot('.data/test');
   mkdirSync(dir, { recursive: true });
   const bundlePath = join(dir, `workflow-bundle-${process.pid}.js`);

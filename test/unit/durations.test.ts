@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addDuration, durationMs, humanizeMs, IsoDuration } from '../../domain/durations';
+import { addDuration, durationMs, humanizeMs } from '../../domain/durations';
+import { IsoDuration } from '../../domain/values';
 
 const at = (iso: string) => Date.parse(iso);
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { add, formatMoney, Money, roundMinor } from '../../domain/money';
+import { add, formatMoney, roundMinor } from '../../domain/money';
+import { Money } from '../../domain/values';
 
 describe('money', () => {
   it('rounds half away from zero to the minor unit', () => {

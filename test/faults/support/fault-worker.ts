@@ -3,7 +3,7 @@ import { NativeConnection, Worker, bundleWorkflowCode, DefaultLogger, Runtime } 
 import { createActivities } from '../../../activities';
 import { openDatabase } from '../../../db/client';
 import { SecretBox } from '../../../db/sealed';
-import { workflowsPath } from '../../../scripts/runtime/worker';
+import { workflowBundlerOptions, workflowsPath } from '../../../scripts/runtime/worker';
 
 /**
  * A worker process that freezes itself (SIGSTOP, as an operator's `kill -STOP` or a stalled VM
@@ -34,6 +34,7 @@ const database = await openDatabase({ url: process.env.DATABASE_URL! });
 const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
 const { code } = await bundleWorkflowCode({
   workflowsPath,
+  ...workflowBundlerOptions,
   workflowInterceptorModules: [fileURLToPath(new URL('./freeze-interceptor.ts', import.meta.url))],
   logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} },
 });
