@@ -13,8 +13,9 @@ export const historiesDir = fromRoot('test/replay/histories');
  *   (none)          the code up to 2026-12-01
  *   committed-steps step writes after the task commits (patches.committedSteps)
  *   leakage-ledger  ledger rows with the step writes; an invoice with nothing due paid as issued (patches.settleNothingDue)
+ *   small-runs      a run continues as new past 2,000 events or 512 KB (patches.smallRuns)
  */
-export const HISTORY_SERIES = 'leakage-ledger';
+export const HISTORY_SERIES = 'small-runs';
 
 /**
  * With REVLOOP_RECORD_HISTORIES=1 (`npm run histories:record`), saves the workflow's history for

@@ -1,6 +1,6 @@
 import { allHandlersFinished, condition, continueAsNew } from '@temporalio/workflow';
 import type { ContractStage, ContractWorkflowInput } from '../contract-definitions';
-import { DEFAULT_HISTORY_LIMIT, timeToContinueAsNew } from '../lifecycle/continue-as-new';
+import { runLimits, timeToContinueAsNew } from '../lifecycle/continue-as-new';
 import type { Deal } from './deal';
 import { publish } from './publishing';
 
@@ -9,11 +9,10 @@ import { publish } from './publishing';
 
 export function shouldContinueAsNew(d: Deal): boolean {
   if (d.pending.length > 0 || d.ended) return false;
-  const limit = d.input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
   // Children that are still open keep reporting to this workflow id, whichever run; but the
   // time-skipping test server loses track of time when one finishes across a continue-as-new,
   // so a new term waits for them (a large history does not wait past four times the limit).
-  return timeToContinueAsNew({ limit, hardLimit: 4 * limit, openChildren: d.children.size, asked: d.continueAsNewSoon });
+  return timeToContinueAsNew({ ...runLimits(d.input.historyLimit, (limit) => 4 * limit), openChildren: d.children.size, asked: d.continueAsNewSoon });
 }
 
 /** Hands the contract to a fresh run; returns instead when events applied while it waited need the loop first. */

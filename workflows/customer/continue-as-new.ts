@@ -1,6 +1,6 @@
 import { allHandlersFinished, condition, continueAsNew, patched } from '@temporalio/workflow';
 import type { CustomerMemory, CustomerWorkflowInput } from '../definitions';
-import { DEFAULT_HISTORY_LIMIT, timeToContinueAsNew } from '../lifecycle/continue-as-new';
+import { runLimits, timeToContinueAsNew } from '../lifecycle/continue-as-new';
 import { local, localOptions } from '../lifecycle/step-writes';
 import { patches } from '../lifecycle/versions';
 import type { Relationship } from './relationship';
@@ -12,10 +12,10 @@ import type { Relationship } from './relationship';
 const HARD_HISTORY_LIMIT = 40_000;
 
 export function shouldContinueAsNew(r: Relationship): boolean {
-  const limit = r.input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
   // A run from before committed steps moves onto them at the first moment it may.
   const leaveLegacy = r.writes === 'legacy' && patched(patches.leaveLegacySteps);
-  return timeToContinueAsNew({ limit, hardLimit: Math.min(4 * limit, HARD_HISTORY_LIMIT), openChildren: r.children.size, asked: leaveLegacy });
+  const limits = runLimits(r.input.historyLimit, (limit) => Math.min(4 * limit, HARD_HISTORY_LIMIT));
+  return timeToContinueAsNew({ ...limits, openChildren: r.children.size, asked: leaveLegacy });
 }
 
 /** Hands the relationship to a fresh run: same memory, the newest playbook version, nothing lost. */

@@ -31,4 +31,9 @@ export const patches = {
   settleNothingDue: 'settle-nothing-due',
   /** 2026-12: a review that arrives before its request went out cancels the request. Before it, the customer was asked anyway. */
   noRequestAfterReview: 'no-request-after-review',
+  /**
+   * 2026-12: a run continues as new past 2,000 events or 512 KB (3,500 events with children open),
+   * so a relationship's run is as small to replay in year ten as in year one. Before it, 10,000.
+   */
+  smallRuns: 'small-runs',
 } as const;
