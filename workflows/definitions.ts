@@ -193,6 +193,14 @@ export const childNoticeSignal = defineSignal<[ChildNotice]>('childNotice');
 /** Opt-outs changed: children drafting marketing messages must know at once. */
 export const contactPreferencesSignal = defineSignal<[{ optOuts: MessagingContext['optOuts'] }]>('contactPreferences');
 
+/** The messages a job's workflow sends: its input carries these templates and no others. */
+export const jobTemplateKeys = ['booking.confirmation', 'booking.rescheduled', 'booking.cancelled', 'booking.reminder', 'booking.no_show'] as const;
+export type JobTemplateKey = (typeof jobTemplateKeys)[number];
+
+/** The messages an invoice's workflow sends (home-service and contract invoices alike). */
+export const invoiceTemplateKeys = ['invoice.issued', 'collections.reminder', 'collections.final_notice', 'collections.payment_failed'] as const;
+export type InvoiceTemplateKey = (typeof invoiceTemplateKeys)[number];
+
 export interface JobWorkflowInput {
   tenantId: string;
   customerId: string;
@@ -203,7 +211,8 @@ export interface JobWorkflowInput {
   scheduledAt: string;
   estimate?: Money;
   booking: HomeServicePlaybook['booking'];
-  messaging: MessagingContext;
+  /** Runs started before 2026-12 carry every template of the playbook; later ones only the job's. */
+  messaging: MessagingContext<JobTemplateKey>;
   /** What the job is worth to the leakage ledger when it has no estimate: the playbook's average ticket for it. */
   worth?: Money;
 }
@@ -243,7 +252,7 @@ export interface InvoiceWorkflowInput {
   openingCredit?: Money;
   currency: string;
   collections: CollectionsPolicy;
-  messaging: MessagingContext;
+  messaging: MessagingContext<InvoiceTemplateKey>;
 }
 
 export const invoiceEventSignal = defineSignal<[InvoiceEvent]>('invoiceEvent');

@@ -12,6 +12,7 @@ import {
   invoiceStateQuery,
   type InvoiceStatus,
   type InvoiceView,
+  type InvoiceTemplateKey,
   type InvoiceWorkflowInput,
   type NextAction,
 } from './definitions';
@@ -39,7 +40,7 @@ export async function invoice(input: InvoiceWorkflowInput): Promise<InvoiceStatu
   return collections.run();
 }
 
-class Collections extends ChildWorkflow<InvoiceEvent, InvoiceAgendaKind, Extract<ChildNotice, { kind: 'invoice' }>> {
+class Collections extends ChildWorkflow<InvoiceEvent, InvoiceAgendaKind, Extract<ChildNotice, { kind: 'invoice' }>, InvoiceTemplateKey> {
   private readonly record: InvoiceRecord & { status: InvoiceStatus };
   private payments: PaymentRecord[] = [];
   /** Collections items set aside while disputed, with the time they had left. */

@@ -10,6 +10,7 @@ import {
   jobStateQuery,
   type JobStatus,
   type JobView,
+  type JobTemplateKey,
   type JobWorkflowInput,
   type NextAction,
 } from './definitions';
@@ -36,7 +37,7 @@ export async function job(input: JobWorkflowInput): Promise<JobStatus> {
   return booking.run();
 }
 
-class Booking extends ChildWorkflow<JobEvent, JobAgendaKind, Extract<ChildNotice, { kind: 'job' }>> {
+class Booking extends ChildWorkflow<JobEvent, JobAgendaKind, Extract<ChildNotice, { kind: 'job' }>, JobTemplateKey> {
   private status: JobStatus = 'booked';
   private scheduledAt: number;
   private readonly record: JobRecord;

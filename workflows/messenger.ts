@@ -14,13 +14,17 @@ import { writeStep } from './lifecycle/step-writes';
 import type { Scheduler } from './scheduler';
 
 /** Who a lifecycle talks to and how: what every workflow that sends messages needs to know. */
-export interface MessagingContext {
+/** Every template a lifecycle may send. */
+export type AnyTemplateKey = TemplateKey | ContractTemplateKey;
+
+/** Who and how a lifecycle writes to; `K`, the templates it may send (a child carries only its own). */
+export interface MessagingContext<K extends string = AnyTemplateKey> {
   tenantId: string;
   subject: { subjectType: 'customer' | 'contract'; subjectId: string };
   recipient: { name: string; phone?: string; email?: string; timezone: string };
   business: string;
   quietHours: QuietHours | null;
-  templates: Partial<Record<TemplateKey | ContractTemplateKey, MessageTemplate>>;
+  templates: Partial<Record<K, MessageTemplate>>;
   /** Marketing messages on these channels are suppressed; transactional ones still go. */
   optOuts: Array<'sms' | 'email' | 'call'>;
 }
@@ -58,7 +62,21 @@ export interface MessengerOptions {
  * (webhook) get a delivery activity per message, tracked so the workflow can wait for them
  * before it ends.
  */
-export class Messenger {
+/**
+ * The templates of `context` a child sends, and no others: a job's or invoice's input carries
+ * these rather than the playbook's every template (which made each child start ~4 KB in the
+ * parent's history). Only the payload changes, which replay does not compare.
+ */
+export function messagingFor<K extends AnyTemplateKey>(context: MessagingContext, keys: readonly K[]): MessagingContext<K> {
+  const templates: Partial<Record<K, MessageTemplate>> = {};
+  for (const key of keys) {
+    const template = context.templates[key];
+    if (template) templates[key] = template;
+  }
+  return { ...context, templates };
+}
+
+export class Messenger<K extends AnyTemplateKey = AnyTemplateKey> {
   private messages: MessageDraft[] = [];
   private entries: TimelineEntryInput[] = [];
   private readonly deliveries = new Set<Promise<void>>();
@@ -69,7 +87,7 @@ export class Messenger {
   cause: string | undefined;
 
   constructor(
-    readonly context: MessagingContext,
+    readonly context: MessagingContext<K>,
     private readonly options: MessengerOptions,
   ) {
     this.seq = options.seq ?? 0;
@@ -118,13 +136,13 @@ export class Messenger {
   }
 
   /** The customer opted out of the channel this (marketing) message would go on: it would be recorded suppressed. */
-  suppresses(kind: TemplateKey | ContractTemplateKey): boolean {
+  suppresses(kind: K): boolean {
     const template = this.context.templates[kind];
     return template !== undefined && template.purpose === 'marketing' && this.context.optOuts.includes(template.channel);
   }
 
   /** Drafts a message; it is recorded (and handed to the tenant's channel) with the next flush. */
-  send(kind: TemplateKey | ContractTemplateKey, vars: Record<string, string>, cause = this.cause): void {
+  send(kind: K, vars: Record<string, string>, cause = this.cause): void {
     const template = this.context.templates[kind];
     if (!template) throw new Error(`no template ${kind} in this lifecycle's playbook`);
     const { recipient, subject } = this.context;

@@ -7,7 +7,8 @@ import { invoiceWorkflowId, legacyChildWorkflowIds } from '../../domain/ids';
 import { invoiceDueAt } from '../../domain/invoice-lines';
 import { formatMoney } from '../../domain/money';
 import type { ContractInvoice } from '../contract-definitions';
-import { invoiceEventSignal, type ChildNotice } from '../definitions';
+import { invoiceEventSignal, invoiceTemplateKeys, type ChildNotice } from '../definitions';
+import { messagingFor } from '../messenger';
 import type { invoice } from '../invoice';
 import { forwardToChild } from '../lifecycle/children';
 import { creditFor, noteCreditAdded, overpaymentOnClose } from '../on-account';
@@ -155,7 +156,7 @@ async function startInvoice(d: Deal, inv: ContractInvoice, lines: InvoiceLineRec
           currency: d.input.currency,
           ...(openingCredit > 0 ? { openingCredit: d.money(openingCredit) } : {}),
           collections: { netTerms: d.playbook.billing.netTerms, steps: d.playbook.collections.steps, paymentRetries: d.playbook.collections.paymentRetries },
-          messaging: d.messagingContext(),
+          messaging: messagingFor(d.messagingContext(), invoiceTemplateKeys),
         },
       ],
     }),

@@ -3,7 +3,8 @@ import type { CustomerEvent, CustomerEventOf, InvoiceEvent } from '../../domain/
 import { addDuration } from '../../domain/durations';
 import { invoiceDueAt, priceLines } from '../../domain/invoice-lines';
 import { formatMoney } from '../../domain/money';
-import { invoiceEventSignal, type ChildNotice } from '../definitions';
+import { invoiceEventSignal, invoiceTemplateKeys, type ChildNotice } from '../definitions';
+import { messagingFor } from '../messenger';
 import type { invoice } from '../invoice';
 import { forwardToChild } from '../lifecycle/children';
 import type { EventHandlers } from '../lifecycle/handlers';
@@ -61,7 +62,7 @@ export async function invoiceCompletedJob(r: Relationship, event: CustomerEventO
           currency,
           ...(openingCredit > 0 ? { openingCredit: { amount: openingCredit, currency } } : {}),
           collections: { netTerms: r.playbook.invoicing.netTerms, steps: r.playbook.collections.steps, paymentRetries: r.playbook.collections.paymentRetries },
-          messaging: r.messagingContext(),
+          messaging: messagingFor(r.messagingContext(), invoiceTemplateKeys),
         },
       ],
     }),

@@ -1,7 +1,8 @@
 import { getExternalWorkflowHandle, ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
 import type { CustomerEvent, JobEvent } from '../../domain/customer-events';
 import { invoiceIdForJob } from '../../domain/ids';
-import { jobEventSignal, type ChildNotice, type OpenJob } from '../definitions';
+import { jobEventSignal, jobTemplateKeys, type ChildNotice, type OpenJob } from '../definitions';
+import { messagingFor } from '../messenger';
 import type { job } from '../job';
 import { forwardToChild } from '../lifecycle/children';
 import type { EventHandlers } from '../lifecycle/handlers';
@@ -40,7 +41,7 @@ export const jobEvents = {
               scheduledAt: event.scheduledAt,
               ...(event.estimate ? { estimate: event.estimate } : {}),
               booking: r.playbook.booking,
-              messaging: r.messagingContext(),
+              messaging: messagingFor(r.messagingContext(), jobTemplateKeys),
               worth: { amount: r.leaks.worth(event.service), currency: r.playbook.currency },
             },
           ],

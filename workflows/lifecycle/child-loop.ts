@@ -1,7 +1,7 @@
 import { setHandler, workflowInfo, type QueryDefinition, type SignalDefinition } from '@temporalio/workflow';
 import type { AgendaItem } from '../agenda';
 import { contactPreferencesSignal, type ChildNotice } from '../definitions';
-import { Messenger, type MessagingContext } from '../messenger';
+import { Messenger, type AnyTemplateKey, type MessagingContext } from '../messenger';
 import { notifyParent } from '../parent';
 import { Scheduler } from '../scheduler';
 import { LeakLedger } from './leak-ledger';
@@ -12,7 +12,7 @@ import type { StepWrites } from './versions';
 
 /** What a job or invoice workflow brings to the loop they share. */
 export interface ChildLifecycle<E extends { eventId: string; type: string }, K extends string> {
-  readonly messenger: Messenger;
+  readonly messenger: Messenger<AnyTemplateKey>;
   readonly scheduler: Scheduler<K>;
   /** Events its parent forwarded, oldest first (the parent forwards each once). */
   readonly inbox: E[];
@@ -54,14 +54,14 @@ export async function runUntilClosed<E extends { eventId: string; type: string }
  * forwarded events, the messenger and leakage ledger that name its rows under `{kind}:{id}/`,
  * and its line to the parent.
  */
-export abstract class ChildWorkflow<E extends { eventId: string; type: string }, K extends string, N extends ChildNotice> implements ChildLifecycle<E, K> {
+export abstract class ChildWorkflow<E extends { eventId: string; type: string }, K extends string, N extends ChildNotice, T extends AnyTemplateKey> implements ChildLifecycle<E, K> {
   readonly scheduler = new Scheduler<K>();
   readonly inbox: E[] = [];
-  readonly messenger: Messenger;
+  readonly messenger: Messenger<T>;
   protected readonly ledger: LeakLedger;
   protected readonly parent: ParentLine<N>;
 
-  constructor(child: { prefix: string; messaging: MessagingContext; writes: StepWrites; currency: string; parentWorkflowId: string }) {
+  constructor(child: { prefix: string; messaging: MessagingContext<T>; writes: StepWrites; currency: string; parentWorkflowId: string }) {
     this.ledger = new LeakLedger([], { currency: child.currency, workflowId: workflowInfo().workflowId, idPrefix: child.prefix });
     this.messenger = new Messenger({ ...child.messaging, optOuts: [...child.messaging.optOuts] }, { writes: child.writes, causePrefix: child.prefix, ledger: this.ledger });
     this.parent = new ParentLine(child.parentWorkflowId);
@@ -75,7 +75,7 @@ export abstract class ChildWorkflow<E extends { eventId: string; type: string },
 
 /** A child's handlers: forwarded events wait in its inbox, contact preferences reach its messenger at once, the query shows its view. */
 export function registerChildHandlers<E extends { eventId: string; type: string }, V>(
-  child: { readonly inbox: E[]; readonly messenger: Messenger; view(): V },
+  child: { readonly inbox: E[]; readonly messenger: Messenger<AnyTemplateKey>; view(): V },
   [events, eventsDescription]: [SignalDefinition<[E]>, string],
   [state, stateDescription]: [QueryDefinition<V>, string],
 ): void {
