@@ -1,219 +1,40 @@
-import { randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
-import { Agent, request } from 'node:http';
-import { fileURLToPath } from 'node:url';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { ApiKeyStore } from '../api/http/api-keys';
-import { createTenant } from '../api/tenants';
-import { openDatabase } from '../db/client';
-import { findBuiltinPlaybook } from '../playbooks';
-import type { customer } from '../workflows/customer';
-import { customerStateQuery } from '../workflows/definitions';
-import { customerWorkflowId } from '../domain/ids';
-import { ping } from './bench/noop-workflow';
-import { ensureLocalPostgres } from './runtime/local-postgres';
-import { spawnNodeScript, type NodeProcess } from './runtime/processes';
-import { freePort, startTemporalDevServer } from './runtime/temporal-dev-server';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { benchCachedRelationships } from './bench/cached-relationships';
+import { benchDecade } from './bench/decade';
+import { benchIngest } from './bench/ingest';
+import { benchReports } from './bench/reports';
 
 /**
- * `npm run bench`: throughput and latency of lifecycle events through the HTTP API against raw
- * Temporal signals to a no-op workflow, on the same dev server in the same run. The API and the
- * worker run as their own processes, as in production, but on this machine's cores alongside the
- * Temporal server and the load generator. Prints one JSON line; latency is request to signal
- * accepted (the 202), not to the workflow having applied the event (`drainMs` covers that).
+ * `npm run bench`: each scenario prints one JSON line. BENCH_SCENARIO picks one (or a
+ * comma-separated list); unset, the quick ones run. None is part of `npm test`: speed is measured
+ * here, never asserted in tests.
  *
- *   BENCH_EVENTS (default 2000)  BENCH_CONCURRENCY (32)  BENCH_TARGETS (workflows to spread over, 50)
+ *   ingest                events through the API against raw Temporal signals, CPU per process
+ *   cached-relationships  worker memory per cached relationship at BENCH_CACHED (1000,3000)
+ *   decade                history per run of a time-skipped 10-year customer, and its replay cost
+ *   reports               KPI and leakage latency on a 100,000-customer tenant
  */
-const N = Number(process.env.BENCH_EVENTS ?? 2000);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const TARGETS = Number(process.env.BENCH_TARGETS ?? 50);
-// A plain keep-alive client, as a webhook sender or frontend would use; fetch adds overhead of its own.
-const agent = new Agent({ keepAlive: true, maxSockets: 256 });
-const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
+const scenarios: Record<string, { quick: boolean; run: () => Promise<Record<string, unknown>> }> = {
+  ingest: { quick: true, run: benchIngest },
+  'cached-relationships': { quick: true, run: benchCachedRelationships },
+  decade: { quick: true, run: benchDecade },
+  reports: { quick: true, run: benchReports },
+};
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
-const children: NodeProcess[] = [];
-const cleanups: Array<() => Promise<void>> = [];
-process.on('exit', () => children.forEach((c) => c.kill('SIGTERM')));
-
-try {
-  const databaseUrl = process.env.DATABASE_URL || ensureLocalPostgres('revloop_bench');
-  const temporalPort = await freePort();
-  const server = await startTemporalDevServer({ port: temporalPort, uiPort: null });
-  cleanups.push(() => server.stop());
-  const database = await openDatabase({ url: databaseUrl, maxConnections: 2 });
-  cleanups.push(() => database.close());
-  await database.migrate();
-  const tenantId = `bench-${randomBytes(4).toString('hex')}`;
-  const created = await createTenant(database.db, new ApiKeyStore(database.db), { id: tenantId, name: 'Bench' });
-  if (!created.created) throw new Error('bench tenant exists');
-  const key = created.apiKey.key;
-
-  const taskQueue = `bench-${randomBytes(3).toString('hex')}`;
-  const apiPort = await freePort();
-  // Measures one key flat out: no rate limit; request logs at warn so stdout is not the bottleneck.
-  const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: taskQueue, PORT: String(apiPort), LOG_LEVEL: 'warn', REVLOOP_RATE_LIMIT_PER_SECOND: '0', REVLOOP_SDK_METRICS_PORT: '0', REVLOOP_SECRET_KEY: randomBytes(32).toString('base64url') };
-  children.push(spawnNodeScript('worker', 'scripts/worker.ts', env, /polling task queue/));
-  children.push(spawnNodeScript('api', 'scripts/api.ts', env, /listening on/));
-  await Promise.all(children.map((c) => c.ready));
-  const api = `http://127.0.0.1:${apiPort}`;
-
-  const connection = await Connection.connect({ address: server.address });
-  cleanups.push(() => connection.close());
-  const client = new Client({ connection });
-
-  // Baseline: a no-op workflow on its own worker in this process.
-  const nativeConnection = await NativeConnection.connect({ address: server.address });
-  const noopWorker = await Worker.create({
-    connection: nativeConnection,
-    taskQueue: `${taskQueue}-noop`,
-    workflowsPath: fileURLToPath(new URL('./bench/noop-workflow.ts', import.meta.url)),
-  });
-  const noopRun = noopWorker.run();
-  cleanups.push(async () => {
-    noopWorker.shutdown();
-    await noopRun;
-    await nativeConnection.close();
-  });
-
-  log(`starting ${TARGETS} customer and ${TARGETS} no-op workflows`);
-  const customers = Array.from({ length: TARGETS }, (_, i) => `bench-${i}`);
-  await runPool(customers, CONCURRENCY, async (id) => {
-    const r = await post(api, key, '/v1/customers', { id, name: `Bench ${id}`, playbook: 'home-service' });
-    if (r.status !== 201) throw new Error(`create customer: ${r.status}`);
-  });
-  const noops = await Promise.all(
-    Array.from({ length: TARGETS }, (_, i) => client.workflow.start('noop', { taskQueue: `${taskQueue}-noop`, workflowId: `noop-${taskQueue}-${i}` })),
-  );
-
-  // The same customers again, parked on a task queue no worker polls: events to them measure the
-  // API path alone, without the worker competing for this machine's cores.
-  const playbook = findBuiltinPlaybook('home-service')!;
-  const parked = Array.from({ length: TARGETS }, (_, i) => `parked-${i}`);
-  await Promise.all(
-    parked.map((id) =>
-      client.workflow.start<typeof customer>('customer', {
-        taskQueue: `${taskQueue}-parked`,
-        workflowId: customerWorkflowId(tenantId, id),
-        args: [{ tenantId, customerId: id, profile: { name: id, timezone: 'UTC' }, playbook }],
-      }),
-    ),
-  );
-
-  const parkedEvent = (i: number) => post(api, key, `/v1/customers/${parked[i % TARGETS]}/events`, { type: 'inquiry.received', channel: 'web', eventId: `p-${i}` });
-  const httpEvent = (i: number) => post(api, key, `/v1/customers/${customers[i % TARGETS]}/events`, { type: 'inquiry.received', channel: 'web', eventId: `b-${i}` });
-  const rawSignal = (i: number) => noops[i % TARGETS]!.signal(ping, { type: 'inquiry.received', channel: 'web', eventId: `b-${i}` });
-
-  log('warming up');
-  await measure(Math.min(200, N), CONCURRENCY, async (i) => void (await rawSignal(N + i)));
-  await measure(Math.min(200, N), CONCURRENCY, async (i) => assertAccepted(await httpEvent(N + i)));
-  await drain(client, tenantId, customers);
-
-  log(`sending ${N} raw signals`);
-  const raw = await measure(N, CONCURRENCY, async (i) => void (await rawSignal(i)));
-  log(`sending ${N} events through the HTTP API to parked workflows`);
-  const apiOnly = await measure(N, CONCURRENCY, async (i) => assertAccepted(await parkedEvent(i)));
-  log(`sending ${N} events through the HTTP API`);
-  const http = await measure(N, CONCURRENCY, async (i) => assertAccepted(await httpEvent(i)));
-  log('waiting for the worker to apply every event');
-  const applyStart = Date.now();
-  const applied = await drain(client, tenantId, customers);
-  const drainMs = Date.now() - applyStart;
-
-  console.log(
-    JSON.stringify({
-      bench: 'events-vs-raw-signals',
-      events: N,
-      concurrency: CONCURRENCY,
-      workflows: TARGETS,
-      http: http.summary,
-      rawSignal: raw.summary,
-      ratio: round(http.summary.eventsPerSec / raw.summary.eventsPerSec, 3),
-      target: 0.8,
-      // The API path with no worker busy on the same cores: how much of the gap is the API itself.
-      httpWithoutWorkerLoad: apiOnly.summary,
-      ratioWithoutWorkerLoad: round(apiOnly.summary.eventsPerSec / raw.summary.eventsPerSec, 3),
-      cores: availableParallelism(),
-      appliedAfterRun: applied,
-      drainMs,
-      node: process.version,
-    }),
-  );
-} catch (error) {
-  console.error('bench failed:', error);
-  process.exitCode = 1;
-} finally {
-  for (const c of children) c.kill('SIGTERM');
-  await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+const chosen = process.env.BENCH_SCENARIO ? process.env.BENCH_SCENARIO.split(',').map((s) => s.trim()) : Object.keys(scenarios).filter((name) => scenarios[name]!.quick);
+const unknown = chosen.filter((name) => !scenarios[name]);
+if (unknown.length) {
+  console.error(`unknown BENCH_SCENARIO ${unknown.join(', ')}; one of ${Object.keys(scenarios).join(', ')}`);
+  process.exit(2);
 }
-
-function post(base: string, key: string, path: string, body: unknown): Promise<{ status: number }> {
-  const payload = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, {
-      method: 'POST',
-      agent,
-      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) },
-    });
-    req.once('response', (res) => {
-      res.resume();
-      res.once('end', () => resolve({ status: res.statusCode ?? 0 }));
-    });
-    req.once('error', reject);
-    req.end(payload);
-  });
-}
-
-function assertAccepted(r: { status: number }): void {
-  if (r.status !== 202) throw new Error(`event answered ${r.status}`);
-}
-
-async function runPool<T>(items: T[], concurrency: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      for (let i = next++; i < items.length; i = next++) await work(items[i]!, i);
-    }),
-  );
-}
-
-async function measure(n: number, concurrency: number, send: (i: number) => Promise<void>) {
-  const latencies: number[] = new Array(n);
-  const start = performance.now();
-  await runPool(
-    Array.from({ length: n }, (_, i) => i),
-    concurrency,
-    async (i) => {
-      const t = performance.now();
-      await send(i);
-      latencies[i] = performance.now() - t;
-    },
-  );
-  const seconds = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => round(latencies[Math.min(n - 1, Math.floor((p / 100) * n))]!, 2);
-  return { summary: { eventsPerSec: round(n / seconds, 1), p50Ms: pct(50), p99Ms: pct(99), seconds: round(seconds, 2) } };
-}
-
-/** Waits until every customer workflow has applied what it was sent; returns the total applied. */
-async function drain(client: Client, tenantId: string, customers: string[]): Promise<number> {
-  const states = () => Promise.all(customers.map((id) => client.workflow.getHandle(customerWorkflowId(tenantId, id)).query(customerStateQuery)));
-  const idle = (all: Awaited<ReturnType<typeof states>>) => all.every((s) => s.pendingEvents === 0 && !s.busy);
-  const deadline = Date.now() + 300_000;
-  for (;;) {
-    // Idle twice in a row, half a second apart: nothing was still on its way in.
-    if (idle(await states())) {
-      await new Promise((r) => setTimeout(r, 500));
-      const again = await states();
-      if (idle(again)) return again.reduce((sum, s) => sum + s.eventsApplied, 0);
-    }
-    if (Date.now() > deadline) throw new Error('the worker did not catch up within 5 minutes');
-    await new Promise((r) => setTimeout(r, 250));
+let failed = false;
+for (const name of chosen) {
+  try {
+    console.log(JSON.stringify(await scenarios[name]!.run()));
+  } catch (error) {
+    console.error(`bench ${name} failed:`, error);
+    failed = true;
   }
 }
-
-function round(value: number, digits: number): number {
-  return Number(value.toFixed(digits));
-}
+process.exit(failed ? 1 : 0);

@@ -14,8 +14,8 @@ export interface NodeProcess extends ChildProcess {
  * production runs a worker or an API: the bench, the chaos suite and the fault tests start, freeze
  * and kill these.
  */
-export function spawnNodeScript(name: string, script: string, env: NodeJS.ProcessEnv, readyLine: RegExp): NodeProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', fromRoot(script)], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: fromRoot('.') });
+export function spawnNodeScript(name: string, script: string, env: NodeJS.ProcessEnv, readyLine: RegExp, nodeArgs: string[] = []): NodeProcess {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', fromRoot(script)], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: fromRoot('.') });
   const lines: string[] = [];
   const ready = new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {

@@ -1,0 +1,261 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Agent, request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { ApiKeyStore } from '../../api/http/api-keys';
+import { createTenant } from '../../api/tenants';
+import { openDatabase } from '../../db/client';
+import { findBuiltinPlaybook } from '../../playbooks';
+import type { customer } from '../../workflows/customer';
+import { customerEventSignal, customerStateQuery } from '../../workflows/definitions';
+import { customerWorkflowId } from '../../domain/ids';
+import { ping } from './noop-workflow';
+import { ensureLocalPostgres } from '../runtime/local-postgres';
+import { spawnNodeScript, type NodeProcess } from '../runtime/processes';
+import { freePort, startTemporalDevServer } from '../runtime/temporal-dev-server';
+
+/**
+ * `npm run bench` (BENCH_SCENARIO=ingest): throughput and latency of lifecycle events through the HTTP API against raw
+ * Temporal signals to a no-op workflow, on the same dev server in the same run. The API and the
+ * worker run as their own processes, as in production, but on this machine's cores alongside the
+ * Temporal server and the load generator. Answers one JSON line; latency is request to signal
+ * accepted (the 202), not to the workflow having applied the event (`drainMs` covers that).
+ *
+ *   BENCH_EVENTS (default 2000)  BENCH_CONCURRENCY (32)  BENCH_TARGETS (workflows to spread over, 50)
+ *   BENCH_PROFILE_DIR (CPU profiles of the worker and the API, for `node --cpu-prof` analysis)
+ */
+const N = Number(process.env.BENCH_EVENTS ?? 2000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const TARGETS = Number(process.env.BENCH_TARGETS ?? 50);
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
+const EAGER = process.env.BENCH_EAGER === '1';
+// A plain keep-alive client, as a webhook sender or frontend would use; fetch adds overhead of its own.
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
+
+export async function benchIngest(): Promise<Record<string, unknown>> {
+  const children: NodeProcess[] = [];
+  const cleanups: Array<() => Promise<void>> = [];
+  const killChildren = () => children.forEach((c) => c.kill('SIGTERM'));
+  process.on('exit', killChildren);
+  try {
+    const databaseUrl = process.env.DATABASE_URL || ensureLocalPostgres('revloop_bench');
+    const temporalPort = await freePort();
+    const server = await startTemporalDevServer({ port: temporalPort, uiPort: null, dynamicConfig: EAGER ? { 'system.enableActivityEagerExecution': true } : {} });
+    cleanups.push(() => server.stop());
+    const database = await openDatabase({ url: databaseUrl, maxConnections: 2 });
+    cleanups.push(() => database.close());
+    await database.migrate();
+    const tenantId = `bench-${randomBytes(4).toString('hex')}`;
+    const created = await createTenant(database.db, new ApiKeyStore(database.db), { id: tenantId, name: 'Bench' });
+    if (!created.created) throw new Error('bench tenant exists');
+    const key = created.apiKey.key;
+
+    const taskQueue = `bench-${randomBytes(3).toString('hex')}`;
+    const apiPort = await freePort();
+    // Measures one key flat out: no rate limit; request logs at warn so stdout is not the bottleneck.
+    const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: taskQueue, PORT: String(apiPort), LOG_LEVEL: 'warn', REVLOOP_RATE_LIMIT_PER_SECOND: '0', REVLOOP_SDK_METRICS_PORT: '0', REVLOOP_SECRET_KEY: randomBytes(32).toString('base64url') };
+    // BENCH_PROFILE_DIR: the worker and the API write V8 CPU profiles there (one per thread) as they exit.
+    const profiled = (name: string) => (PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}/${name}`] : []);
+    children.push(spawnNodeScript('worker', 'scripts/worker.ts', env, /polling task queue/, profiled('worker')));
+    children.push(spawnNodeScript('api', 'scripts/api.ts', env, /listening on/, profiled('api')));
+    await Promise.all(children.map((c) => c.ready));
+    const api = `http://127.0.0.1:${apiPort}`;
+
+    const connection = await Connection.connect({ address: server.address });
+    cleanups.push(() => connection.close());
+    const client = new Client({ connection });
+
+    // Baseline: a no-op workflow on its own worker in this process.
+    const nativeConnection = await NativeConnection.connect({ address: server.address });
+    const noopWorker = await Worker.create({
+      connection: nativeConnection,
+      taskQueue: `${taskQueue}-noop`,
+      workflowsPath: fileURLToPath(new URL('./noop-workflow.ts', import.meta.url)),
+    });
+    const noopRun = noopWorker.run();
+    cleanups.push(async () => {
+      noopWorker.shutdown();
+      await noopRun;
+      await nativeConnection.close();
+    });
+
+    log(`starting ${TARGETS} customer and ${TARGETS} no-op workflows`);
+    const customers = Array.from({ length: TARGETS }, (_, i) => `bench-${i}`);
+    await runPool(customers, CONCURRENCY, async (id) => {
+      const r = await post(api, key, '/v1/customers', { id, name: `Bench ${id}`, playbook: 'home-service' });
+      if (r.status !== 201) throw new Error(`create customer: ${r.status}`);
+    });
+    const noops = await Promise.all(
+      Array.from({ length: TARGETS }, (_, i) => client.workflow.start('noop', { taskQueue: `${taskQueue}-noop`, workflowId: `noop-${taskQueue}-${i}` })),
+    );
+
+    // The same customers again, parked on a task queue no worker polls: events to them measure the
+    // API path alone, without the worker competing for this machine's cores.
+    const playbook = findBuiltinPlaybook('home-service')!;
+    const parked = Array.from({ length: TARGETS }, (_, i) => `parked-${i}`);
+    await Promise.all(
+      parked.map((id) =>
+        client.workflow.start<typeof customer>('customer', {
+          taskQueue: `${taskQueue}-parked`,
+          workflowId: customerWorkflowId(tenantId, id),
+          args: [{ tenantId, customerId: id, profile: { name: id, timezone: 'UTC' }, playbook }],
+        }),
+      ),
+    );
+
+    const parkedEvent = (i: number) => post(api, key, `/v1/customers/${parked[i % TARGETS]}/events`, { type: 'inquiry.received', channel: 'web', eventId: `p-${i}` });
+    const httpEvent = (i: number) => post(api, key, `/v1/customers/${customers[i % TARGETS]}/events`, { type: 'inquiry.received', channel: 'web', eventId: `b-${i}` });
+    const rawSignal = (i: number) => noops[i % TARGETS]!.signal(ping, { type: 'inquiry.received', channel: 'web', eventId: `b-${i}` });
+    // The same event as a raw signal straight to the same customer workflows, applied by the same
+    // worker: what the API adds when both paths pay for the workflow applying the event.
+    const customerHandles = customers.map((id) => client.workflow.getHandle(customerWorkflowId(tenantId, id)));
+    const rawToCustomer = (i: number) => customerHandles[i % TARGETS]!.signal(customerEventSignal, { type: 'inquiry.received', channel: 'web', eventId: `r-${i}`, receivedAt: new Date().toISOString() });
+
+    log('warming up');
+    await measure(Math.min(200, N), CONCURRENCY, async (i) => void (await rawSignal(N + i)));
+    await measure(Math.min(200, N), CONCURRENCY, async (i) => assertAccepted(await httpEvent(N + i)));
+    await drain(client, tenantId, customers);
+
+    log(`sending ${N} raw signals`);
+    const processes = { temporal: server.process.pid!, worker: children[0]!.pid!, api: children[1]!.pid!, bench: process.pid };
+    let cpu = cpuSnapshot(processes);
+    const cpuSince = () => {
+      const now = cpuSnapshot(processes);
+      const used = Object.fromEntries(Object.entries(now).map(([k, v]) => [k, round(((v - cpu[k]!) * 1000) / N, 2)]));
+      cpu = now;
+      return used;
+    };
+    const raw = await measure(N, CONCURRENCY, async (i) => void (await rawSignal(i)));
+    const rawCpu = cpuSince();
+    log(`sending ${N} events through the HTTP API to parked workflows`);
+    const apiOnly = await measure(N, CONCURRENCY, async (i) => assertAccepted(await parkedEvent(i)));
+    const apiOnlyCpu = cpuSince();
+    log(`sending ${N} events through the HTTP API`);
+    const http = await measure(N, CONCURRENCY, async (i) => assertAccepted(await httpEvent(i)));
+    log('waiting for the worker to apply every event');
+    const applyStart = Date.now();
+    const applied = await drain(client, tenantId, customers);
+    const drainMs = Date.now() - applyStart;
+    // Accepting and applying the events, the drain included: what each process spent per event.
+    const httpCpu = cpuSince();
+    log(`sending ${N} raw signals to the customer workflows`);
+    const rawCustomer = await measure(N, CONCURRENCY, async (i) => void (await rawToCustomer(i)));
+    await drain(client, tenantId, customers);
+    const rawCustomerCpu = cpuSince();
+
+    return {
+      bench: 'events-vs-raw-signals',
+      events: N,
+      concurrency: CONCURRENCY,
+      workflows: TARGETS,
+      http: http.summary,
+      rawSignal: raw.summary,
+      ratio: round(http.summary.eventsPerSec / raw.summary.eventsPerSec, 3),
+      target: 0.8,
+      // The API path with no worker busy on the same cores: how much of the gap is the API itself.
+      httpWithoutWorkerLoad: apiOnly.summary,
+      ratioWithoutWorkerLoad: round(apiOnly.summary.eventsPerSec / raw.summary.eventsPerSec, 3),
+      // Both paths to the customer workflows with the worker applying every event: the API's own cost.
+      rawSignalToCustomers: rawCustomer.summary,
+      ratioToSameWorkflows: round(http.summary.eventsPerSec / rawCustomer.summary.eventsPerSec, 3),
+      // CPU milliseconds per event, by process: raw signals, the API path alone, and events applied.
+      cpuMsPerEvent: { rawSignal: rawCpu, httpWithoutWorkerLoad: apiOnlyCpu, http: httpCpu, rawSignalToCustomers: rawCustomerCpu },
+      cores: availableParallelism(),
+      appliedAfterRun: applied,
+      drainMs,
+      node: process.version,
+    };
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+    process.off('exit', killChildren);
+  }
+}
+
+function post(base: string, key: string, path: string, body: unknown, retried = false): Promise<{ status: number }> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}${path}`, {
+      method: 'POST',
+      agent,
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) },
+    });
+    req.once('response', (res) => {
+      res.resume();
+      res.once('end', () => resolve({ status: res.statusCode ?? 0 }));
+    });
+    // A kept-alive socket the server closed as this request went out (its 5 s idle timeout): the
+    // request never reached it, so send it once more on a fresh socket, as Node's docs advise.
+    req.once('error', (error: NodeJS.ErrnoException) => (req.reusedSocket && error.code === 'ECONNRESET' && !retried ? post(base, key, path, body, true).then(resolve, reject) : reject(error)));
+    req.end(payload);
+  });
+}
+
+function assertAccepted(r: { status: number }): void {
+  if (r.status !== 202) throw new Error(`event answered ${r.status}`);
+}
+
+async function runPool<T>(items: T[], concurrency: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      for (let i = next++; i < items.length; i = next++) await work(items[i]!, i);
+    }),
+  );
+}
+
+async function measure(n: number, concurrency: number, send: (i: number) => Promise<void>) {
+  const latencies: number[] = new Array(n);
+  const start = performance.now();
+  await runPool(
+    Array.from({ length: n }, (_, i) => i),
+    concurrency,
+    async (i) => {
+      const t = performance.now();
+      await send(i);
+      latencies[i] = performance.now() - t;
+    },
+  );
+  const seconds = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => round(latencies[Math.min(n - 1, Math.floor((p / 100) * n))]!, 2);
+  return { summary: { eventsPerSec: round(n / seconds, 1), p50Ms: pct(50), p99Ms: pct(99), seconds: round(seconds, 2) } };
+}
+
+/** Waits until every customer workflow has applied what it was sent; returns the total applied. */
+async function drain(client: Client, tenantId: string, customers: string[]): Promise<number> {
+  const states = () => Promise.all(customers.map((id) => client.workflow.getHandle(customerWorkflowId(tenantId, id)).query(customerStateQuery)));
+  const idle = (all: Awaited<ReturnType<typeof states>>) => all.every((s) => s.pendingEvents === 0 && !s.busy);
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    // Idle twice in a row, half a second apart: nothing was still on its way in.
+    if (idle(await states())) {
+      await new Promise((r) => setTimeout(r, 500));
+      const again = await states();
+      if (idle(again)) return again.reduce((sum, s) => sum + s.eventsApplied, 0);
+    }
+    if (Date.now() > deadline) throw new Error('the worker did not catch up within 5 minutes');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** CPU seconds (user + system, all threads) each process has used so far, from /proc. */
+function cpuSnapshot(pids: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(pids).map(([name, pid]) => {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 a second on Linux).
+      return [name, (Number(fields[11]) + Number(fields[12])) / 100];
+    }),
+  );
+}
+
+function round(value: number, digits: number): number {
+  return Number(value.toFixed(digits));
+}
