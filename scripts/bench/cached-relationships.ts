@@ -13,6 +13,7 @@ import { customerEventSignal } from '../../workflows/definitions';
 import { ensureLocalPostgres } from '../runtime/local-postgres';
 import { spawnNodeScript } from '../runtime/processes';
 import { freePort, startTemporalDevServer } from '../runtime/temporal-dev-server';
+import { round, runPool } from './pool';
 
 /**
  * What a relationship costs a worker to keep in memory: one `npm run worker` process (its own
@@ -65,7 +66,7 @@ export async function benchCachedRelationships(): Promise<Record<string, unknown
     let started = 0;
     const grow = async (to: number) => {
       const ids = Array.from({ length: to - started }, (_, i) => `cached-${started + i}`);
-      await pool(ids, 32, async (id) => {
+      await runPool(ids, 32, async (id) => {
         const handle = await client.workflow.start<typeof customer>('customer', {
           taskQueue,
           workflowId: customerWorkflowId(tenantId, id),
@@ -133,17 +134,6 @@ async function stickyCacheSize(port: number): Promise<number | null> {
   } catch {
     return null;
   }
-}
-
-async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    for (let i = next++; i < items.length; i = next++) await work(items[i]!);
-  }));
-}
-
-function round(value: number, digits: number): number {
-  return Number(value.toFixed(digits));
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

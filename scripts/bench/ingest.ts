@@ -13,6 +13,7 @@ import type { customer } from '../../workflows/customer';
 import { customerEventSignal, customerStateQuery } from '../../workflows/definitions';
 import { customerWorkflowId } from '../../domain/ids';
 import { ping } from './noop-workflow';
+import { round, runPool } from './pool';
 import { ensureLocalPostgres } from '../runtime/local-postgres';
 import { spawnNodeScript, type NodeProcess } from '../runtime/processes';
 import { freePort, startTemporalDevServer } from '../runtime/temporal-dev-server';
@@ -31,7 +32,6 @@ const N = Number(process.env.BENCH_EVENTS ?? 2000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const TARGETS = Number(process.env.BENCH_TARGETS ?? 50);
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
-const EAGER = process.env.BENCH_EAGER === '1';
 // A plain keep-alive client, as a webhook sender or frontend would use; fetch adds overhead of its own.
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 const log = (m: string) => process.stderr.write(`bench: ${m}\n`);
@@ -44,7 +44,7 @@ export async function benchIngest(): Promise<Record<string, unknown>> {
   try {
     const databaseUrl = process.env.DATABASE_URL || ensureLocalPostgres('revloop_bench');
     const temporalPort = await freePort();
-    const server = await startTemporalDevServer({ port: temporalPort, uiPort: null, dynamicConfig: EAGER ? { 'system.enableActivityEagerExecution': true } : {} });
+    const server = await startTemporalDevServer({ port: temporalPort, uiPort: null });
     cleanups.push(() => server.stop());
     const database = await openDatabase({ url: databaseUrl, maxConnections: 2 });
     cleanups.push(() => database.close());
@@ -200,14 +200,6 @@ function assertAccepted(r: { status: number }): void {
   if (r.status !== 202) throw new Error(`event answered ${r.status}`);
 }
 
-async function runPool<T>(items: T[], concurrency: number, work: (item: T, index: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      for (let i = next++; i < items.length; i = next++) await work(items[i]!, i);
-    }),
-  );
-}
 
 async function measure(n: number, concurrency: number, send: (i: number) => Promise<void>) {
   const latencies: number[] = new Array(n);
@@ -254,8 +246,4 @@ function cpuSnapshot(pids: Record<string, number>): Record<string, number> {
       return [name, (Number(fields[11]) + Number(fields[12])) / 100];
     }),
   );
-}
-
-function round(value: number, digits: number): number {
-  return Number(value.toFixed(digits));
 }
