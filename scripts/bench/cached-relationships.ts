@@ -2,18 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
-import { ApiKeyStore } from '../../api/http/api-keys';
 import { rows } from '../../api/reports/query';
-import { createTenant } from '../../api/tenants';
-import { openDatabase } from '../../db/client';
 import { customerWorkflowId } from '../../domain/ids';
 import { findBuiltinPlaybook } from '../../playbooks';
 import type { customer } from '../../workflows/customer';
 import { customerEventSignal } from '../../workflows/definitions';
-import { ensureLocalPostgres } from '../runtime/local-postgres';
 import { spawnNodeScript } from '../runtime/processes';
-import { freePort, startTemporalDevServer } from '../runtime/temporal-dev-server';
+import { freePort } from '../runtime/temporal-dev-server';
 import { round, runPool } from './pool';
+import { startBenchStack } from './stack';
 
 /**
  * What a relationship costs a worker to keep in memory: one `npm run worker` process (its own
@@ -27,17 +24,11 @@ const WARM = 20;
 const log = (m: string) => process.stderr.write(`bench cached: ${m}\n`);
 
 export async function benchCachedRelationships(): Promise<Record<string, unknown>> {
-  const databaseUrl = process.env.DATABASE_URL || ensureLocalPostgres('revloop_bench');
   const cleanups: Array<() => Promise<unknown> | void> = [];
   try {
-    const server = await startTemporalDevServer({ port: await freePort(), uiPort: null });
-    cleanups.push(() => server.stop());
-    const database = await openDatabase({ url: databaseUrl, maxConnections: 2 });
-    cleanups.push(() => database.close());
-    await database.migrate();
-    const tenantId = `bench-${randomBytes(4).toString('hex')}`;
-    const created = await createTenant(database.db, new ApiKeyStore(database.db), { id: tenantId, name: 'Bench cached' });
-    if (!created.created) throw new Error('bench tenant exists');
+    const stack = await startBenchStack('Bench cached');
+    cleanups.push(() => stack.close());
+    const { server, database, databaseUrl, tenantId } = stack;
 
     const taskQueue = `bench-cache-${randomBytes(3).toString('hex')}`;
     const metricsPort = await freePort();

@@ -9,7 +9,7 @@ import { rows } from '../../api/reports/query';
 import { createTenant } from '../../api/tenants';
 import { openDatabase } from '../../db/client';
 import { SecretBox } from '../../db/sealed';
-import type { CustomerEvent, CustomerEventInput } from '../../domain/customer-events';
+import { referencesJobOrInvoice, type CustomerEvent, type CustomerEventInput } from '../../domain/customer-events';
 import { customerWorkflowId } from '../../domain/ids';
 import { findBuiltinPlaybook } from '../../playbooks';
 import type { customer } from '../../workflows/customer';
@@ -59,7 +59,7 @@ export async function benchDecade(): Promise<Record<string, unknown>> {
       let n = 0;
       const send = async (input: CustomerEventInput) => {
         const event = { ...input, eventId: `d-${++n}`, receivedAt: new Date().toISOString() } as CustomerEvent;
-        if ('jobId' in input || 'invoiceId' in input) await handle.executeUpdate(customerEventUpdate, { args: [event], updateId: event.eventId });
+        if (referencesJobOrInvoice(event.type)) await handle.executeUpdate(customerEventUpdate, { args: [event], updateId: event.eventId });
         else await handle.signal(customerEventSignal, event);
       };
       const usd = (amount: number) => ({ amount, currency: 'USD' });

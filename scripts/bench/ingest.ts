@@ -5,18 +5,15 @@ import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { ApiKeyStore } from '../../api/http/api-keys';
-import { createTenant } from '../../api/tenants';
-import { openDatabase } from '../../db/client';
 import { findBuiltinPlaybook } from '../../playbooks';
 import type { customer } from '../../workflows/customer';
 import { customerEventSignal, customerStateQuery } from '../../workflows/definitions';
 import { customerWorkflowId } from '../../domain/ids';
 import { ping } from './noop-workflow';
 import { round, runPool } from './pool';
-import { ensureLocalPostgres } from '../runtime/local-postgres';
+import { startBenchStack } from './stack';
 import { spawnNodeScript, type NodeProcess } from '../runtime/processes';
-import { freePort, startTemporalDevServer } from '../runtime/temporal-dev-server';
+import { freePort } from '../runtime/temporal-dev-server';
 
 /**
  * `npm run bench` (BENCH_SCENARIO=ingest): throughput and latency of lifecycle events through the HTTP API against raw
@@ -42,17 +39,9 @@ export async function benchIngest(): Promise<Record<string, unknown>> {
   const killChildren = () => children.forEach((c) => c.kill('SIGTERM'));
   process.on('exit', killChildren);
   try {
-    const databaseUrl = process.env.DATABASE_URL || ensureLocalPostgres('revloop_bench');
-    const temporalPort = await freePort();
-    const server = await startTemporalDevServer({ port: temporalPort, uiPort: null });
-    cleanups.push(() => server.stop());
-    const database = await openDatabase({ url: databaseUrl, maxConnections: 2 });
-    cleanups.push(() => database.close());
-    await database.migrate();
-    const tenantId = `bench-${randomBytes(4).toString('hex')}`;
-    const created = await createTenant(database.db, new ApiKeyStore(database.db), { id: tenantId, name: 'Bench' });
-    if (!created.created) throw new Error('bench tenant exists');
-    const key = created.apiKey.key;
+    const stack = await startBenchStack('Bench');
+    cleanups.push(() => stack.close());
+    const { server, databaseUrl, tenantId, apiKey: key } = stack;
 
     const taskQueue = `bench-${randomBytes(3).toString('hex')}`;
     const apiPort = await freePort();
