@@ -6,17 +6,28 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { openDatabase, type DatabaseHandle } from '../../db/client';
 import { isStopped, spawnNodeScript, type NodeProcess } from '../runtime/processes';
 import { createPrivatePostgres, type PrivatePostgres } from '../runtime/private-postgres';
-import { freePort, startTemporalDevServer, type RunningDevServer } from '../runtime/temporal-dev-server';
+import { freePort, startTemporalDevServer } from '../runtime/temporal-dev-server';
+import type { RunningTemporal } from '../runtime/temporal-process';
+import { buildTemporalServer, serverPorts, setupTemporalSchema, startTemporalServer, TEMPORAL_SERVER_VERSION, type PostgresTarget } from '../runtime/temporal-server';
 import { workflowBundlerOptions, workflowsPath } from '../runtime/worker';
 
 /**
  * Everything Revloop runs on, as separate processes the fault suite can break: a PostgreSQL server
- * of its own, a Temporal dev server persisting to a file (so a restart keeps every workflow),
- * workers and API processes. Each can be killed, frozen or stopped and brought back.
+ * of its own, a Temporal server (the dev server on a file, or the real server on that
+ * PostgreSQL; a restart keeps every workflow either way), workers and API processes. Each can be
+ * killed, frozen or stopped and brought back.
  */
 export interface ClusterOptions {
   workers: number;
   apis: number;
+  /**
+   * `dev`: the CLI's dev server on a SQLite file. `server`: the real Temporal server built from
+   * its Go module (`npm run tools:server`), persisting to this cluster's PostgreSQL with SQL
+   * visibility, configured as docker-compose.yml configures it.
+   */
+  temporal: 'dev' | 'server';
+  /** Where the Temporal server's own log lines go (CHAOS_TEMPORAL_LOG); dropped when absent. */
+  temporalLog?: (line: string) => void;
   log: (message: string) => void;
 }
 
@@ -72,10 +83,11 @@ export class Cluster {
   postgres!: PrivatePostgres;
   /** The suite's own connection: it creates the tenant and reads what the lifecycles wrote. */
   database!: DatabaseHandle;
-  temporal!: RunningDevServer;
+  temporal!: RunningTemporal;
   temporalAddress = '';
   readonly taskQueue = 'revloop-chaos';
   private temporalPort = 0;
+  private serverPorts: Record<string, string> = {};
   private readonly dir = mkdtempSync(join(tmpdir(), 'revloop-chaos-'));
   private bundlePath = '';
 
@@ -88,8 +100,14 @@ export class Cluster {
     await this.database.migrate();
     log(`PostgreSQL on ${this.postgres.port}, migrated`);
     this.temporalPort = await freePort();
+    if (this.options.temporal === 'server') {
+      buildTemporalServer(log);
+      setupTemporalSchema(this.postgresTarget());
+      this.serverPorts = await serverPorts(this.temporalPort);
+      log(`Temporal ${TEMPORAL_SERVER_VERSION} schema set up in PostgreSQL`);
+    }
     await this.startTemporal();
-    log(`Temporal dev server on ${this.temporalAddress}`);
+    log(`${this.options.temporal === 'server' ? `Temporal server ${TEMPORAL_SERVER_VERSION} (PostgreSQL persistence and visibility)` : 'Temporal dev server'} on ${this.temporalAddress}`);
     // Bundled once: every worker (re)start loads the same code in a second instead of bundling again.
     const { code } = await bundleWorkflowCode({ workflowsPath, ...workflowBundlerOptions, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } });
     this.bundlePath = join(this.dir, 'workflows.js');
@@ -120,11 +138,19 @@ export class Cluster {
   }
 
   private async startTemporal(): Promise<void> {
-    this.temporal = await startTemporalDevServer({ port: this.temporalPort, uiPort: null, dbFile: join(this.dir, 'temporal.db') });
+    this.temporal =
+      this.options.temporal === 'server'
+        ? await startTemporalServer({ postgres: this.postgresTarget(), ports: this.serverPorts, log: this.options.temporalLog })
+        : await startTemporalDevServer({ port: this.temporalPort, uiPort: null, dbFile: join(this.dir, 'temporal.db'), log: this.options.temporalLog });
     this.temporalAddress = this.temporal.address;
   }
 
-  /** kill -9 the Temporal server and start it again on the same file: every workflow survives. */
+  private postgresTarget(): PostgresTarget {
+    // The private server trusts local connections; the tools insist on a password all the same.
+    return { host: '127.0.0.1', port: this.postgres.port, user: 'postgres', password: 'postgres' };
+  }
+
+  /** kill -9 the Temporal server and start it again on the same storage: every workflow survives. */
   async restartTemporal(): Promise<void> {
     const exited = this.temporal.exited;
     this.temporal.process.kill('SIGKILL');

@@ -56,7 +56,10 @@ export class Sender {
       if (typeof outcome !== 'string' && outcome.status < 500 && outcome.status !== 429) return outcome;
       const cause = typeof outcome === 'string' ? outcome : String(outcome.status);
       this.stats.retried[cause] = (this.stats.retried[cause] ?? 0) + 1;
-      if (Date.now() > deadline) throw new GaveUp(`${method} ${path}: no answer by the deadline (last: ${cause})`);
+      if (Date.now() > deadline) {
+        const detail = typeof outcome === 'string' ? '' : `: ${(outcome.body as { detail?: string } | undefined)?.detail ?? ''}`;
+        throw new GaveUp(`${method} ${path}: no answer by the deadline (last: ${cause}${detail})`);
+      }
       await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 150 * 2 ** attempt) * (0.5 + Math.random())));
     }
   }

@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { configVariables, loadConfig, requireSecretKeys } from '../../scripts/runtime/config';
 import { searchAttributeCliArgs } from '../../scripts/runtime/search-attributes';
+import { TEMPORAL_DATABASES, TEMPORAL_SERVER_VERSION, temporalServerEnvironment } from '../../scripts/runtime/temporal-server';
 
 /**
  * docker-compose.yml is for users with Docker; no engine runs in CI, so this keeps the file
  * honest against the code instead: the search attributes it registers, the variables it sets and
- * the npm scripts it runs are the ones Revloop has.
+ * the npm scripts it runs are the ones Revloop has, and its Temporal server is the one
+ * `npm run cluster` runs (version, environment, dynamic config, schema steps).
  */
 const compose = readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8');
 const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
@@ -68,5 +70,20 @@ describe('docker-compose.yml', () => {
     const commands = [...compose.matchAll(/command: \["npm", "run", "([^"]+)"\]/g)].map((m) => m[1]!);
     expect(commands.sort()).toEqual(['api', 'db:migrate', 'worker']);
     for (const script of commands) expect(Object.keys(packageJson.scripts)).toContain(script);
+  });
+
+  it('runs the Temporal server `npm run cluster` runs: its version, its variables, its dynamic config, its schema steps', () => {
+    const images = [...compose.matchAll(/image: (temporalio\/(?:server|admin-tools)):(\S+)/g)].map((m) => [m[1], m[2]]);
+    expect(images.length).toBeGreaterThanOrEqual(3);
+    for (const [, tag] of images) expect(tag).toBe(TEMPORAL_SERVER_VERSION);
+
+    const temporal = block('  temporal:');
+    const env = variables(temporal);
+    const { DYNAMIC_CONFIG_FILE_PATH: dynamicConfig, ...persistence } = env;
+    expect(persistence).toEqual(temporalServerEnvironment({ host: 'postgres', port: 5432, user: 'revloop', password: 'revloop' }));
+    expect(temporal).toContain(`      - ./deploy/temporal/dynamicconfig.yaml:${dynamicConfig}:ro`);
+
+    const schemaSteps = block('  temporal-schema:').join(' ').match(/for pair in ([^;]+); do/);
+    expect(schemaSteps![1]!.trim().split(/\s+/)).toEqual(TEMPORAL_DATABASES.map((d) => `${d.database}=${d.schema}`));
   });
 });
