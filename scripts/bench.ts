@@ -1,8 +1,10 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { benchCachedRelationships } from './bench/cached-relationships';
 import { benchDecade } from './bench/decade';
+import { benchIdleRelationships } from './bench/idle-relationships';
 import { benchIngest } from './bench/ingest';
 import { benchReports } from './bench/reports';
+import { benchSimulation } from './bench/simulation';
 
 /**
  * `npm run bench`: each scenario prints one JSON line. BENCH_SCENARIO picks one (or a
@@ -13,12 +15,16 @@ import { benchReports } from './bench/reports';
  *   cached-relationships  worker memory per cached relationship at BENCH_CACHED (1000,3000)
  *   decade                history per run of a time-skipped 10-year customer, and its replay cost
  *   reports               KPI and leakage latency on a 100,000-customer tenant
+ *   idle-relationships    10,000 waiting relationships on one worker: GET-state warm, cold and in a timer wave (not quick)
+ *   simulation            1,000 customers × 3 years, time-skipped over parallel test servers (not quick)
  */
 const scenarios: Record<string, { quick: boolean; run: () => Promise<Record<string, unknown>> }> = {
   ingest: { quick: true, run: benchIngest },
   'cached-relationships': { quick: true, run: benchCachedRelationships },
   decade: { quick: true, run: benchDecade },
   reports: { quick: true, run: benchReports },
+  'idle-relationships': { quick: false, run: benchIdleRelationships },
+  simulation: { quick: false, run: benchSimulation },
 };
 
 Runtime.install({ logger: new DefaultLogger('WARN') });

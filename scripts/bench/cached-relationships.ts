@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
 import { rows } from '../../api/reports/query';
@@ -11,6 +10,7 @@ import { spawnNodeScript } from '../runtime/processes';
 import { freePort } from '../runtime/temporal-dev-server';
 import { round, runPool } from './pool';
 import { startBenchStack } from './stack';
+import { rssMb, stickyCacheSize } from './worker-probe';
 
 /**
  * What a relationship costs a worker to keep in memory: one `npm run worker` process (its own
@@ -107,23 +107,6 @@ export async function benchCachedRelationships(): Promise<Record<string, unknown
     return { bench: 'cached-relationships', baselineRssMb: round(baselineMb, 1), levels, targetMbEach: 0.3, withinTarget: levels.every((l) => l.perRelationshipMb <= 0.3) };
   } finally {
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => {});
-  }
-}
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
-}
-
-/** Temporal Core's own count of workflows in the worker's cache (Prometheus `sticky_cache_size`). */
-async function stickyCacheSize(port: number): Promise<number | null> {
-  try {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const line = text.split('\n').find((l) => /^temporal_sticky_cache_size(\{| )/.test(l));
-    return line ? Number(line.trim().split(/\s+/).at(-1)) : null;
-  } catch {
-    return null;
   }
 }
 

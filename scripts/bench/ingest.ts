@@ -16,13 +16,17 @@ import { spawnNodeScript, type NodeProcess } from '../runtime/processes';
 import { freePort } from '../runtime/temporal-dev-server';
 
 /**
- * `npm run bench` (BENCH_SCENARIO=ingest): throughput and latency of lifecycle events through the HTTP API against raw
- * Temporal signals to a no-op workflow, on the same dev server in the same run. The API and the
- * worker run as their own processes, as in production, but on this machine's cores alongside the
- * Temporal server and the load generator. Answers one JSON line; latency is request to signal
- * accepted (the 202), not to the workflow having applied the event (`drainMs` covers that).
+ * `npm run bench` (BENCH_SCENARIO=ingest): throughput and latency of lifecycle events through the
+ * HTTP API against raw Temporal signals to the same customer workflows, applied by the same
+ * worker, on the same dev server in the same run (`ratio`, goal ≥ 0.8; `p99Ratio`, goal ≤ 2). For
+ * scale it also gives raw signals to a no-op workflow (what applying an event costs) and the API
+ * path with no worker busy. The API and the worker run as their own processes, as in production,
+ * but on this machine's cores alongside the Temporal server and the load generator. Answers one
+ * JSON line; latency is request to signal accepted (the 202), not to the workflow having applied
+ * the event (`drainMs` covers that).
  *
  *   BENCH_EVENTS (default 2000)  BENCH_CONCURRENCY (32)  BENCH_TARGETS (workflows to spread over, 50)
+ *   BENCH_ROUNDS (4: API and raw rounds alternate, each drained before the next)
  *   BENCH_PROFILE_DIR (CPU profiles of the worker and the API, for `node --cpu-prof` analysis)
  */
 const N = Number(process.env.BENCH_EVENTS ?? 2000);
@@ -109,50 +113,66 @@ export async function benchIngest(): Promise<Record<string, unknown>> {
     await measure(Math.min(200, N), CONCURRENCY, async (i) => assertAccepted(await httpEvent(N + i)));
     await drain(client, tenantId, customers);
 
-    log(`sending ${N} raw signals`);
     const processes = { temporal: server.process.pid!, worker: children[0]!.pid!, api: children[1]!.pid!, bench: process.pid };
-    let cpu = cpuSnapshot(processes);
-    const cpuSince = () => {
-      const now = cpuSnapshot(processes);
-      const used = Object.fromEntries(Object.entries(now).map(([k, v]) => [k, round(((v - cpu[k]!) * 1000) / N, 2)]));
-      cpu = now;
-      return used;
-    };
+    const cpu = new CpuMeter(processes);
+
+    log(`sending ${N} raw signals to no-op workflows`);
     const raw = await measure(N, CONCURRENCY, async (i) => void (await rawSignal(i)));
-    const rawCpu = cpuSince();
+    const rawCpu = cpu.perEvent(N);
     log(`sending ${N} events through the HTTP API to parked workflows`);
     const apiOnly = await measure(N, CONCURRENCY, async (i) => assertAccepted(await parkedEvent(i)));
-    const apiOnlyCpu = cpuSince();
-    log(`sending ${N} events through the HTTP API`);
-    const http = await measure(N, CONCURRENCY, async (i) => assertAccepted(await httpEvent(i)));
-    log('waiting for the worker to apply every event');
-    const applyStart = Date.now();
-    const applied = await drain(client, tenantId, customers);
-    const drainMs = Date.now() - applyStart;
-    // Accepting and applying the events, the drain included: what each process spent per event.
-    const httpCpu = cpuSince();
-    log(`sending ${N} raw signals to the customer workflows`);
-    const rawCustomer = await measure(N, CONCURRENCY, async (i) => void (await rawToCustomer(i)));
-    await drain(client, tenantId, customers);
-    const rawCustomerCpu = cpuSince();
+    const apiOnlyCpu = cpu.perEvent(N);
+
+    // The comparison the goal is about: events through the API against the same events as raw
+    // signals to the same customer workflows, both applied by the same worker on the same cores.
+    // Alternating rounds, each drained before the next, so drift in this shared machine's speed
+    // falls on both paths alike; the CPU figures include the drain (accepting and applying).
+    const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 4));
+    const perRound = Math.ceil(N / rounds);
+    const httpRounds: Measured[] = [];
+    const rawRounds: Measured[] = [];
+    let httpCpu: Record<string, number> = {};
+    let rawCustomerCpu: Record<string, number> = {};
+    let drainMs = 0;
+    let applied = 0;
+    const addCpu = (into: Record<string, number>, add: Record<string, number>) => Object.fromEntries(Object.keys(add).map((k) => [k, (into[k] ?? 0) + add[k]!]));
+    for (let r = 0; r < rounds; r++) {
+      log(`round ${r + 1}/${rounds}: ${perRound} events through the HTTP API, then as raw signals to the same workflows`);
+      httpRounds.push(await measure(perRound, CONCURRENCY, async (i) => assertAccepted(await httpEvent(r * perRound + i))));
+      const applyStart = Date.now();
+      applied = await drain(client, tenantId, customers);
+      drainMs += Date.now() - applyStart;
+      httpCpu = addCpu(httpCpu, cpu.total());
+      rawRounds.push(await measure(perRound, CONCURRENCY, async (i) => void (await rawToCustomer(r * perRound + i))));
+      applied = await drain(client, tenantId, customers);
+      rawCustomerCpu = addCpu(rawCustomerCpu, cpu.total());
+    }
+    const http = combine(httpRounds);
+    const rawCustomer = combine(rawRounds);
+    const perEvent = (used: Record<string, number>) => Object.fromEntries(Object.entries(used).map(([k, v]) => [k, round((v * 1000) / (perRound * rounds), 2)]));
 
     return {
       bench: 'events-vs-raw-signals',
-      events: N,
+      events: perRound * rounds,
+      rounds,
       concurrency: CONCURRENCY,
       workflows: TARGETS,
       http: http.summary,
-      rawSignal: raw.summary,
-      ratio: round(http.summary.eventsPerSec / raw.summary.eventsPerSec, 3),
+      rawSignalToCustomers: rawCustomer.summary,
+      // API throughput over raw Temporal signals to the same workflows, the worker applying both.
+      ratio: round(http.summary.eventsPerSec / rawCustomer.summary.eventsPerSec, 3),
       target: 0.8,
-      // The API path with no worker busy on the same cores: how much of the gap is the API itself.
+      // Request → accepted p99 over the raw signal's p99 in the same rounds (goal ≤ 2).
+      p99Ratio: round(http.summary.p99Ms / rawCustomer.summary.p99Ms, 2),
+      p99Target: 2,
+      // Against a workflow that does nothing: what applying an event costs this machine's cores.
+      rawSignalToNoop: raw.summary,
+      ratioToNoop: round(http.summary.eventsPerSec / raw.summary.eventsPerSec, 3),
+      // The API path with no worker busy on the same cores: the API's own cost against raw signals.
       httpWithoutWorkerLoad: apiOnly.summary,
       ratioWithoutWorkerLoad: round(apiOnly.summary.eventsPerSec / raw.summary.eventsPerSec, 3),
-      // Both paths to the customer workflows with the worker applying every event: the API's own cost.
-      rawSignalToCustomers: rawCustomer.summary,
-      ratioToSameWorkflows: round(http.summary.eventsPerSec / rawCustomer.summary.eventsPerSec, 3),
-      // CPU milliseconds per event, by process: raw signals, the API path alone, and events applied.
-      cpuMsPerEvent: { rawSignal: rawCpu, httpWithoutWorkerLoad: apiOnlyCpu, http: httpCpu, rawSignalToCustomers: rawCustomerCpu },
+      // CPU milliseconds per event, by process.
+      cpuMsPerEvent: { rawSignalToNoop: rawCpu, httpWithoutWorkerLoad: apiOnlyCpu, http: perEvent(httpCpu), rawSignalToCustomers: perEvent(rawCustomerCpu) },
       cores: availableParallelism(),
       appliedAfterRun: applied,
       drainMs,
@@ -190,7 +210,13 @@ function assertAccepted(r: { status: number }): void {
 }
 
 
-async function measure(n: number, concurrency: number, send: (i: number) => Promise<void>) {
+interface Measured {
+  latencies: number[];
+  seconds: number;
+  summary: { eventsPerSec: number; p50Ms: number; p99Ms: number; seconds: number };
+}
+
+async function measure(n: number, concurrency: number, send: (i: number) => Promise<void>): Promise<Measured> {
   const latencies: number[] = new Array(n);
   const start = performance.now();
   await runPool(
@@ -202,10 +228,22 @@ async function measure(n: number, concurrency: number, send: (i: number) => Prom
       latencies[i] = performance.now() - t;
     },
   );
-  const seconds = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => round(latencies[Math.min(n - 1, Math.floor((p / 100) * n))]!, 2);
-  return { summary: { eventsPerSec: round(n / seconds, 1), p50Ms: pct(50), p99Ms: pct(99), seconds: round(seconds, 2) } };
+  return summarise(latencies, (performance.now() - start) / 1000);
+}
+
+/** Rounds of one path as one figure: all their latencies, their summed sending time. */
+function combine(rounds: Measured[]): Measured {
+  return summarise(
+    rounds.flatMap((r) => r.latencies),
+    rounds.reduce((sum, r) => sum + r.seconds, 0),
+  );
+}
+
+function summarise(latencies: number[], seconds: number): Measured {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const n = sorted.length;
+  const pct = (p: number) => round(sorted[Math.min(n - 1, Math.floor((p / 100) * n))]!, 2);
+  return { latencies, seconds, summary: { eventsPerSec: round(n / seconds, 1), p50Ms: pct(50), p99Ms: pct(99), seconds: round(seconds, 2) } };
 }
 
 /** Waits until every customer workflow has applied what it was sent; returns the total applied. */
@@ -225,14 +263,30 @@ async function drain(client: Client, tenantId: string, customers: string[]): Pro
   }
 }
 
-/** CPU seconds (user + system, all threads) each process has used so far, from /proc. */
-function cpuSnapshot(pids: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(
-    Object.entries(pids).map(([name, pid]) => {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 a second on Linux).
-      return [name, (Number(fields[11]) + Number(fields[12])) / 100];
-    }),
-  );
+/** CPU seconds (user + system, all threads) each process used since the last reading, from /proc. */
+class CpuMeter {
+  private last: Record<string, number>;
+  constructor(private readonly pids: Record<string, number>) {
+    this.last = this.read();
+  }
+  total(): Record<string, number> {
+    const now = this.read();
+    const used = Object.fromEntries(Object.entries(now).map(([k, v]) => [k, v - this.last[k]!]));
+    this.last = now;
+    return used;
+  }
+  /** Milliseconds per event since the last reading. */
+  perEvent(events: number): Record<string, number> {
+    return Object.fromEntries(Object.entries(this.total()).map(([k, v]) => [k, round((v * 1000) / events, 2)]));
+  }
+  private read(): Record<string, number> {
+    return Object.fromEntries(
+      Object.entries(this.pids).map(([name, pid]) => {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 a second on Linux).
+        return [name, (Number(fields[11]) + Number(fields[12])) / 100];
+      }),
+    );
+  }
 }
