@@ -9,7 +9,7 @@ import { assertContractExists, contractLinks, contractResource, createQuote, dec
 import { idOrdered, listPage, startsWith } from '../http/pagination';
 import { defineRoute, IdParam, ListQuery, SearchQuery } from '../http/route';
 import { revenueSchedule } from '../contracts/revenue-schedule';
-import { eventRoute, invoicesRoute, liveStateRoute, type Subject } from './subject-routes';
+import { eventRoute, invoicesRoute, liveStateRoute, stageCountsRoute, type Subject } from './subject-routes';
 import { takeUsage } from '../contracts/usage-intake';
 
 const ContractListQuery = ListQuery.extend({ stage: z.enum(contractStages).optional(), ...SearchQuery.shape });
@@ -109,6 +109,8 @@ export const contractRoutes = [
       return { status: 200, body };
     },
   }),
+
+  stageCountsRoute(contract, contractStages, contracts),
 
   liveStateRoute(
     contract,

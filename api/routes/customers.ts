@@ -6,7 +6,7 @@ import { customerStages } from '../../workflows/definitions';
 import { assertCustomerExists, CreateCustomerBody, customerLinks, customerResource, deliverCustomerEvent, startCustomer } from '../customers/service';
 import { idOrdered, listPage, startsWith, timeOrdered } from '../http/pagination';
 import { IdParam, ListQuery, SearchQuery, defineRoute } from '../http/route';
-import { eventRoute, invoicesRoute, liveStateRoute, type Subject } from './subject-routes';
+import { eventRoute, invoicesRoute, liveStateRoute, stageCountsRoute, type Subject } from './subject-routes';
 
 const CustomerListQuery = ListQuery.extend({ stage: z.enum(customerStages).optional(), ...SearchQuery.shape });
 
@@ -62,6 +62,8 @@ export const customerRoutes = [
       return { status: 200, body };
     },
   }),
+
+  stageCountsRoute(customer, customerStages, customers),
 
   liveStateRoute(customer, "A customer's live lifecycle state, answered by its workflow", customerResource),
 

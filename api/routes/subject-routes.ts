@@ -1,3 +1,5 @@
+import { count, eq } from 'drizzle-orm';
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core';
 import type { z } from 'zod';
 import type { ApiDependencies } from '../dependencies';
 import { defineRoute, IdParam, ListQuery, type ResponseSpec, type RouteSpec } from '../http/route';
@@ -32,6 +34,30 @@ export function liveStateRoute(subject: Subject, summary: string, resource: (dep
     responses: { 200: { description: 'Live state' }, 404: { description: `No such ${subject.type}` } },
     async handler({ auth, params, deps }) {
       return { status: 200, body: await resource(deps, auth.tenantId, params.id) };
+    },
+  });
+}
+
+/**
+ * `GET {collection}/stages`: how many of the tenant's subjects are at each stage, every stage
+ * named (zero included), from the read model in PostgreSQL: Temporal's SQL visibility cannot
+ * group by a search attribute, so "how many in collections?" is asked here. Registered before
+ * `{collection}/:id`, which would otherwise take `stages` for an id.
+ */
+export function stageCountsRoute(subject: Subject, stages: readonly string[], table: PgTable & { tenantId: PgColumn; stage: PgColumn }): RouteSpec {
+  return defineRoute({
+    method: 'get',
+    path: `${subject.collection}/stages`,
+    operationId: `count${subject.noun}Stages`,
+    summary: `How many ${subject.type}s are at each stage`,
+    tag: subject.tag,
+    access: { kind: 'tenant', scope: 'read' },
+    responses: { 200: { description: `Every stage with its number of ${subject.type}s, and the total` } },
+    async handler({ auth, deps }) {
+      const rows = await deps.db.select({ stage: table.stage, n: count() }).from(table).where(eq(table.tenantId, auth.tenantId)).groupBy(table.stage);
+      const counts = Object.fromEntries(stages.map((s) => [s, 0]));
+      for (const row of rows) counts[row.stage as string] = row.n;
+      return { status: 200, body: { stages: counts, total: rows.reduce((sum, r) => sum + r.n, 0) } };
     },
   });
 }

@@ -124,6 +124,11 @@ describe('contracts over HTTP (dev server, worker, API, PostgreSQL)', () => {
     expect((await acme.request('POST', '/v1/quotes', quote('hooli', [seats(30)], '2030-01-01'))).status).toBe(201);
     expect((await acme.request('POST', '/v1/quotes/hooli/approvals', { role: 'finance', approver: 'cfo@vendor.example', decision: 'reject' })).body.status).toBe('rejected');
     await eventually(() => acme.request('GET', '/v1/contracts?stage=rejected'), { until: (r) => r.body.data.some((c: { id: string; mrr: { amount: number } }) => c.id === 'hooli' && c.mrr.amount === 0) });
+    const rejected = (await acme.request('GET', '/v1/contracts?stage=rejected&limit=100')).body.data.length;
+    const stages = await acme.request('GET', '/v1/contracts/stages');
+    expect(stages.status).toBe(200);
+    expect(stages.body.stages).toMatchObject({ rejected, churned: expect.any(Number), active: expect.any(Number) });
+    expect(stages.body.total).toBe(Object.values(stages.body.stages as Record<string, number>).reduce((a, b) => a + b, 0));
     const late = await acme.request('POST', '/v1/contracts/hooli/events', { type: 'contract.signed' });
     expect(late.status).toBe(409);
     expect(late.body.detail).toContain('rejected');

@@ -66,6 +66,22 @@ describe('the customer slice over HTTP (dev server, worker, API, PostgreSQL)', (
     expect(list.body.data.map((c: { id: string }) => c.id)).toEqual(['jane']);
   });
 
+  it('counts customers per stage from PostgreSQL, every stage named, the tenant’s own only', async () => {
+    const globex = await stack.tenant('Globex Cooling');
+    await globex.request('POST', '/v1/customers', { id: 'hank', name: 'Hank Scorpio', playbook: 'hvac', timezone: zoneInDaytime() });
+    await acme.request('POST', '/v1/customers', { id: 'jane', name: 'Jane Doe', playbook: 'hvac', timezone: zoneInDaytime() });
+    const counts = await eventually(() => acme.request('GET', '/v1/customers/stages'), { until: (r) => r.body.total >= 1 });
+    expect(counts.status).toBe(200);
+    expect(Object.keys(counts.body.stages)).toContain('collections');
+    expect(counts.body.stages.collections).toBe(0);
+    // Jane (and only Acme's customers): Globex's Hank is not counted.
+    const listed = (await acme.request('GET', '/v1/customers?limit=100')).body.data as Array<{ stage: string }>;
+    expect(counts.body.total).toBe(listed.length);
+    expect(counts.body.stages.inquiry).toBe(listed.filter((c) => c.stage === 'inquiry').length);
+    const theirs = await eventually(() => globex.request('GET', '/v1/customers/stages'), { until: (r) => r.body.total === 1 });
+    expect(theirs.body.stages.inquiry).toBe(1);
+  });
+
   it('gives a customer who names no time zone the business’s zone, else the playbook’s default', async () => {
     const phoenix = await stack.tenant('Desert Cooling', { timezone: 'America/Phoenix' });
     expect((await phoenix.request('POST', '/v1/customers', { id: 'pat', name: 'Pat', playbook: 'hvac' })).status).toBe(201);
