@@ -73,3 +73,23 @@ export function humanizeMs(ms: number): string {
   if (abs < 60 * DAY) return `${Math.round(abs / DAY)}d`;
   return `${Math.round(abs / (30 * DAY))}mo`;
 }
+
+/**
+ * "4 days", "30 min", "1 year 6 months": an ISO-8601 duration as a playbook author or an owner
+ * reads it (diagrams, the dashboard). Units are kept as written, P18M stays "18 months", because
+ * that is what the playbook says; a zero duration is "no time".
+ */
+export function durationInWords(iso: string): string {
+  const p = parseDuration(iso);
+  const words: Array<[number, string, string]> = [
+    [p.years, 'year', 'years'],
+    [p.months, 'month', 'months'],
+    [p.weeks, 'week', 'weeks'],
+    [p.days, 'day', 'days'],
+    [p.hours, 'hour', 'hours'],
+    [p.minutes, 'min', 'min'],
+    [p.seconds, 's', 's'],
+  ];
+  const said = words.filter(([n]) => n > 0).map(([n, one, many]) => `${n} ${n === 1 ? one : many}`);
+  return said.length ? said.join(' ') : 'no time';
+}

@@ -294,6 +294,7 @@ function send(res: Response, reply: Reply): void {
   for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
   res.status(reply.status);
   if (reply.body === undefined) res.end();
+  else if (reply.contentType) res.type(reply.contentType).send(reply.body);
   else if (reply.problem) res.type('application/problem+json').send(JSON.stringify(reply.body));
   else res.json(reply.body);
 }

@@ -14,6 +14,8 @@ export interface Reply {
   status: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /** A body that is not JSON (an SVG picture): sent as it is, with this content type. */
+  contentType?: string;
   /** Served as `application/problem+json` (a 4xx the route answered, kept for idempotent replays). */
   problem?: boolean;
 }

@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { listPlaybooks, PlaybookKindConflict, playbookVersions, registerPlaybook } from '../../db/playbook-store';
 import { AnyPlaybook, findBuiltinPlaybook, type ResolvedPlaybook } from '../../playbooks';
 import { playbookDiagram } from '../../playbooks/diagram';
+import { playbookSvg } from '../../playbooks/diagram-svg';
 import { problems } from '../http/problem';
 import { defineRoute, IdParam } from '../http/route';
 
-const DiagramQuery = z.strictObject({ version: z.coerce.number().int().min(1).max(1_000_000).optional() });
+const DiagramQuery = z.strictObject({ version: z.coerce.number().int().min(1).max(1_000_000).optional(), format: z.enum(['mermaid', 'svg']).optional() });
 
 function summary(p: ResolvedPlaybook<AnyPlaybook>) {
   return { id: p.id, version: p.version, owner: p.owner === 'builtin' ? 'builtin' : 'tenant', kind: p.definition.kind, name: p.definition.name, description: p.definition.description };
@@ -49,18 +50,23 @@ export const playbookRoutes = [
     method: 'get',
     path: '/v1/playbooks/:id/diagram',
     operationId: 'getPlaybookDiagram',
-    summary: 'The lifecycle a playbook sets up, as Mermaid state-diagram source (newest version, or ?version=)',
+    summary: 'The lifecycle a playbook sets up: an SVG picture (Accept: image/svg+xml, or ?format=svg), or Mermaid state-diagram source (newest version, or ?version=)',
     tag: 'Playbooks',
     access: { kind: 'tenant', scope: 'read' },
     params: IdParam,
     query: DiagramQuery,
     example: { query: { version: '1' } },
-    responses: { 200: { description: '`{ id, version, kind, format: "mermaid", source }`; paste `source` into any Mermaid renderer' }, 404: { description: 'No such playbook or version' } },
-    async handler({ auth, params, query, deps }) {
+    responses: {
+      200: { description: 'An `image/svg+xml` picture rendered on the server; or `{ id, version, kind, format: "mermaid", source }`, for any Mermaid renderer' },
+      404: { description: 'No such playbook or version' },
+    },
+    async handler({ auth, params, query, deps, req }) {
       const versions = await playbookVersions(deps.db, auth.tenantId, params.id);
       const chosen = query.version === undefined ? versions.at(-1) : versions.find((v) => v.version === query.version);
       if (!chosen) throw problems.notFound(query.version === undefined || versions.length === 0 ? `There is no playbook "${params.id}".` : `Playbook "${params.id}" has no version ${query.version}.`);
-      return { status: 200, body: { id: chosen.id, version: chosen.version, kind: chosen.definition.kind, format: 'mermaid', source: playbookDiagram(chosen.definition) } };
+      const svg = query.format === 'svg' || (query.format === undefined && req.accepts(['application/json', 'image/svg+xml']) === 'image/svg+xml');
+      if (svg) return { status: 200, body: await playbookSvg(chosen.definition), contentType: 'image/svg+xml', headers: { Vary: 'Accept' } };
+      return { status: 200, body: { id: chosen.id, version: chosen.version, kind: chosen.definition.kind, format: 'mermaid', source: playbookDiagram(chosen.definition) }, headers: { Vary: 'Accept' } };
     },
   }),
 

@@ -103,13 +103,23 @@ describe('tenants, scoped keys and problem details on the wire', () => {
     expect(newest.status).toBe(200);
     expect(newest.body).toMatchObject({ id: 'acme-plumbing', version: 2, kind: 'home-service', format: 'mermaid' });
     expect(newest.body.source).toMatch(/^stateDiagram-v2\n/);
-    expect(newest.body.source).toContain('inquiry --> lost: still unbooked P9D after the inquiry');
+    expect(newest.body.source).toContain('inquiry --> lost: still unbooked 9 days after the inquiry');
     const first = await acme.request('GET', '/v1/playbooks/acme-plumbing/diagram?version=1');
-    expect(first.body.source).toContain('inquiry --> lost: still unbooked P5D after the inquiry');
+    expect(first.body.source).toContain('inquiry --> lost: still unbooked 5 days after the inquiry');
 
     const contract = await acme.request('GET', '/v1/playbooks/saas-subscription/diagram');
     expect(contract.body).toMatchObject({ kind: 'b2b', version: 1 });
     expect(contract.body.source).toContain('approved --> active: contract.signed');
+
+    // The same lifecycle as a picture, rendered on the server, asked for by format or by Accept.
+    for (const asked of [{ query: '?format=svg', accept: 'application/json' }, { query: '', accept: 'image/svg+xml' }]) {
+      const svg = await fetch(`${stack.api.url}/v1/playbooks/acme-plumbing/diagram${asked.query}`, { headers: { Authorization: `Bearer ${acme.key}`, Accept: asked.accept } });
+      expect(svg.status).toBe(200);
+      expect(svg.headers.get('content-type')).toMatch(/^image\/svg\+xml/);
+      const text = await svg.text();
+      expect(text).toContain('<svg');
+      expect(text).toContain('still unbooked 9 days');
+    }
 
     const noVersion = await acme.request('GET', '/v1/playbooks/acme-plumbing/diagram?version=3');
     expect(noVersion.status).toBe(404);

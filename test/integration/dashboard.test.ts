@@ -186,9 +186,12 @@ describe('the dashboard in a browser', () => {
 
   it('draws every playbook as an SVG diagram', async () => {
     await page.getByRole('link', { name: 'Playbooks' }).click();
-    await page.locator('.diagram[data-playbook="polar-hvac"] svg').waitFor({ timeout: 30_000 });
+    await page.locator('.diagram[data-playbook="polar-hvac"] img').waitFor({ timeout: 30_000 });
     const playbooks = (await shop.request('GET', '/v1/playbooks')).body.data.map((p: { id: string }) => p.id);
-    expect(await page.locator('.diagram svg').count()).toBe(playbooks.length);
+    expect(await page.locator('.diagram img').count()).toBe(playbooks.length);
+    // Every picture decoded: the browser drew the API's SVG (a broken one has no natural size).
+    const sizes = await page.locator('.diagram img').evaluateAll((images) => images.map((i) => { const image = i as unknown as { complete: boolean; naturalWidth: number }; return image.complete ? image.naturalWidth : -1; }));
+    expect(sizes.every((w) => w > 100), JSON.stringify(sizes)).toBe(true);
     if (process.env.DASHBOARD_SHOTS_DIR) await page.screenshot({ path: `${process.env.DASHBOARD_SHOTS_DIR}/playbooks.png`, fullPage: true });
     expect(errors).toEqual([]);
   });

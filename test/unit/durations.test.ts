@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDuration, durationMs, humanizeMs } from '../../domain/durations';
+import { addDuration, durationInWords, durationMs, humanizeMs } from '../../domain/durations';
 import { IsoDuration } from '../../domain/values';
 
 const at = (iso: string) => Date.parse(iso);
@@ -27,6 +27,22 @@ describe('ISO-8601 durations', () => {
   it('refuses a fixed length for calendar durations', () => {
     expect(durationMs('PT2H')).toBe(7_200_000);
     expect(() => durationMs('P1M')).toThrow(/calendar/);
+  });
+
+  it.each([
+    ['P4D', '4 days'],
+    ['P1D', '1 day'],
+    ['PT30M', '30 min'],
+    ['PT2H', '2 hours'],
+    ['PT1H', '1 hour'],
+    ['P18M', '18 months'],
+    ['P1Y6M', '1 year 6 months'],
+    ['P2W', '2 weeks'],
+    ['P1DT12H', '1 day 12 hours'],
+    ['PT45S', '45 s'],
+    ['P0D', 'no time'],
+  ])('says %s as “%s” for people reading a diagram', (iso, words) => {
+    expect(durationInWords(iso)).toBe(words);
   });
 
   it('writes short spans for summaries', () => {

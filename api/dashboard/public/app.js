@@ -1,6 +1,6 @@
 // Revloop's dashboard: plain browser JavaScript, no build step. It reads the /v1 API with the API
-// key the owner signs in with (kept in sessionStorage: this tab only) and draws with ECharts (and,
-// on the playbooks page, Mermaid), both served by the API process itself.
+// key the owner signs in with (kept in sessionStorage: this tab only) and draws with ECharts, served
+// by the API process itself; playbook diagrams are SVG pictures the API renders.
 
 const view = document.getElementById('view');
 const session = {
@@ -35,6 +35,13 @@ async function api(path) {
     throw new Error(problem.detail ?? `${path} answered ${response.status}`);
   }
   return response.json();
+}
+
+/** A non-JSON answer (an SVG picture) as a Blob, with the same sign-in handling. */
+async function apiBlob(path) {
+  const response = await fetch(path, { headers: { Authorization: `Bearer ${session.key}` } });
+  if (!response.ok) throw new Error(`${path} answered ${response.status}`);
+  return response.blob();
 }
 
 const period = () => `days=${session.days}`;
@@ -459,30 +466,15 @@ async function contractPage(id) {
   ];
 }
 
-let mermaidLoaded = null;
-function loadMermaid() {
-  mermaidLoaded ??= new Promise((resolve, reject) => {
-    const script = h('script', { src: '/dashboard/vendor/mermaid.min.js' });
-    script.addEventListener('load', () => {
-      window.mermaid.initialize({ startOnLoad: false, securityLevel: 'strict', theme: 'neutral' });
-      resolve(window.mermaid);
-    });
-    script.addEventListener('error', () => reject(new Error('could not load the diagram renderer')));
-    document.head.append(script);
-  });
-  return mermaidLoaded;
-}
-
 async function playbooks() {
   const list = await api('/v1/playbooks');
   const items = list.data ?? list;
-  const mermaid = await loadMermaid();
   const figures = [];
   for (const p of items) {
-    const diagram = await api(`/v1/playbooks/${encodeURIComponent(p.id)}/diagram`);
-    const { svg } = await mermaid.render(`diagram-${p.id.replace(/[^a-z0-9]/gi, '-')}`, diagram.source);
-    const holder = h('div', { class: 'diagram', 'data-playbook': p.id });
-    holder.innerHTML = svg; // Mermaid's own output (securityLevel strict), drawn from the tenant's playbook.
+    // The API renders the SVG; shown as an image, so nothing in a tenant's playbook can run here.
+    const svg = await apiBlob(`/v1/playbooks/${encodeURIComponent(p.id)}/diagram?format=svg`);
+    const image = h('img', { src: URL.createObjectURL(svg), alt: `The ${p.name ?? p.id} lifecycle: stages, and the events and timers between them` });
+    const holder = h('div', { class: 'diagram', 'data-playbook': p.id }, image);
     figures.push(h('figure', {}, h('figcaption', {}, h('strong', {}, p.name ?? p.id), ` · ${p.id} v${p.version} · ${p.kind}`), holder));
   }
   return [h('h1', {}, 'Playbooks'), h('p', { class: 'muted' }, 'Each lifecycle as its playbook sets it up: the stages, and the events and timers between them.'), ...figures];
