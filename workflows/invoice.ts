@@ -18,6 +18,7 @@ import {
 } from './definitions';
 import { ChildWorkflow, registerChildHandlers, runUntilClosed } from './lifecycle/child-loop';
 import { patches, stepWrites, type StepWrites } from './lifecycle/versions';
+import { ChildVisibility } from './lifecycle/visibility';
 
 type InvoiceAgendaKind = 'collections.step' | 'payment.retry';
 
@@ -43,6 +44,7 @@ export async function invoice(input: InvoiceWorkflowInput): Promise<InvoiceStatu
 class Collections extends ChildWorkflow<InvoiceEvent, InvoiceAgendaKind, Extract<ChildNotice, { kind: 'invoice' }>, InvoiceTemplateKey> {
   private readonly record: InvoiceRecord & { status: InvoiceStatus };
   private payments: PaymentRecord[] = [];
+  private readonly visibility = new ChildVisibility();
   /** Collections items set aside while disputed, with the time they had left. */
   private paused: Array<AgendaItem<InvoiceAgendaKind> & { remainingMs: number }> = [];
   private linesWritten = false;
@@ -284,14 +286,15 @@ class Collections extends ChildWorkflow<InvoiceEvent, InvoiceAgendaKind, Extract
     }
     await this.parent.tell(notice);
     const next = this.scheduler.agenda.next();
+    this.visibility.publish(this.record.status, next?.dueAt ?? null, this.record.balance);
     setCurrentDetails(
       [
         `Invoice **${this.input.invoiceId}** for ${this.input.messaging.recipient.name} · total ${formatMoney(this.money(this.record.total))} · balance **${formatMoney(this.money(this.record.balance))}**`,
-        `Status **${this.record.status}** · due ${this.record.dueAt}${this.record.collectionsStep ? ` · last collections step: ${this.record.collectionsStep}` : ''}`,
+        `Status **${this.record.status}** · due ${formatLocal(Date.parse(this.record.dueAt), this.input.messaging.recipient.timezone)} local (${this.record.dueAt})${this.record.collectionsStep ? ` · last collections step: ${this.record.collectionsStep}` : ''}`,
         this.record.status === 'disputed'
           ? `Collections paused while disputed (${this.record.disputeReason}); waiting for a payment or \`invoice.dispute_resolved\`.`
           : next
-            ? `Waiting for payment, or ${next.summary} in ${humanizeMs(next.dueAt - Date.now())}.`
+            ? `Waiting for payment, or ${next.summary} in ${humanizeMs(next.dueAt - Date.now())} (${formatLocal(next.dueAt, this.input.messaging.recipient.timezone)} local).`
             : 'Nothing scheduled.',
       ].join('\n\n'),
     );

@@ -16,6 +16,7 @@ import {
 } from './definitions';
 import { ChildWorkflow, registerChildHandlers, runUntilClosed } from './lifecycle/child-loop';
 import { stepWrites, type StepWrites } from './lifecycle/versions';
+import { ChildVisibility } from './lifecycle/visibility';
 
 type JobAgendaKind = 'booking.reminder' | 'booking.no_show' | 'job.expire';
 
@@ -41,6 +42,7 @@ class Booking extends ChildWorkflow<JobEvent, JobAgendaKind, Extract<ChildNotice
   private status: JobStatus = 'booked';
   private scheduledAt: number;
   private readonly record: JobRecord;
+  private readonly visibility = new ChildVisibility();
 
   constructor(
     private readonly input: JobWorkflowInput,
@@ -178,6 +180,7 @@ class Booking extends ChildWorkflow<JobEvent, JobAgendaKind, Extract<ChildNotice
     if (this.messenger.hasPending() || this.parent.isNews(notice)) await this.messenger.flush({ job: { ...this.record } });
     await this.parent.tell(notice);
     const next = this.scheduler.agenda.next();
+    this.visibility.publish(this.status, next?.dueAt ?? null);
     setCurrentDetails(
       [
         `Job **${this.input.jobId}** · ${this.input.service} for ${this.input.messaging.recipient.name}`,

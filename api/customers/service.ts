@@ -64,7 +64,8 @@ export async function startCustomer(deps: ApiDependencies, tenantId: string, bod
       taskQueue: deps.config.taskQueue,
       workflowId,
       args: [{ tenantId, customerId, profile, playbook }],
-      staticSummary: `Customer ${profile.name} · ${playbook.definition.name} playbook`,
+      // The id too: two customers called Jane Doe must not look alike in the workflow list.
+      staticSummary: `Customer ${profile.name} (${customerId}) · ${playbook.definition.name} playbook`,
       staticDetails: [
         `**${profile.name}** (\`${customerId}\`) of tenant \`${tenantId}\``,
         `Playbook \`${playbook.id}\` v${playbook.version} · time zone ${profile.timezone}`,

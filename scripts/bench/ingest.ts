@@ -112,7 +112,6 @@ export async function benchIngest(): Promise<Record<string, unknown>> {
     await measure(Math.min(200, N), CONCURRENCY, async (i) => void (await rawSignal(N + i)));
     await measure(Math.min(200, N), CONCURRENCY, async (i) => assertAccepted(await httpEvent(N + i)));
     await drain(client, tenantId, customers);
-
     const processes = { temporal: server.process.pid!, worker: children[0]!.pid!, api: children[1]!.pid!, bench: process.pid };
     const cpu = new CpuMeter(processes);
 
@@ -135,16 +134,23 @@ export async function benchIngest(): Promise<Record<string, unknown>> {
     let rawCustomerCpu: Record<string, number> = {};
     let drainMs = 0;
     let applied = 0;
+    // Accepted and applied: from a round's first send to every workflow idle again.
+    let httpAppliedSeconds = 0;
+    let rawAppliedSeconds = 0;
     const addCpu = (into: Record<string, number>, add: Record<string, number>) => Object.fromEntries(Object.keys(add).map((k) => [k, (into[k] ?? 0) + add[k]!]));
     for (let r = 0; r < rounds; r++) {
       log(`round ${r + 1}/${rounds}: ${perRound} events through the HTTP API, then as raw signals to the same workflows`);
+      const httpStart = performance.now();
       httpRounds.push(await measure(perRound, CONCURRENCY, async (i) => assertAccepted(await httpEvent(r * perRound + i))));
-      const applyStart = Date.now();
-      applied = await drain(client, tenantId, customers);
-      drainMs += Date.now() - applyStart;
+      const httpDrained = await drain(client, tenantId, customers);
+      drainMs += Math.round(httpDrained.idleAt - httpStart - httpRounds.at(-1)!.seconds * 1000);
+      httpAppliedSeconds += (httpDrained.idleAt - httpStart) / 1000;
       httpCpu = addCpu(httpCpu, cpu.total());
+      const rawStart = performance.now();
       rawRounds.push(await measure(perRound, CONCURRENCY, async (i) => void (await rawToCustomer(r * perRound + i))));
-      applied = await drain(client, tenantId, customers);
+      const rawDrained = await drain(client, tenantId, customers);
+      rawAppliedSeconds += (rawDrained.idleAt - rawStart) / 1000;
+      applied = rawDrained.applied;
       rawCustomerCpu = addCpu(rawCustomerCpu, cpu.total());
     }
     const http = combine(httpRounds);
@@ -162,6 +168,13 @@ export async function benchIngest(): Promise<Record<string, unknown>> {
       // API throughput over raw Temporal signals to the same workflows, the worker applying both.
       ratio: round(http.summary.eventsPerSec / rawCustomer.summary.eventsPerSec, 3),
       target: 0.8,
+      // The same comparison to the point every event is applied, not only accepted: what the
+      // machine sustains, since a path that accepts faster than the worker applies only queues.
+      applied: {
+        httpEventsPerSec: round(perRound * rounds / httpAppliedSeconds, 1),
+        rawSignalEventsPerSec: round(perRound * rounds / rawAppliedSeconds, 1),
+        ratio: round(rawAppliedSeconds / httpAppliedSeconds, 3),
+      },
       // Request → accepted p99 over the raw signal's p99 in the same rounds (goal ≤ 2).
       p99Ratio: round(http.summary.p99Ms / rawCustomer.summary.p99Ms, 2),
       p99Target: 2,
@@ -246,20 +259,24 @@ function summarise(latencies: number[], seconds: number): Measured {
   return { latencies, seconds, summary: { eventsPerSec: round(n / seconds, 1), p50Ms: pct(50), p99Ms: pct(99), seconds: round(seconds, 2) } };
 }
 
-/** Waits until every customer workflow has applied what it was sent; returns the total applied. */
-async function drain(client: Client, tenantId: string, customers: string[]): Promise<number> {
+/**
+ * Waits until every customer workflow has applied what it was sent: the total applied, and when
+ * they were first seen idle (performance.now()), not counting the half second that confirms it.
+ */
+async function drain(client: Client, tenantId: string, customers: string[]): Promise<{ applied: number; idleAt: number }> {
   const states = () => Promise.all(customers.map((id) => client.workflow.getHandle(customerWorkflowId(tenantId, id)).query(customerStateQuery)));
   const idle = (all: Awaited<ReturnType<typeof states>>) => all.every((s) => s.pendingEvents === 0 && !s.busy);
   const deadline = Date.now() + 300_000;
   for (;;) {
     // Idle twice in a row, half a second apart: nothing was still on its way in.
     if (idle(await states())) {
+      const idleAt = performance.now();
       await new Promise((r) => setTimeout(r, 500));
       const again = await states();
-      if (idle(again)) return again.reduce((sum, s) => sum + s.eventsApplied, 0);
+      if (idle(again)) return { applied: again.reduce((sum, s) => sum + s.eventsApplied, 0), idleAt };
     }
     if (Date.now() > deadline) throw new Error('the worker did not catch up within 5 minutes');
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

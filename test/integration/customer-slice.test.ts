@@ -102,7 +102,7 @@ describe('the customer slice over HTTP (dev server, worker, API, PostgreSQL)', (
     const handle = stack.env.client.workflow.getHandle(customerWorkflowId(acme.tenantId, 'ui-visible'));
     const description = await eventually(() => handle.describe(), { until: (d) => d.typedSearchAttributes.get(RevloopStage) === 'inquiry' });
     expect(description.typedSearchAttributes.get(RevloopTenant)).toBe(acme.tenantId);
-    expect(await description.staticSummary()).toBe('Customer Omar Haddad · Plumbing playbook');
+    expect(await description.staticSummary()).toBe('Customer Omar Haddad (ui-visible) · Plumbing playbook');
     const listed = await eventually(
       async () => {
         const found: string[] = [];

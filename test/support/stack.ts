@@ -31,8 +31,8 @@ export interface TenantClient {
  * What a frontend talks to: the Temporal dev server (or, for stories that span years, the
  * time-skipping server), a worker, the HTTP API and PostgreSQL, all real.
  */
-export async function startStack(options: { timeSkipping?: boolean; logger?: Logger; api?: Partial<ApiConfig>; serverArgs?: string[] } = {}): Promise<Stack> {
-  const env = options.timeSkipping ? await startTimeSkippingServer(options.serverArgs) : await startDevServer(options.serverArgs);
+export async function startStack(options: { timeSkipping?: boolean; logger?: Logger; api?: Partial<ApiConfig>; serverArgs?: string[]; uiPort?: number } = {}): Promise<Stack> {
+  const env = options.timeSkipping ? await startTimeSkippingServer(options.serverArgs) : await startDevServer(options.serverArgs, options.uiPort);
   const database = await openTestDatabase();
   const worker = await startWorker(env, database.db);
   const api = await startApiServer({

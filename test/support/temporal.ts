@@ -15,10 +15,10 @@ export async function startTimeSkippingServer(extraArgs: string[] = []): Promise
   return env;
 }
 
-/** A real Temporal dev server (the CLI), headless, with Revloop's search attributes registered. */
-export function startDevServer(extraArgs: string[] = []): Promise<TestWorkflowEnvironment> {
+/** A real Temporal dev server (the CLI), headless unless given a UI port, with Revloop's search attributes registered. */
+export function startDevServer(extraArgs: string[] = [], uiPort?: number): Promise<TestWorkflowEnvironment> {
   return TestWorkflowEnvironment.createLocal({
-    server: { executable: inject('temporalCli'), searchAttributes: [...revloopSearchAttributes], extraArgs: ['--log-level', 'error', ...extraArgs] },
+    server: { executable: inject('temporalCli'), searchAttributes: [...revloopSearchAttributes], extraArgs: ['--log-level', 'error', ...extraArgs], ...(uiPort ? { ui: true, uiPort } : {}) },
   });
 }
 

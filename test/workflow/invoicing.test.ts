@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { invoiceWorkflowId } from '../../domain/ids';
 import { payments } from '../../db/schema';
 import { customerStateQuery, invoiceStateQuery } from '../../workflows/definitions';
+import { RevloopBalanceDue, RevloopCustomer, RevloopNextActionAt, RevloopStage, RevloopTenant } from '../../workflows/search-attributes';
 import { deliver, idle, invoicesOf, sentAfter, startCustomer, tasksOf } from '../support/customers';
 import { createTestTenant, messagesOf, timelineOf } from '../support/database';
 import { eventually } from '../support/eventually';
@@ -64,11 +65,19 @@ describe('customer workflow: invoices, collections and reviews', () => {
   it('stops collections once paid after the first reminder', async () => {
     const { tenantId, customerId, handle, t1, invoiceId, invoice } = await completedJob();
     await suite.env.sleep(8 * DAY);
+    // Ops can find it in the Temporal UI: whose it is, that it is in collections, what it owes.
+    const attributes = async () => (await invoice.describe()).typedSearchAttributes;
+    const inCollections = await eventually(attributes, { until: (a) => a.get(RevloopStage) === 'in_collections' });
+    expect([inCollections.get(RevloopTenant), inCollections.get(RevloopCustomer), inCollections.get(RevloopBalanceDue)]).toEqual([tenantId, customerId, 22350]);
+    // The next dunning step: 14 days after the invoice fell due (on receipt, as the job closed).
+    expect(minutes(inCollections.get(RevloopNextActionAt)!.getTime() - t1)).toBe(minutes(14 * DAY));
     await deliver(handle, { type: 'payment.received', invoiceId, amount: usd(22350), method: 'card' });
     await eventually(() => invoice.query(invoiceStateQuery), { until: (s) => s.status === 'paid' }).catch(async () => {
       throw new Error(`invoice not paid: ${JSON.stringify(await invoicesOf(suite.database.db, tenantId, customerId))}`);
     });
     await suite.env.sleep(100 * DAY);
+    const paid = await attributes();
+    expect([paid.get(RevloopStage), paid.get(RevloopBalanceDue)]).toEqual(['paid', 0]);
 
     const collections = (await sentAfter(suite.database.db, tenantId, customerId, t1)).filter(([kind]) => kind.startsWith('collections.'));
     expect(collections).toEqual([['collections.reminder', minutes(7 * DAY)]]);

@@ -1,4 +1,5 @@
 import { getExternalWorkflowHandle, ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
+import { childStartAttributes } from '../lifecycle/visibility';
 import type { InvoiceLineRecord, RevenueLineRecord } from '../../activities/records';
 import { holdReason } from '../../domain/billing/anomaly';
 import { revenueLineFor, type BilledLine } from '../../domain/billing/recognition';
@@ -145,6 +146,8 @@ async function startInvoice(d: Deal, inv: ContractInvoice, lines: InvoiceLineRec
       workflowId,
       parentClosePolicy: ParentClosePolicy.ABANDON,
       staticSummary: `Invoice ${inv.invoiceId} · contract ${d.input.contractId} for ${d.input.customer.name}`,
+      staticDetails: `An invoice of contract \`${d.input.contractId}\` for **${d.input.customer.name}** (tenant \`${d.input.tenantId}\`)${inv.period ? `, period ${inv.period.start.slice(0, 10)} → ${inv.period.end.slice(0, 10)}` : ''}: issued, then the playbook's collections steps after it falls due, until it is paid, disputed or written off.`,
+      ...childStartAttributes({ tenantId: d.input.tenantId, subjectId: d.input.contractId, playbook: `${d.input.playbook.id}@v${d.input.playbook.version}`, stage: 'open' }),
       args: [
         {
           tenantId: d.input.tenantId,

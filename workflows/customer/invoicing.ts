@@ -1,4 +1,5 @@
 import { getExternalWorkflowHandle, ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
+import { childStartAttributes } from '../lifecycle/visibility';
 import type { CustomerEvent, CustomerEventOf, InvoiceEvent } from '../../domain/customer-events';
 import { addDuration } from '../../domain/durations';
 import { invoiceDueAt, priceLines } from '../../domain/invoice-lines';
@@ -52,6 +53,8 @@ export async function invoiceCompletedJob(r: Relationship, event: CustomerEventO
       workflowId,
       parentClosePolicy: ParentClosePolicy.ABANDON,
       staticSummary: `Invoice ${invoiceId} · job ${event.jobId} for ${r.input.profile.name}`,
+      staticDetails: `The invoice for job \`${event.jobId}\` of **${r.input.profile.name}** (customer \`${r.input.customerId}\` of tenant \`${r.input.tenantId}\`): issued, then the playbook's collections steps after it falls due, until it is paid, disputed or written off.`,
+      ...childStartAttributes({ tenantId: r.input.tenantId, subjectId: r.input.customerId, playbook: `${r.input.playbook.id}@v${r.input.playbook.version}`, stage: 'open', balanceDue: balance.amount }),
       args: [
         {
           tenantId: r.input.tenantId,

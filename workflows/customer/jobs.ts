@@ -1,4 +1,6 @@
 import { getExternalWorkflowHandle, ParentClosePolicy, startChild, workflowInfo } from '@temporalio/workflow';
+import { childStartAttributes } from '../lifecycle/visibility';
+import { formatLocal } from '../../domain/local-time';
 import type { CustomerEvent, JobEvent } from '../../domain/customer-events';
 import { invoiceIdForJob } from '../../domain/ids';
 import { jobEventSignal, jobTemplateKeys, type ChildNotice, type OpenJob } from '../definitions';
@@ -31,6 +33,8 @@ export const jobEvents = {
           workflowId,
           parentClosePolicy: ParentClosePolicy.ABANDON,
           staticSummary: `Job ${event.jobId} · ${event.service} for ${r.input.profile.name}`,
+          staticDetails: `A **${event.service}** job booked by **${r.input.profile.name}** (customer \`${r.input.customerId}\` of tenant \`${r.input.tenantId}\`), slot ${formatLocal(Date.parse(event.scheduledAt), r.input.profile.timezone)} local. Reminders before the slot and a no-show check after it; started, completed, rescheduled or cancelled by events the customer workflow forwards.`,
+          ...childStartAttributes({ tenantId: r.input.tenantId, subjectId: r.input.customerId, playbook: `${r.input.playbook.id}@v${r.input.playbook.version}`, stage: 'booked' }),
           args: [
             {
               tenantId: r.input.tenantId,

@@ -36,4 +36,10 @@ export const patches = {
    * so a relationship's run is as small to replay in year ten as in year one. Before it, 10,000.
    */
   smallRuns: 'small-runs',
+  /**
+   * 2026-12: job and invoice workflows carry Revloop's search attributes (tenant, customer or
+   * contract, stage, balance, next action), set at start and upserted when they change, so ops can
+   * ask the Temporal UI for "every invoice in collections". Before it, children had none.
+   */
+  childSearchAttributes: 'child-search-attributes',
 } as const;
