@@ -1,12 +1,14 @@
 import { Context } from '@temporalio/activity';
 import { and, eq } from 'drizzle-orm';
 import type { Database } from '../db/client';
-import { contracts, customers, leakageEntries, messages, messagingSettings } from '../db/schema';
+import { contracts, customers, leakageEntries, messages, messagingSettings, timelineEntries } from '../db/schema';
 import { sealedIn, type SecretBox } from '../db/sealed';
 import { contractWorkflowId, customerWorkflowId } from '../domain/ids';
 import { leakKinds } from '../domain/leakage';
 import { signPayload } from '../domain/webhook-signature';
 import { deliveryFailure, isRefusedTarget, postToWebhook, type WebhookTargets } from './outbound-address';
+import { htmlBody, sendEmail } from './smtp';
+import { unsubscribeToken } from './unsubscribe';
 
 export interface DeliveryDependencies {
   db: Database;
@@ -14,6 +16,8 @@ export interface DeliveryDependencies {
   secrets: SecretBox;
   /** Which addresses a tenant's webhook may reach: public ones only unless the operator says `any`. */
   webhookTargets?: WebhookTargets;
+  /** Where the API answers the public: unsubscribe links in emails point here (REVLOOP_PUBLIC_URL). */
+  publicUrl?: string;
 }
 
 const TIMEOUT_MS = 10_000;
@@ -37,7 +41,27 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
       const lastAttempt = info.attempt >= input.maxAttempts;
 
       let failure: string | undefined;
-      if (!settings?.webhookUrl || !settings.webhookSecret) {
+      if (settings?.transport === 'smtp' && message.channel === 'email') {
+        const outcome = await deliverEmail(deps, settings, message);
+        if (outcome.kind === 'accepted') {
+          await db.transaction(async (tx) => {
+            await tx.update(messages).set({ status: 'delivered', statusReason: outcome.response.slice(0, 300), attempts: info.attempt, deliveredAt: new Date() }).where(where);
+            await recordOutcome(tx as unknown as Database, message, 'delivered', `${message.kind} delivered to ${message.recipient} by email`);
+          });
+          return { status: 'delivered' };
+        }
+        if (outcome.kind === 'bounced') {
+          // A hard bounce: the address will refuse every retry. Recorded at once, and in the ledger.
+          const reason = `bounced: ${outcome.reason}`;
+          await db.transaction(async (tx) => {
+            await tx.update(messages).set({ attempts: info.attempt, statusReason: reason, status: 'failed' }).where(where);
+            await recordOutcome(tx as unknown as Database, message, 'bounced', `${message.kind} to ${message.recipient} bounced: ${outcome.reason}`);
+            await recordUndeliverable(tx as unknown as Database, message, reason, info.workflowExecution?.workflowId);
+          });
+          return { status: 'failed' };
+        }
+        failure = `SMTP: ${outcome.reason}`;
+      } else if (!settings?.webhookUrl || !settings.webhookSecret) {
         failure = 'no webhook configured for this tenant';
       } else {
         const body = JSON.stringify({
@@ -66,6 +90,7 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
           if (isRefusedTarget(error)) {
             await db.transaction(async (tx) => {
               await tx.update(messages).set({ attempts: info.attempt, statusReason: failure, status: 'failed' }).where(where);
+              await recordOutcome(tx as unknown as Database, message, 'failed', `${message.kind} (${message.channel}) could not be delivered: ${failure!.slice(0, 200)}`);
               await recordUndeliverable(tx as unknown as Database, message, failure!, info.workflowExecution?.workflowId);
             });
             return { status: 'failed' };
@@ -74,7 +99,10 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
       }
 
       if (!failure) {
-        await db.update(messages).set({ status: 'delivered', statusReason: null, attempts: info.attempt, deliveredAt: new Date() }).where(where);
+        await db.transaction(async (tx) => {
+          await tx.update(messages).set({ status: 'delivered', statusReason: null, attempts: info.attempt, deliveredAt: new Date() }).where(where);
+          await recordOutcome(tx as unknown as Database, message, 'delivered', `${message.kind} delivered to the tenant's webhook`);
+        });
         return { status: 'delivered' };
       }
       await db.transaction(async (tx) => {
@@ -82,12 +110,65 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
           .update(messages)
           .set({ attempts: info.attempt, statusReason: failure, ...(lastAttempt ? { status: 'failed' as const } : {}) })
           .where(where);
-        if (lastAttempt) await recordUndeliverable(tx as unknown as Database, message, failure!, info.workflowExecution?.workflowId);
+        if (lastAttempt) {
+          await recordOutcome(tx as unknown as Database, message, 'failed', `${message.kind} (${message.channel}) could not be delivered: ${failure!.slice(0, 200)}`);
+          await recordUndeliverable(tx as unknown as Database, message, failure!, info.workflowExecution?.workflowId);
+        }
       });
       if (lastAttempt) return { status: 'failed' };
       throw new Error(failure);
     },
   };
+}
+
+type Message = typeof messages.$inferSelect;
+type Settings = typeof messagingSettings.$inferSelect;
+
+/** One email: the template's text as the plain part, the same escaped as HTML, an unsubscribe link in both. */
+async function deliverEmail(deps: DeliveryDependencies, settings: Settings, message: Message) {
+  if (!settings.smtp) return { kind: 'deferred' as const, reason: 'SMTP is chosen but not configured' };
+  if (!message.recipient) return { kind: 'bounced' as const, reason: 'the customer has no email address' };
+  const token = unsubscribeToken(deps.secrets, { tenantId: message.tenantId, subjectType: message.subjectType, subjectId: message.subjectId, channel: 'email' });
+  const unsubscribeUrl = `${(deps.publicUrl ?? 'http://localhost:3000').replace(/\/$/, '')}/v1/unsubscribe?token=${token}`;
+  const password = settings.smtpPassword ? deps.secrets.open(settings.smtpPassword, sealedIn.smtpPassword(message.tenantId)) : undefined;
+  const [subject, ...rest] = message.body.split('\n');
+  const body = rest.join('\n').trim() || message.body;
+  return sendEmail(settings.smtp, password, {
+    to: message.recipient,
+    subject: rest.length && subject!.length <= 120 ? subject! : subjectOf(message.kind),
+    text: `${body}\n\nUnsubscribe: ${unsubscribeUrl}\n`,
+    html: htmlBody(body, unsubscribeUrl),
+    unsubscribeUrl,
+    messageId: `<${message.id.replace(/[^A-Za-z0-9._-]/g, '.')}@revloop>`,
+  });
+}
+
+/** "inquiry.follow_up" → "Inquiry follow up": a subject when the template gives none. */
+function subjectOf(kind: string): string {
+  const words = kind.replace(/[._]/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/**
+ * What became of a message, on its subject's timeline (`message.delivered`, `message.bounced`,
+ * `message.failed`), keyed by the message: a retried delivery writes it once.
+ */
+export async function recordOutcome(db: Database, message: Message, outcome: 'delivered' | 'bounced' | 'failed', summary: string): Promise<void> {
+  await db
+    .insert(timelineEntries)
+    .values({
+      tenantId: message.tenantId,
+      subjectType: message.subjectType,
+      subjectId: message.subjectId,
+      id: `delivery:${message.id}`,
+      kind: 'action',
+      type: `message.${outcome}`,
+      summary,
+      data: { messageId: message.id, channel: message.channel, kind: message.kind },
+      occurredAt: new Date(),
+      seq: 0,
+    })
+    .onConflictDoNothing();
 }
 
 /**

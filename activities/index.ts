@@ -14,6 +14,8 @@ export interface ActivityDependencies {
   secrets: SecretBox;
   /** Which addresses tenants' webhooks may reach (REVLOOP_WEBHOOK_TARGETS): public ones by default. */
   webhookTargets?: WebhookTargets;
+  /** The API's public address (REVLOOP_PUBLIC_URL), for unsubscribe links in emails. */
+  publicUrl?: string;
 }
 
 /** Every activity the worker registers; workflows import this type only, never the code. */

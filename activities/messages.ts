@@ -21,7 +21,7 @@ export interface MessageDraft {
   suppressedReason?: string;
 }
 
-export type Transport = 'outbox' | 'webhook';
+export type Transport = 'outbox' | 'webhook' | 'smtp';
 
 /**
  * Renders a draft into its outbox row and the timeline entry that says it was sent (or why not).
@@ -44,7 +44,7 @@ export function outboxRecord(subject: Subject, draft: MessageDraft, transport: T
       recipient: draft.recipient,
       template: draft.kind,
       body,
-      status: reason ? 'suppressed' : transport === 'webhook' ? 'pending' : 'recorded',
+      status: reason ? 'suppressed' : transport === 'outbox' ? 'recorded' : 'pending',
       statusReason: reason ?? null,
       transport,
       attempts: 0,

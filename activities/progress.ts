@@ -223,7 +223,7 @@ export function createProgressActivities(db: Database) {
             });
         }
 
-        if (transport !== 'webhook' || drafts.length === 0) return { deliver: [] };
+        if (transport === 'outbox' || drafts.length === 0) return { deliver: [] };
         const pending = await tx
           .select({ id: messages.id })
           .from(messages)

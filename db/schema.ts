@@ -158,14 +158,21 @@ export const playbooks = pgTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.id, t.version] })],
 );
 
-/** How a tenant's messages leave: recorded only (`outbox`) or POSTed, signed, to the tenant's URL. */
+/**
+ * How a tenant's messages leave: recorded only (`outbox`), POSTed, signed, to the tenant's URL
+ * (`webhook`), or email over the tenant's SMTP server (`smtp`; other channels, SMS, then go to the
+ * webhook when one is set).
+ */
 export const messagingSettings = pgTable('messaging_settings', {
   tenantId: text('tenant_id')
     .primaryKey()
     .references(() => tenants.id),
-  transport: text('transport', { enum: ['outbox', 'webhook'] }).notNull(),
+  transport: text('transport', { enum: ['outbox', 'webhook', 'smtp'] }).notNull(),
   webhookUrl: text('webhook_url'),
   webhookSecret: text('webhook_secret'),
+  /** `{ host, port, secure, from, username }`; the password is sealed apart. */
+  smtp: jsonb('smtp').$type<{ host: string; port: number; secure: boolean; from: string; username?: string }>(),
+  smtpPassword: text('smtp_password'),
   updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 });
 

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * Secrets kept in PostgreSQL (webhook signing secrets, stored idempotent responses) are sealed
@@ -44,6 +44,23 @@ export class SecretBox {
     return `${PREFIX}${this.current.id}:${[iv, cipher.getAuthTag(), data].map((b) => b.toString('base64')).join(':')}`;
   }
 
+  /**
+   * A tag that proves this server made `text` (an unsubscribe link): HMAC-SHA256 under the
+   * current key, prefixed with its id so a tag made before a rotation still verifies.
+   */
+  sign(text: string): string {
+    return `${this.current.id}.${createHmac('sha256', this.current.bytes).update(text).digest('base64url')}`;
+  }
+
+  verify(text: string, tag: string): boolean {
+    const [keyId, mac] = tag.split('.');
+    const key = keyId ? this.byId.get(keyId) : undefined;
+    if (!key || !mac) return false;
+    const expected = Buffer.from(createHmac('sha256', key.bytes).update(text).digest('base64url'));
+    const given = Buffer.from(mac);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+
   open(stored: string, context: string): string {
     if (!isSealed(stored)) return stored;
     const [keyId, iv, tag, data] = stored.slice(PREFIX.length).split(':') as [string, string, string, string];
@@ -64,5 +81,6 @@ export function isSealed(stored: string): boolean {
 export const sealedIn = {
   webhookSecret: (tenantId: string, id: string) => `webhook-secret:${tenantId}:${id}`,
   messagingWebhookSecret: (tenantId: string) => `messaging-webhook-secret:${tenantId}`,
+  smtpPassword: (tenantId: string) => `smtp-password:${tenantId}`,
   idempotentReply: (scope: string, keyHash: string) => `idempotent-response:${scope}:${keyHash}`,
 } as const;

@@ -54,7 +54,7 @@ try {
 
   const nativeConnection = await NativeConnection.connect({ address: temporalServer.address });
   steps.unshift(() => nativeConnection.close());
-  const worker = await createRevloopWorker({ connection: nativeConnection, namespace: config.namespace, taskQueue: config.taskQueue, db: database.db, secretKeys: config.secretKeys, webhookTargets: config.webhookTargets, capacity: config.worker });
+  const worker = await createRevloopWorker({ connection: nativeConnection, namespace: config.namespace, taskQueue: config.taskQueue, db: database.db, secretKeys: config.secretKeys, webhookTargets: config.webhookTargets, publicUrl: config.publicUrl, capacity: config.worker });
   const workerRun = worker.run();
   steps.unshift(async () => {
     // The SDK also reacts to SIGINT/SIGTERM by itself; ask only if it has not begun already.

@@ -22,6 +22,7 @@ const worker = await createRevloopWorker({
   db: database.db,
   secretKeys,
   webhookTargets: config.webhookTargets,
+  publicUrl: config.publicUrl,
   capacity: config.worker,
   ...(config.workflowBundlePath ? { workflowBundle: { codePath: config.workflowBundlePath } } : {}),
 });

@@ -7,6 +7,7 @@ import { messagingRoutes } from './messaging';
 import { metricsRoutes } from './reports';
 import { playbookRoutes } from './playbooks';
 import { tenantRoutes } from './tenants';
+import { unsubscribeRoutes } from './unsubscribe';
 import { webhookRoutes } from './webhooks';
 
 /** The whole API surface: the router, the OpenAPI document and the isolation tests read this table. */
@@ -18,6 +19,7 @@ export const routes: readonly RouteSpec[] = [
   ...contractRoutes,
   ...playbookRoutes,
   ...messagingRoutes,
+  ...unsubscribeRoutes,
   ...metricsRoutes,
   ...webhookRoutes,
 ];

@@ -15,13 +15,30 @@ const MessagingSettingsBody = z.discriminatedUnion('transport', [
     /** Signs each delivery (`Revloop-Signature`); generated and shown once when omitted. */
     webhookSecret: z.string().min(24).max(200).optional(),
   }),
+  z.strictObject({
+    transport: z.literal('smtp'),
+    /** The tenant's SMTP server: emails leave through it, with plain and HTML parts and an unsubscribe link. */
+    smtp: z.strictObject({
+      host: z.string().min(1).max(255),
+      port: z.number().int().min(1).max(65535).default(587),
+      /** TLS from the first byte (465); otherwise STARTTLS when offered. */
+      secure: z.boolean().default(false),
+      from: z.string().min(3).max(320),
+      username: z.string().min(1).max(320).optional(),
+      password: z.string().min(1).max(500).optional(),
+    }),
+    /** Messages on other channels (SMS) go here, signed, for the tenant's SMS provider; without it they fail as undeliverable. */
+    webhookUrl: z.url({ protocol: /^https?$/ }).max(2000).optional(),
+    webhookSecret: z.string().min(24).max(200).optional(),
+  }),
 ]);
 
-function view(row: { transport: string; webhookUrl: string | null; webhookSecret: string | null } | undefined) {
+function view(row: { transport: string; webhookUrl: string | null; webhookSecret: string | null; smtp?: { host: string; port: number; secure: boolean; from: string; username?: string } | null; smtpPassword?: string | null } | undefined) {
   return {
     transport: row?.transport ?? 'outbox',
     webhookUrl: row?.webhookUrl ?? null,
     webhookSecretSet: Boolean(row?.webhookSecret),
+    ...(row?.smtp ? { smtp: { ...row.smtp, passwordSet: Boolean(row.smtpPassword) } } : {}),
   };
 }
 
@@ -47,23 +64,28 @@ export const messagingRoutes = [
     method: 'put',
     path: '/v1/messaging',
     operationId: 'putMessagingSettings',
-    summary: 'Choose the outbox or a signed webhook for outgoing messages',
+    summary: 'Choose the outbox, a signed webhook, or the tenant’s SMTP server (email; other channels to a webhook) for outgoing messages',
     tag: 'Messaging',
     access: { kind: 'tenant', scope: 'admin' },
     body: MessagingSettingsBody,
     example: { body: { transport: 'outbox' } },
     responses: { 200: { description: 'Saved; a generated secret is in `webhookSecret`, once' }, 422: { description: 'The webhook URL does not reach a public address' } },
     async handler({ auth, body, deps }) {
-      if (body.transport === 'webhook') {
-        const issue = await webhookTargetIssue(body.webhookUrl, deps.config.webhookTargets ?? 'public');
+      const webhookUrl = body.transport === 'outbox' ? undefined : body.webhookUrl;
+      if (webhookUrl) {
+        const issue = await webhookTargetIssue(webhookUrl, deps.config.webhookTargets ?? 'public');
         if (issue) throw problems.unprocessable(`The webhook URL ${issue}; messages are delivered to public addresses only.`, [{ path: 'body.webhookUrl', message: issue }]);
       }
-      const generated = body.transport === 'webhook' && !body.webhookSecret ? newSecret('whsec') : undefined;
+      const given = body.transport === 'outbox' ? undefined : body.webhookSecret;
+      const generated = webhookUrl && !given ? newSecret('whsec') : undefined;
+      const smtp = body.transport === 'smtp' ? body.smtp : undefined;
       const values = {
         transport: body.transport,
-        webhookUrl: body.transport === 'webhook' ? body.webhookUrl : null,
-        // Sealed with the server key: the worker opens it to sign each delivery.
-        webhookSecret: body.transport === 'webhook' ? deps.secrets.seal(body.webhookSecret ?? generated!, sealedIn.messagingWebhookSecret(auth.tenantId)) : null,
+        webhookUrl: webhookUrl ?? null,
+        // Sealed with the server key: the worker opens it to sign each delivery (and to sign in to SMTP).
+        webhookSecret: webhookUrl ? deps.secrets.seal(given ?? generated!, sealedIn.messagingWebhookSecret(auth.tenantId)) : null,
+        smtp: smtp ? { host: smtp.host, port: smtp.port, secure: smtp.secure, from: smtp.from, ...(smtp.username ? { username: smtp.username } : {}) } : null,
+        smtpPassword: smtp?.password ? deps.secrets.seal(smtp.password, sealedIn.smtpPassword(auth.tenantId)) : null,
         updatedAt: new Date(),
       };
       await deps.db

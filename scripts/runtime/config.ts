@@ -58,6 +58,8 @@ const EnvSchema = z.object({
   REVLOOP_ACTIVITY_TASK_SLOTS: z.coerce.number().int().min(1).default(DEFAULT_WORKER_CAPACITY.activityTaskSlots),
   // `any` lets tenants' webhooks reach private and loopback addresses (a self-hosted network); public only by default.
   REVLOOP_WEBHOOK_TARGETS: z.enum(['public', 'any']).default('public'),
+  // Where customers reach the API (unsubscribe links in emails); http://localhost:PORT by default.
+  REVLOOP_PUBLIC_URL: z.string().url().optional(),
 });
 
 /** The names Revloop reads; anything else a deployment sets is a typo or a leftover. */
@@ -94,6 +96,8 @@ export interface RevloopConfig {
   workflowBundlePath: string | undefined;
   /** Which addresses tenants' webhooks may reach. */
   webhookTargets: 'public' | 'any';
+  /** The API's address as customers reach it: unsubscribe links in emails. */
+  publicUrl: string;
   worker: WorkerCapacity;
 }
 
@@ -127,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RevloopConfig 
     requestTimeoutMs: e.REVLOOP_REQUEST_TIMEOUT_MS,
     workflowBundlePath: e.REVLOOP_WORKFLOW_BUNDLE,
     webhookTargets: e.REVLOOP_WEBHOOK_TARGETS,
+    publicUrl: e.REVLOOP_PUBLIC_URL ?? `http://localhost:${e.PORT}`,
     worker: { maxCachedWorkflows: e.REVLOOP_MAX_CACHED_WORKFLOWS, workflowTaskSlots: e.REVLOOP_WORKFLOW_TASK_SLOTS, activityTaskSlots: e.REVLOOP_ACTIVITY_TASK_SLOTS },
   };
 }

@@ -28,6 +28,8 @@ export interface RevloopWorkerOptions {
   webhookTargets?: WebhookTargets;
   /** A pre-built bundle (tests build one per run); otherwise the worker bundles workflows/ at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** The API's public address, for unsubscribe links in emails. */
+  publicUrl?: string;
   /** Cache size and task slots; DEFAULT_WORKER_CAPACITY when not given. */
   capacity?: WorkerCapacity;
 }
@@ -43,6 +45,11 @@ export async function createRevloopWorker(options: RevloopWorkerOptions): Promis
     maxCachedWorkflows: capacity.maxCachedWorkflows,
     maxConcurrentWorkflowTaskExecutions: capacity.workflowTaskSlots,
     maxConcurrentActivityTaskExecutions: capacity.activityTaskSlots,
-    activities: createActivities({ db: options.db, secrets: new SecretBox(options.secretKeys), ...(options.webhookTargets ? { webhookTargets: options.webhookTargets } : {}) }),
+    activities: createActivities({
+      db: options.db,
+      secrets: new SecretBox(options.secretKeys),
+      ...(options.webhookTargets ? { webhookTargets: options.webhookTargets } : {}),
+      ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+    }),
   });
 }

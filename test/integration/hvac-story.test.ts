@@ -96,7 +96,7 @@ describe('an HVAC customer over HTTP, in seconds', () => {
     const handle = stack.env.client.workflow.getHandle(customerWorkflowId(tenant.tenantId, 'maria'));
     const description = await eventually(() => handle.describe(), { until: (d) => d.typedSearchAttributes.get(RevloopStage) === 'dormant' });
     expect(description.typedSearchAttributes.get(RevloopTenant)).toBe(tenant.tenantId);
-    expect(await description.staticSummary()).toBe('Customer Maria Lopez · HVAC in seconds (demo) playbook');
+    expect(await description.staticSummary()).toBe('Customer Maria Lopez (maria) · HVAC in seconds (demo) playbook');
   });
 
   it('answers 404 for an unknown customer and 422 for an unknown job or invoice, signalling nothing', async () => {

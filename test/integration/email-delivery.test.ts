@@ -1,0 +1,128 @@
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findBuiltinPlaybook } from '../../playbooks';
+import { eventually } from '../support/eventually';
+import { startStack, type Stack, type TenantClient } from '../support/stack';
+import { MINUTE } from '../support/suite';
+
+/** One message as the SMTP server received it. */
+interface Received {
+  from: string;
+  to: string[];
+  raw: string;
+}
+
+/**
+ * Email over SMTP, end to end: a real SMTP server (the `smtp-server` package) on loopback takes
+ * what the tenant's lifecycle sends through nodemailer and refuses one address for good; the API,
+ * worker and time-skipping Temporal server are the real ones.
+ */
+describe('email channel: SMTP delivery, unsubscribe link and bounces', () => {
+  let smtp: SMTPServer;
+  let smtpPort: number;
+  const received: Received[] = [];
+  let stack: Stack;
+  let shop: TenantClient;
+
+  beforeAll(async () => {
+    smtp = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onRcptTo(address, _session, callback) {
+        if (address.address === 'gone@example.com') {
+          const refused = Object.assign(new Error('5.1.1 <gone@example.com>: mailbox unavailable'), { responseCode: 550 });
+          return callback(refused);
+        }
+        callback();
+      },
+      onData(stream, session, callback) {
+        let raw = '';
+        stream.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
+        stream.on('end', () => {
+          received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), raw });
+          callback();
+        });
+      },
+    });
+    await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+    smtpPort = (smtp.server.address() as AddressInfo).port;
+
+    stack = await startStack({ timeSkipping: true });
+    shop = await stack.tenant('Harbor Heating');
+    const base = findBuiltinPlaybook('home-service')!.definition;
+    const email = (text: string, purpose: 'transactional' | 'marketing') => ({ channel: 'email', purpose, text });
+    const playbook = {
+      ...base,
+      id: 'email-first',
+      name: 'Email first',
+      quietHours: null,
+      templates: {
+        ...base.templates,
+        'inquiry.acknowledgement': email('Hi {{name}}, thanks for writing to {{business}}!\n\nWe will call you back within the hour.', 'transactional'),
+        'inquiry.follow_up': email('Hi {{name}}, {{business}} here: still need a hand?', 'marketing'),
+      },
+    };
+    expect((await shop.request('POST', '/v1/playbooks', playbook)).status).toBe(201);
+    const settings = await shop.request('PUT', '/v1/messaging', { transport: 'smtp', smtp: { host: '127.0.0.1', port: smtpPort, from: 'Harbor Heating <office@harbor.example>' } });
+    expect(settings.status).toBe(200);
+    expect(settings.body).toMatchObject({ transport: 'smtp', smtp: { host: '127.0.0.1', port: smtpPort, secure: false, passwordSet: false } });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  });
+
+  const timeline = async (customerId: string) => (await shop.request('GET', `/v1/customers/${customerId}/timeline?limit=100`)).body.data as Array<{ type: string; summary: string }>;
+
+  it('sends a real email with plain and HTML parts, and its unsubscribe link opts the customer out', async () => {
+    expect((await shop.request('POST', '/v1/customers', { id: 'dana', name: 'Dana Reyes', email: 'dana@example.com', playbook: 'email-first', timezone: 'America/Chicago' })).status).toBe(201);
+    expect((await shop.request('POST', '/v1/customers/dana/events', { type: 'inquiry.received', channel: 'email' })).status).toBe(202);
+
+    const mail = await eventually(async () => received.find((r) => r.to.includes('dana@example.com')), { until: (m) => m !== undefined });
+    expect(mail!.from).toBe('office@harbor.example');
+    expect(mail!.raw).toMatch(/Content-Type: text\/plain/);
+    expect(mail!.raw).toMatch(/Content-Type: text\/html/);
+    expect(mail!.raw).toContain('Hi Dana Reyes, thanks for writing to');
+    const link = /List-Unsubscribe: <([^>]+)>/.exec(mail!.raw.replace(/=\r?\n/g, '').replace(/\r?\n\s+/g, ' '))?.[1];
+    expect(link).toMatch(/\/v1\/unsubscribe\?token=/);
+    await eventually(() => timeline('dana'), { until: (t) => t.some((e) => e.type === 'message.delivered') });
+
+    // The customer follows the link (twice, as people do): opted out of email once.
+    const path = new URL(link!).pathname + new URL(link!).search;
+    for (let i = 0; i < 2; i++) {
+      const page = await fetch(`${stack.api.url}${path}`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await page.text()).toContain('You are unsubscribed');
+    }
+    const optedOut = await eventually(() => timeline('dana'), { until: (t) => t.some((e) => e.type === 'contact.opted_out') });
+    expect(optedOut.filter((e) => e.type === 'contact.opted_out')).toHaveLength(1);
+    const forged = await fetch(`${stack.api.url}/v1/unsubscribe?token=${encodeURIComponent(path.split('token=')[1]!.replace(/.$/, 'x'))}`);
+    expect(forged.status).toBe(404);
+
+    // The follow-up is marketing: now suppressed, not sent.
+    await stack.env.sleep(20 * MINUTE);
+    const messages = await eventually(async () => (await shop.request('GET', '/v1/customers/dana/messages')).body.data as Array<{ kind: string; status: string }>, {
+      until: (m) => m.some((x) => x.kind === 'inquiry.follow_up'),
+    });
+    expect(messages.find((m) => m.kind === 'inquiry.follow_up')!.status).toBe('suppressed');
+    expect(received.filter((r) => r.to.includes('dana@example.com'))).toHaveLength(1);
+  });
+
+  it('records a hard bounce at once: the message fails, the timeline and the leakage ledger say so', async () => {
+    expect((await shop.request('POST', '/v1/customers', { id: 'gus', name: 'Gus Fring', email: 'gone@example.com', playbook: 'email-first', timezone: 'America/Chicago' })).status).toBe(201);
+    expect((await shop.request('POST', '/v1/customers/gus/events', { type: 'inquiry.received', channel: 'email' })).status).toBe(202);
+    const bounced = await eventually(() => timeline('gus'), { until: (t) => t.some((e) => e.type === 'message.bounced') });
+    expect(bounced.find((e) => e.type === 'message.bounced')!.summary).toContain('550');
+    const [ack] = (await shop.request('GET', '/v1/customers/gus/messages')).body.data as Array<{ kind: string; status: string; statusReason: string; attempts: number }>;
+    expect(ack).toMatchObject({ kind: 'inquiry.acknowledgement', status: 'failed', attempts: 1 });
+    expect(ack!.statusReason).toMatch(/^bounced: 550/);
+    const leaks = await eventually(async () => (await shop.request('GET', '/v1/metrics/leakage/entries?limit=100')).body.data as Array<{ kind: string; subject: { id: string } }>, {
+      until: (rows) => rows.some((r) => r.kind === 'message_undeliverable'),
+    });
+    expect(leaks.filter((r) => r.kind === 'message_undeliverable').length).toBeGreaterThan(0);
+    expect(received.some((r) => r.to.includes('gone@example.com'))).toBe(false);
+  });
+});
