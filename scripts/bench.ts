@@ -27,7 +27,8 @@ const scenarios: Record<string, { quick: boolean; run: () => Promise<Record<stri
   simulation: { quick: false, run: benchSimulation },
 };
 
-Runtime.install({ logger: new DefaultLogger('WARN') });
+// ERROR: stdout carries only the JSON lines (Core warns about the test server's capabilities).
+Runtime.install({ logger: new DefaultLogger('ERROR') });
 const chosen = process.env.BENCH_SCENARIO ? process.env.BENCH_SCENARIO.split(',').map((s) => s.trim()) : Object.keys(scenarios).filter((name) => scenarios[name]!.quick);
 const unknown = chosen.filter((name) => !scenarios[name]);
 if (unknown.length) {

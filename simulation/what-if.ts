@@ -1,0 +1,265 @@
+import { randomBytes } from 'node:crypto';
+import { TestWorkflowEnvironment, type EphemeralServerExecutable } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { createActivities } from '../activities';
+import type { Database } from '../db/client';
+import { resolvePlaybook } from '../db/playbook-store';
+import { SecretBox } from '../db/sealed';
+import { customers, invoices, leakageEntries, messages, payments, tenants, timelineEntries } from '../db/schema';
+import { referencesJobOrInvoice, type CustomerEvent } from '../domain/customer-events';
+import { customerWorkflowId } from '../domain/ids';
+import type { HomeServicePlaybook, ResolvedPlaybook } from '../playbooks';
+import { registerSearchAttributes } from '../scripts/runtime/search-attributes';
+import type { customer } from '../workflows/customer';
+import { customerEventSignal, customerEventUpdate } from '../workflows/definitions';
+
+/**
+ * What would a playbook change have done? Takes a sample of a tenant's real customers, replays
+ * each one's recorded events at their recorded times (shifted together onto the time-skipping
+ * server's clock) through two runs side by side: the playbook each customer follows now
+ * (`baseline`) and the candidate. Both run the real workflows and activities, under scratch
+ * tenants of their own that are deleted afterwards, with the outbox transport: nothing reaches a
+ * customer and nothing of the tenant's own records is written. It answers, per customer and in
+ * total, what differs: messages (which, when, on which channel, held by quiet hours or
+ * suppressed), the stage reached, invoices and collections, money collected and written off, and
+ * leakage by kind. Customers' own behaviour is what it was: the candidate changes what Revloop
+ * does, not when a customer called back.
+ */
+export interface WhatIfOptions {
+  db: Database;
+  tenantId: string;
+  /** The candidate definition, validated (a home-service playbook). */
+  candidate: HomeServicePlaybook;
+  sample: { customerIds?: string[]; stage?: string; last?: number };
+  /** Simulated time after the last recorded event, for the timers it set (default 30 days). */
+  horizonDays?: number;
+  /** The time-skipping test server to run on (`resolveTemporalTool('testServer').executable`). */
+  testServer: EphemeralServerExecutable;
+  workflowBundle: { code: string } | { codePath: string };
+  /** Seals nothing here, but the activities need one. */
+  secretKey?: string;
+}
+
+export interface Outcome {
+  messages: Array<{ kind: string; channel: string; status: string; atMinute: number }>;
+  stage: string | null;
+  invoiced: number;
+  collected: number;
+  writtenOff: number;
+  leakage: Record<string, { count: number; lost: number; recovered: number }>;
+}
+
+export interface SubjectReport {
+  customerId: string;
+  events: number;
+  baseline: Outcome;
+  candidate: Outcome;
+  differs: boolean;
+  /** Message kinds sent in one run and not the other ("+inquiry.follow_up" only in the candidate). */
+  messageChanges: string[];
+}
+
+export interface WhatIfReport {
+  subjects: SubjectReport[];
+  totals: { baseline: Totals; candidate: Totals };
+  differing: number;
+  simulatedDays: number;
+  seconds: number;
+}
+
+interface Totals {
+  messages: number;
+  byKind: Record<string, number>;
+  stages: Record<string, number>;
+  invoiced: number;
+  collected: number;
+  writtenOff: number;
+  leakageLost: number;
+  leakageByKind: Record<string, number>;
+}
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+export async function simulateWhatIf(options: WhatIfOptions): Promise<WhatIfReport> {
+  const started = performance.now();
+  const { db, tenantId } = options;
+  const subjects = await sampleOf(db, tenantId, options.sample);
+  if (subjects.length === 0) return { subjects: [], totals: { baseline: totalsOf([]), candidate: totalsOf([]) }, differing: 0, simulatedDays: 0, seconds: 0 };
+  const events = await db
+    .select({ subjectId: timelineEntries.subjectId, data: timelineEntries.data, occurredAt: timelineEntries.occurredAt })
+    .from(timelineEntries)
+    .where(and(eq(timelineEntries.tenantId, tenantId), eq(timelineEntries.subjectType, 'customer'), inArray(timelineEntries.subjectId, subjects.map((s) => s.id)), eq(timelineEntries.kind, 'event')))
+    .orderBy(asc(timelineEntries.occurredAt), asc(timelineEntries.position));
+
+  const runs = { baseline: `whatif-${randomBytes(5).toString('hex')}-a`, candidate: `whatif-${randomBytes(5).toString('hex')}-b` };
+  await db.insert(tenants).values(Object.values(runs).map((id) => ({ id, name: `What-if of ${tenantId}` })));
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: options.testServer } });
+  try {
+    await registerSearchAttributes(env.connection, 'default');
+    const taskQueue = `whatif-${randomBytes(4).toString('hex')}`;
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: options.workflowBundle,
+      activities: createActivities({ db, secrets: new SecretBox({ current: options.secretKey ?? randomBytes(32).toString('base64url') }) }),
+    });
+    const serverStart = Number(await env.currentTimeMs());
+    const firstAt = events[0]?.occurredAt.getTime() ?? serverStart;
+    const shift = (iso: string) => new Date(Date.parse(iso) - firstAt + serverStart).toISOString();
+    const candidate: ResolvedPlaybook = { id: options.candidate.id, version: 1, owner: tenantId, definition: options.candidate };
+    const playbooks = new Map<string, ResolvedPlaybook>();
+    for (const s of subjects) {
+      const baseline = playbooks.get(s.playbookId) ?? (await resolvePlaybook(db, tenantId, s.playbookId));
+      if (!baseline) throw new Error(`customer ${s.id} follows playbook ${s.playbookId}, which this tenant does not have`);
+      playbooks.set(s.playbookId, baseline);
+    }
+
+    await worker.runUntil(async () => {
+      const started = new Set<string>();
+      for (const e of events) {
+        const at = e.occurredAt.getTime() - firstAt + serverStart;
+        const wait = at - Number(await env.currentTimeMs());
+        if (wait > 0) await env.sleep(wait);
+        const subject = subjects.find((s) => s.id === e.subjectId)!;
+        const recorded = e.data as unknown as CustomerEvent;
+        const event = {
+          ...recorded,
+          // Received when it was applied, on the simulated clock.
+          receivedAt: new Date(at).toISOString(),
+          ...('scheduledAt' in recorded && recorded.scheduledAt ? { scheduledAt: shift(recorded.scheduledAt) } : {}),
+        } as CustomerEvent;
+        await Promise.all(
+          (['baseline', 'candidate'] as const).map(async (run) => {
+            const scratch = runs[run];
+            const workflowId = customerWorkflowId(scratch, subject.id);
+            if (!started.has(workflowId)) {
+              started.add(workflowId);
+              await env.client.workflow.start<typeof customer>('customer', {
+                taskQueue,
+                workflowId,
+                args: [{ tenantId: scratch, customerId: subject.id, profile: subject.profile, playbook: run === 'baseline' ? playbooks.get(subject.playbookId)! : candidate }],
+              });
+            }
+            const handle = env.client.workflow.getHandle(workflowId);
+            if (referencesJobOrInvoice(event.type)) {
+              // Refused in one run (an invoice it never issued) is a difference, not a failure.
+              await handle.executeUpdate(customerEventUpdate, { args: [event], updateId: event.eventId }).catch(() => undefined);
+            } else await handle.signal(customerEventSignal, event);
+          }),
+        );
+      }
+      await env.sleep((options.horizonDays ?? 30) * DAY);
+    });
+
+    const outcomes = { baseline: await outcomesOf(db, runs.baseline, serverStart), candidate: await outcomesOf(db, runs.candidate, serverStart) };
+    const reports = subjects.map((s): SubjectReport => {
+      const baseline = outcomes.baseline.get(s.id) ?? emptyOutcome();
+      const candidateOutcome = outcomes.candidate.get(s.id) ?? emptyOutcome();
+      const messageChanges = kindChanges(baseline, candidateOutcome);
+      const differs = JSON.stringify(baseline) !== JSON.stringify(candidateOutcome);
+      return { customerId: s.id, events: events.filter((e) => e.subjectId === s.id).length, baseline, candidate: candidateOutcome, differs, messageChanges };
+    });
+    const lastAt = (events.at(-1)?.occurredAt.getTime() ?? firstAt) - firstAt;
+    return {
+      subjects: reports,
+      totals: { baseline: totalsOf(reports.map((r) => r.baseline)), candidate: totalsOf(reports.map((r) => r.candidate)) },
+      differing: reports.filter((r) => r.differs).length,
+      simulatedDays: Math.round(lastAt / DAY) + (options.horizonDays ?? 30),
+      seconds: Math.round((performance.now() - started) / 100) / 10,
+    };
+  } finally {
+    await env.teardown().catch(() => undefined);
+    await forgetScratch(db, Object.values(runs));
+  }
+}
+
+async function sampleOf(db: Database, tenantId: string, sample: WhatIfOptions['sample']) {
+  const where = [eq(customers.tenantId, tenantId)];
+  if (sample.customerIds?.length) where.push(inArray(customers.id, sample.customerIds));
+  if (sample.stage) where.push(eq(customers.stage, sample.stage));
+  const rows = await db
+    .select()
+    .from(customers)
+    .where(and(...where))
+    .orderBy(desc(customers.createdAt))
+    .limit(sample.last ?? sample.customerIds?.length ?? 1000);
+  return rows.map((r) => ({
+    id: r.id,
+    playbookId: r.playbookId,
+    profile: { name: r.name, timezone: r.timezone, ...(r.phone ? { phone: r.phone } : {}), ...(r.email ? { email: r.email } : {}) },
+  }));
+}
+
+async function outcomesOf(db: Database, scratch: string, serverStart: number): Promise<Map<string, Outcome>> {
+  const out = new Map<string, Outcome>();
+  const of = (id: string) => {
+    let o = out.get(id);
+    if (!o) out.set(id, (o = emptyOutcome()));
+    return o;
+  };
+  for (const m of await db.select().from(messages).where(and(eq(messages.tenantId, scratch), eq(messages.subjectType, 'customer'))).orderBy(asc(messages.sentAt), asc(messages.kind))) {
+    of(m.subjectId).messages.push({ kind: m.kind, channel: m.channel, status: m.status, atMinute: Math.round((m.sentAt.getTime() - serverStart) / MINUTE) });
+  }
+  for (const c of await db.select({ id: customers.id, stage: customers.stage }).from(customers).where(eq(customers.tenantId, scratch))) of(c.id).stage = c.stage;
+  for (const i of await db.select().from(invoices).where(and(eq(invoices.tenantId, scratch), eq(invoices.subjectType, 'customer')))) {
+    const o = of(i.subjectId);
+    o.invoiced += i.total;
+    if (i.status === 'written_off') o.writtenOff += i.balance;
+  }
+  const paid = await db
+    .select({ subjectId: payments.subjectId, amount: sql<number>`coalesce(sum(${payments.amount}), 0)::bigint` })
+    .from(payments)
+    .where(and(eq(payments.tenantId, scratch), eq(payments.status, 'received')))
+    .groupBy(payments.subjectId);
+  for (const p of paid) of(p.subjectId).collected += Number(p.amount);
+  for (const l of await db.select().from(leakageEntries).where(and(eq(leakageEntries.tenantId, scratch), eq(leakageEntries.subjectType, 'customer')))) {
+    const bucket = (of(l.subjectId).leakage[l.kind] ??= { count: 0, lost: 0, recovered: 0 });
+    bucket.count += 1;
+    bucket.lost += l.lost;
+    bucket.recovered += l.recovered;
+  }
+  return out;
+}
+
+const emptyOutcome = (): Outcome => ({ messages: [], stage: null, invoiced: 0, collected: 0, writtenOff: 0, leakage: {} });
+
+function kindChanges(a: Outcome, b: Outcome): string[] {
+  const count = (o: Outcome) => o.messages.reduce<Record<string, number>>((acc, m) => ((acc[m.kind] = (acc[m.kind] ?? 0) + 1), acc), {});
+  const ca = count(a);
+  const cb = count(b);
+  return [...new Set([...Object.keys(ca), ...Object.keys(cb)])].sort().flatMap((kind) => {
+    const d = (cb[kind] ?? 0) - (ca[kind] ?? 0);
+    return d === 0 ? [] : [`${d > 0 ? '+' : ''}${d} ${kind}`];
+  });
+}
+
+function totalsOf(outcomes: Outcome[]): Totals {
+  const t: Totals = { messages: 0, byKind: {}, stages: {}, invoiced: 0, collected: 0, writtenOff: 0, leakageLost: 0, leakageByKind: {} };
+  for (const o of outcomes) {
+    t.messages += o.messages.filter((m) => m.status !== 'suppressed').length;
+    for (const m of o.messages) if (m.status !== 'suppressed') t.byKind[m.kind] = (t.byKind[m.kind] ?? 0) + 1;
+    if (o.stage) t.stages[o.stage] = (t.stages[o.stage] ?? 0) + 1;
+    t.invoiced += o.invoiced;
+    t.collected += o.collected;
+    t.writtenOff += o.writtenOff;
+    for (const [kind, l] of Object.entries(o.leakage)) {
+      t.leakageLost += l.lost;
+      t.leakageByKind[kind] = (t.leakageByKind[kind] ?? 0) + l.count;
+    }
+  }
+  return t;
+}
+
+/** Every row the scratch tenants wrote, then the tenants: the simulation leaves nothing behind. */
+async function forgetScratch(db: Database, scratch: string[]): Promise<void> {
+  const tables = await db.execute<{ table_name: string }>(
+    sql`select table_name from information_schema.columns where column_name = 'tenant_id' and table_schema = current_schema() and table_name <> 'tenants'`,
+  );
+  const names = (Array.isArray(tables) ? tables : ((tables as { rows?: Array<{ table_name: string }> }).rows ?? [])).map((r) => r.table_name);
+  for (let pass = 0; pass < 3; pass++) {
+    for (const name of names) await db.execute(sql`delete from ${sql.identifier(name)} where tenant_id in ${scratch}`).catch(() => undefined);
+  }
+  await db.delete(tenants).where(inArray(tenants.id, scratch));
+}
