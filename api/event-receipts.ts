@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { timelineEntries } from '../db/schema';
 import { problems } from './http/problem';
@@ -12,20 +12,35 @@ import { problems } from './http/problem';
  * remember every id it ever saw.
  */
 export async function appliedEventType(db: Database, tenantId: string, subject: { type: 'customer' | 'contract'; id: string }, eventId: string): Promise<string | undefined> {
-  const [row] = await db
+  const [row] = await appliedEventQuery(db).execute({ tenantId, subjectType: subject.type, subjectId: subject.id, eventId });
+  return row?.type;
+}
+
+/**
+ * Asked before every event the API takes, so built once per database and prepared: the query
+ * is not rebuilt for each request, and PostgreSQL plans it once per connection.
+ */
+const prepared = new WeakMap<Database, ReturnType<typeof prepare>>();
+const appliedEventQuery = (db: Database) => {
+  let query = prepared.get(db);
+  if (!query) prepared.set(db, (query = prepare(db)));
+  return query;
+};
+function prepare(db: Database) {
+  return db
     .select({ type: timelineEntries.type })
     .from(timelineEntries)
     .where(
       and(
-        eq(timelineEntries.tenantId, tenantId),
-        eq(timelineEntries.subjectType, subject.type),
-        eq(timelineEntries.subjectId, subject.id),
-        eq(timelineEntries.id, eventId),
+        eq(timelineEntries.tenantId, sql.placeholder('tenantId')),
+        eq(timelineEntries.subjectType, sql.placeholder('subjectType')),
+        eq(timelineEntries.subjectId, sql.placeholder('subjectId')),
+        eq(timelineEntries.id, sql.placeholder('eventId')),
         eq(timelineEntries.kind, 'event'),
       ),
     )
-    .limit(1);
-  return row?.type;
+    .limit(1)
+    .prepare('applied_event_type');
 }
 
 /**

@@ -27,7 +27,7 @@ describe('what-if simulation of a playbook change', () => {
     const common = { db, tenantId, sample: { last: 3 }, horizonDays: 10, testServer: inject('temporalTestServer'), workflowBundle: { codePath: inject('workflowBundlePath') } };
     const same = await simulateWhatIf({ ...common, candidate: playbook.definition });
     expect(same.subjects.map((s) => s.customerId).sort()).toEqual(['booker', 'lead-a', 'lead-b']);
-    expect(same.differing).toBe(0);
+    expect(same.differing, JSON.stringify(same.subjects.filter((s) => s.differs))).toBe(0);
     expect(same.totals.baseline.byKind['inquiry.follow_up']).toBeGreaterThan(0);
 
     const sooner = await simulateWhatIf({ ...common, candidate: { ...playbook.definition, inquiry: { followUps: ['PT15M'], lostAfter: 'P4D' } } });
