@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { openDatabase } from '../db/client';
 import { HomeServicePlaybook } from '../playbooks';
 import { formatProblems, playbookProblems } from '../playbooks/problems';
