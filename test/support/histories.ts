@@ -14,8 +14,9 @@ export const historiesDir = fromRoot('test/replay/histories');
  *   committed-steps step writes after the task commits (patches.committedSteps)
  *   leakage-ledger  ledger rows with the step writes; an invoice with nothing due paid as issued (patches.settleNothingDue)
  *   small-runs      a run continues as new past 2,000 events or 512 KB (patches.smallRuns)
+ *   child-search-attributes  jobs and invoices carry and upsert Revloop's search attributes (patches.childSearchAttributes)
  */
-export const HISTORY_SERIES = 'small-runs';
+export const HISTORY_SERIES = 'child-search-attributes';
 
 /**
  * With REVLOOP_RECORD_HISTORIES=1 (`npm run histories:record`), saves the workflow's history for
