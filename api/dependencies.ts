@@ -6,6 +6,7 @@ import type { Logger } from './observability/logger';
 import type { IdempotencyStore } from './http/idempotency';
 import type { RateLimiter, RateLimitSettings } from './http/rate-limit';
 import type { WebhookSecretStore } from './webhooks/secrets';
+import type { WhatIfRunner } from '../simulation/runner-types';
 
 export interface ApiConfig {
   namespace: string;
@@ -52,6 +53,8 @@ export interface ApiDependencies {
    * where the worker runs in the API's process; a separate worker serves it on its own port.
    */
   temporalSdkMetrics?: (() => Promise<string>) | undefined;
+  /** Runs `POST /v1/playbooks/{id}/simulate`; absent where no time-skipping test server is installed (answered 503). */
+  whatIf?: WhatIfRunner | undefined;
 }
 
 /** The lifecycle's "now": Temporal's clock where the deps say so (tests on the time-skipping server), else the wall's. */

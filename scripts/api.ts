@@ -5,6 +5,7 @@ import { startApiServer } from './runtime/api-server';
 import { apiTemporalConnection } from './runtime/api-temporal-connection';
 import { apiConfigOf, loadConfig } from './runtime/config';
 import { onShutdown } from './runtime/shutdown';
+import { whatIfRunnerFor } from './runtime/what-if-runner';
 
 /** `npm run api`: the HTTP API on PORT. */
 const config = loadConfig();
@@ -20,6 +21,7 @@ const api = await startApiServer({
   host: config.host,
   config: apiConfig,
   logger: createLogger(config.logLevel),
+  whatIf: await whatIfRunnerFor(database.db, config.workflowBundlePath),
   // No temporalSdkMetrics: no worker runs in this process; `npm run worker` serves the SDK's own.
 });
 onShutdown([() => api.close(), () => connection.close(), () => database.close()]);

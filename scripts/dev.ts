@@ -14,6 +14,7 @@ import { onShutdown } from './runtime/shutdown';
 import { startTemporalDevServer } from './runtime/temporal-dev-server';
 import { installTemporalRuntime } from './runtime/temporal-runtime';
 import { createRevloopWorker } from './runtime/worker';
+import { whatIfRunnerFor } from './runtime/what-if-runner';
 
 /**
  * `npm run dev`: everything on one machine with embedded defaults. The Temporal dev server runs as
@@ -75,6 +76,7 @@ try {
     host: config.host,
     config: apiConfigOf(config, temporalServer.uiUrl ?? config.temporalUiUrl),
     logger: createLogger(config.logLevel),
+    whatIf: await whatIfRunnerFor(database.db, config.workflowBundlePath),
     // The worker runs in this process, so its SDK metrics join the API's on one /metrics.
     temporalSdkMetrics: config.devSdkMetricsAddress ? temporalSdkMetricsFrom(config.devSdkMetricsAddress) : undefined,
   });

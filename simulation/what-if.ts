@@ -31,7 +31,8 @@ export interface WhatIfOptions {
   tenantId: string;
   /** The candidate definition, validated (a home-service playbook). */
   candidate: HomeServicePlaybook;
-  sample: { customerIds?: string[]; stage?: string; last?: number };
+  /** Which customers: these ids, those at a stage, those following a playbook, the newest `last` (1,000 at most). */
+  sample: { customerIds?: string[]; stage?: string; playbookId?: string; last?: number };
   /** Simulated time after the last recorded event, for the timers it set (default 30 days). */
   horizonDays?: number;
   /** The time-skipping test server to run on (`resolveTemporalTool('testServer').executable`). */
@@ -179,6 +180,7 @@ async function sampleOf(db: Database, tenantId: string, sample: WhatIfOptions['s
   const where = [eq(customers.tenantId, tenantId)];
   if (sample.customerIds?.length) where.push(inArray(customers.id, sample.customerIds));
   if (sample.stage) where.push(eq(customers.stage, sample.stage));
+  if (sample.playbookId) where.push(eq(customers.playbookId, sample.playbookId));
   const rows = await db
     .select()
     .from(customers)

@@ -40,6 +40,8 @@ export interface ResponseSpec {
 
 export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {
   method: 'get' | 'post' | 'put' | 'delete';
+  /** A deadline of its own, for the rare route that works longer than REVLOOP_REQUEST_TIMEOUT_MS allows (a simulation). */
+  timeoutMs?: number;
   /** Express syntax: `/v1/customers/:id`. */
   path: string;
   operationId: string;

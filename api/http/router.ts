@@ -43,7 +43,7 @@ export function buildRouter(routes: readonly RouteSpec[], deps: ApiDependencies)
           throw error;
         },
       );
-      send(res, await withDeadline(settled, deps.config.requestTimeoutMs));
+      send(res, await withDeadline(settled, route.timeoutMs ?? deps.config.requestTimeoutMs));
     });
   }
 

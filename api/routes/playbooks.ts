@@ -1,12 +1,30 @@
 import { z } from 'zod';
 import { listPlaybooks, PlaybookKindConflict, playbookVersions, registerPlaybook } from '../../db/playbook-store';
-import { AnyPlaybook, findBuiltinPlaybook, type ResolvedPlaybook } from '../../playbooks';
+import { AnyPlaybook, findBuiltinPlaybook, HomeServicePlaybook, type ResolvedPlaybook } from '../../playbooks';
+import { ClientId } from '../../domain/values';
+import { WhatIfBusy } from '../../simulation/runner-types';
+import { customerStages } from '../../workflows/definitions';
 import { playbookDiagram } from '../../playbooks/diagram';
 import { playbookSvg } from '../../playbooks/diagram-svg';
 import { problems } from '../http/problem';
 import { defineRoute, IdParam } from '../http/route';
 
 const DiagramQuery = z.strictObject({ version: z.coerce.number().int().min(1).max(1_000_000).optional(), format: z.enum(['mermaid', 'svg']).optional() });
+
+const SimulateBody = z.strictObject({
+  /** The candidate: a home-service playbook with this path's id, as it would be registered. */
+  definition: HomeServicePlaybook,
+  /** Whose recorded events to replay; by default the newest 50 customers following this playbook. */
+  sample: z
+    .strictObject({
+      customerIds: z.array(ClientId).min(1).max(100).optional(),
+      stage: z.enum(customerStages).optional(),
+      last: z.number().int().min(1).max(100).optional(),
+    })
+    .default({}),
+  /** Simulated days after the last recorded event, for the timers the events set. */
+  horizonDays: z.number().int().min(1).max(365).default(30),
+});
 
 function summary(p: ResolvedPlaybook<AnyPlaybook>) {
   return { id: p.id, version: p.version, owner: p.owner === 'builtin' ? 'builtin' : 'tenant', kind: p.definition.kind, name: p.definition.name, description: p.definition.description };
@@ -67,6 +85,37 @@ export const playbookRoutes = [
       const svg = query.format === 'svg' || (query.format === undefined && req.accepts(['application/json', 'image/svg+xml']) === 'image/svg+xml');
       if (svg) return { status: 200, body: await playbookSvg(chosen.definition), contentType: 'image/svg+xml', headers: { Vary: 'Accept' } };
       return { status: 200, body: { id: chosen.id, version: chosen.version, kind: chosen.definition.kind, format: 'mermaid', source: playbookDiagram(chosen.definition) }, headers: { Vary: 'Accept' } };
+    },
+  }),
+
+  defineRoute({
+    method: 'post',
+    path: '/v1/playbooks/:id/simulate',
+    operationId: 'simulatePlaybook',
+    summary: 'What if: replay a sample of real customers through a candidate version of this playbook, beside the playbook they follow, and say what would differ',
+    tag: 'Playbooks',
+    access: { kind: 'tenant', scope: 'write' },
+    params: IdParam,
+    body: SimulateBody,
+    // A simulation replays months of time-skipped lifecycle: longer than a request may usually take.
+    timeoutMs: 180_000,
+    example: { body: { definition: { ...findBuiltinPlaybook('plumbing')!.definition, inquiry: { followUps: ['PT10M', 'P1D'], lostAfter: 'P4D' } }, sample: { last: 20 }, horizonDays: 30 } },
+    responses: {
+      200: { description: 'Totals for the current and the candidate playbook, and every customer that would differ' },
+      422: { description: "The definition's id is not this playbook's" },
+      503: { description: 'No time-skipping test server here, or another simulation is running' },
+    },
+    async handler({ auth, params, body, deps }) {
+      if (body.definition.id !== params.id) throw problems.unprocessable(`The candidate's id is "${body.definition.id}"; simulate it at /v1/playbooks/${body.definition.id}/simulate, or give it the id "${params.id}".`, [{ path: 'body.definition.id', message: `must be "${params.id}"` }]);
+      if (!deps.whatIf) throw problems.unavailable('What-if simulation needs the Temporal time-skipping test server (npm run tools:install), which this deployment does not have.', 3600);
+      const sample = body.sample.customerIds || body.sample.stage ? body.sample : { ...body.sample, playbookId: params.id, last: body.sample.last ?? 50 };
+      try {
+        const report = await deps.whatIf.run({ tenantId: auth.tenantId, candidate: body.definition, sample, horizonDays: body.horizonDays });
+        return { status: 200, body: { ...report, subjects: report.subjects.filter((s) => s.differs) } };
+      } catch (error) {
+        if (error instanceof WhatIfBusy) throw problems.unavailable('Another what-if simulation is running on this server; try again in a minute.', 60);
+        throw error;
+      }
     },
   }),
 

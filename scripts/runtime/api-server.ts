@@ -22,7 +22,7 @@ export interface RunningApi {
   activeRequests(): number;
 }
 
-export interface ApiServerOptions extends Pick<ApiDependencies, 'logger' | 'temporalSdkMetrics' | 'now'> {
+export interface ApiServerOptions extends Pick<ApiDependencies, 'logger' | 'temporalSdkMetrics' | 'now' | 'whatIf'> {
   db: Database;
   temporal: Client;
   config: ApiConfig;
@@ -47,6 +47,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     logger: options.logger,
     temporalSdkMetrics: options.temporalSdkMetrics,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.whatIf ? { whatIf: options.whatIf } : {}),
   });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(options.port, options.host ?? '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(s)));

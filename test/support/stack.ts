@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { inject } from 'vitest';
+import { createWhatIfRunner } from '../../simulation/runner';
 import type { Logger } from '../../api/observability/logger';
 import type { ApiConfig } from '../../api/dependencies';
 import type { DatabaseHandle } from '../../db/client';
@@ -44,6 +46,7 @@ export async function startStack(options: { timeSkipping?: boolean; logger?: Log
     logger: options.logger,
     // On the time-skipping server the lifecycle's clock is Temporal's, not the wall's.
     ...(options.timeSkipping ? { now: () => env.currentTimeMs() } : {}),
+    whatIf: createWhatIfRunner({ db: database.db, testServer: inject('temporalTestServer'), workflowBundlePath: inject('workflowBundlePath') }),
   });
   const stack: Stack = {
     env,

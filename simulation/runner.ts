@@ -1,0 +1,31 @@
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { EphemeralServerExecutable } from '@temporalio/testing';
+import type { Database } from '../db/client';
+import { workflowBundlerOptions, workflowsPath } from '../scripts/runtime/worker';
+import { WhatIfBusy, type WhatIfRunner } from './runner-types';
+import { simulateWhatIf } from './what-if';
+
+/**
+ * The API's what-if runner: one simulation at a time per process, on a time-skipping server of
+ * its own, with the workflow bundle built once, at the first request (or the prebuilt one).
+ */
+export function createWhatIfRunner(options: { db: Database; testServer: EphemeralServerExecutable; workflowBundlePath?: string | undefined }): WhatIfRunner {
+  let bundle: Promise<{ code: string } | { codePath: string }> | undefined;
+  let running = false;
+  const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
+  return {
+    busy: () => running,
+    async run(request) {
+      if (running) throw new WhatIfBusy('a what-if simulation is already running in this process');
+      running = true;
+      try {
+        bundle ??= options.workflowBundlePath
+          ? Promise.resolve({ codePath: options.workflowBundlePath })
+          : bundleWorkflowCode({ workflowsPath, ...workflowBundlerOptions, logger: quiet }).then(({ code }) => ({ code }));
+        return await simulateWhatIf({ ...request, db: options.db, testServer: options.testServer, workflowBundle: await bundle });
+      } finally {
+        running = false;
+      }
+    },
+  };
+}
