@@ -5,6 +5,7 @@ import { benchIdleRelationships } from './bench/idle-relationships';
 import { benchIngest } from './bench/ingest';
 import { benchReports } from './bench/reports';
 import { benchSimulation } from './bench/simulation';
+import { benchWhatIf } from './bench/what-if';
 
 /**
  * `npm run bench`: each scenario prints one JSON line. BENCH_SCENARIO picks one (or a
@@ -17,6 +18,7 @@ import { benchSimulation } from './bench/simulation';
  *   reports               KPI and leakage latency on a 100,000-customer tenant
  *   idle-relationships    10,000 waiting relationships on one worker: GET-state warm, cold and in a timer wave (not quick)
  *   simulation            1,000 customers × 3 years, time-skipped over parallel test servers (not quick)
+ *   what-if               a playbook what-if over 1,000 customers' year of records (not quick)
  */
 const scenarios: Record<string, { quick: boolean; run: () => Promise<Record<string, unknown>> }> = {
   ingest: { quick: true, run: benchIngest },
@@ -25,10 +27,11 @@ const scenarios: Record<string, { quick: boolean; run: () => Promise<Record<stri
   reports: { quick: true, run: benchReports },
   'idle-relationships': { quick: false, run: benchIdleRelationships },
   simulation: { quick: false, run: benchSimulation },
+  'what-if': { quick: false, run: benchWhatIf },
 };
 
 // ERROR: stdout carries only the JSON lines (Core warns about the test server's capabilities).
-Runtime.install({ logger: new DefaultLogger('ERROR') });
+Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
 const chosen = process.env.BENCH_SCENARIO ? process.env.BENCH_SCENARIO.split(',').map((s) => s.trim()) : Object.keys(scenarios).filter((name) => scenarios[name]!.quick);
 const unknown = chosen.filter((name) => !scenarios[name]);
 if (unknown.length) {

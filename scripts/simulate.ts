@@ -41,7 +41,7 @@ if (!candidate.success) {
   process.exit(1);
 }
 
-Runtime.install({ logger: new DefaultLogger('ERROR') });
+Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
 const config = loadConfig();
 const database = await openDatabase({ url: config.databaseUrl, pgliteDataDir: join(config.dataDir, 'pglite') });
 try {

@@ -84,10 +84,19 @@ export async function benchSimulation(): Promise<Record<string, unknown>> {
   }
 }
 
-interface Context {
+export interface Context {
   db: Database;
   tenantId: string;
   code: string;
+}
+
+/**
+ * A tenant's worth of real records: the seeded cast of `customers` lived for `years` on one
+ * time-skipping server, written to the tenant's tables as production would (the what-if bench
+ * replays them).
+ */
+export function recordCast(context: Context, customers: number, years: number): Promise<ShardResult> {
+  return simulate(context, 'cast', cast(customers, years), Math.round(years * 365));
 }
 
 // --- The cast: who does what on which simulated day -------------------------------------------
@@ -193,7 +202,7 @@ function split(members: CastMember[], servers: number): CastMember[][] {
 
 // --- One server: its clock, its worker, its customers' waves ------------------------------------
 
-interface ShardResult {
+export interface ShardResult {
   events: number;
   updateFailures: number;
   testServerCpuS: number;

@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { ApiKeyStore } from '../../api/http/api-keys';
+import { createTenant } from '../../api/tenants';
+import { openDatabase } from '../../db/client';
+import { findBuiltinPlaybook } from '../../playbooks';
+import { simulateWhatIf } from '../../simulation/what-if';
+import { ensureLocalPostgres } from '../runtime/local-postgres';
+import { resolveTemporalTool } from '../runtime/temporal-tools';
+import { workflowBundlerOptions, workflowsPath } from '../runtime/worker';
+import { round } from './pool';
+import { recordCast } from './simulation';
+
+/**
+ * `npm run bench` (BENCH_SCENARIO=what-if): a what-if of BENCH_WHATIF_CUSTOMERS (1,000) HVAC
+ * customers × 1 year. The customers are first lived on the time-skipping server (the simulation
+ * bench's seeded cast), so the tenant has a year of real records; then the what-if replays them
+ * through HVAC and through a candidate with two follow-ups instead of three, side by side, and
+ * the time that takes is the figure (goal < 5 minutes).
+ */
+const CUSTOMERS = Number(process.env.BENCH_WHATIF_CUSTOMERS ?? 1000);
+const log = (m: string) => process.stderr.write(`bench what-if: ${m}\n`);
+
+export async function benchWhatIf(): Promise<Record<string, unknown>> {
+  const database = await openDatabase({ url: process.env.DATABASE_URL || ensureLocalPostgres('revloop_bench'), maxConnections: 10 });
+  try {
+    await database.migrate();
+    const tenantId = `bench-${randomBytes(4).toString('hex')}`;
+    await createTenant(database.db, new ApiKeyStore(database.db), { id: tenantId, name: 'Bench what-if' });
+    const quiet = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} };
+    const { code } = await bundleWorkflowCode({ workflowsPath, ...workflowBundlerOptions, logger: quiet });
+    log(`living ${CUSTOMERS} customers × 1 year for the records`);
+    const castStarted = performance.now();
+    const cast = await recordCast({ db: database.db, tenantId, code }, CUSTOMERS, 1);
+    const castSeconds = round((performance.now() - castStarted) / 1000, 1);
+    log(`${cast.events} events recorded in ${castSeconds} s; replaying them through a candidate`);
+    const hvac = findBuiltinPlaybook('hvac')!.definition;
+    const report = await simulateWhatIf({
+      db: database.db,
+      tenantId,
+      candidate: { ...hvac, inquiry: { followUps: ['PT15M', 'P1D'], lostAfter: hvac.inquiry.lostAfter } },
+      sample: { last: CUSTOMERS },
+      horizonDays: 30,
+      testServer: resolveTemporalTool('testServer').executable,
+      workflowBundle: { code },
+    });
+    return {
+      bench: 'what-if',
+      customers: CUSTOMERS,
+      years: 1,
+      recordedEvents: cast.events,
+      castSeconds,
+      seconds: report.seconds,
+      simulatedDays: report.simulatedDays,
+      differing: report.differing,
+      followUps: { current: report.totals.baseline.byKind['inquiry.follow_up'] ?? 0, candidate: report.totals.candidate.byKind['inquiry.follow_up'] ?? 0 },
+      goal: { seconds: 300 },
+      withinGoal: report.seconds < 300,
+    };
+  } finally {
+    await database.close();
+  }
+}
