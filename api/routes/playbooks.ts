@@ -102,10 +102,12 @@ export const playbookRoutes = [
     example: { body: { definition: { ...findBuiltinPlaybook('plumbing')!.definition, inquiry: { followUps: ['PT10M', 'P1D'], lostAfter: 'P4D' } }, sample: { last: 20 }, horizonDays: 30 } },
     responses: {
       200: { description: 'Totals for the current and the candidate playbook, and every customer that would differ' },
+      404: { description: 'No such playbook' },
       422: { description: "The definition's id is not this playbook's" },
       503: { description: 'No time-skipping test server here, or another simulation is running' },
     },
     async handler({ auth, params, body, deps }) {
+      if ((await playbookVersions(deps.db, auth.tenantId, params.id)).length === 0) throw problems.notFound(`There is no playbook "${params.id}"; a candidate is tried against customers of a playbook the tenant has.`);
       if (body.definition.id !== params.id) throw problems.unprocessable(`The candidate's id is "${body.definition.id}"; simulate it at /v1/playbooks/${body.definition.id}/simulate, or give it the id "${params.id}".`, [{ path: 'body.definition.id', message: `must be "${params.id}"` }]);
       if (!deps.whatIf) throw problems.unavailable('What-if simulation needs the Temporal time-skipping test server (npm run tools:install), which this deployment does not have.', 3600);
       const sample = body.sample.customerIds || body.sample.stage ? body.sample : { ...body.sample, playbookId: params.id, last: body.sample.last ?? 50 };

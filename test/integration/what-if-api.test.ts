@@ -44,5 +44,6 @@ describe('what-if simulation over the API', () => {
     expect(other.status).toBe(422);
     expect(other.body.detail).toContain('/v1/playbooks/hvac/simulate');
     expect((await shop.request('POST', '/v1/playbooks/plumbing/simulate', { definition: plumbing, sample: { last: 0 } })).status).toBe(400);
+    expect((await shop.request('POST', '/v1/playbooks/nope/simulate', { definition: { ...plumbing, id: 'nope' } })).status).toBe(404);
   });
 });
