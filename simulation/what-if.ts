@@ -38,6 +38,8 @@ export interface WhatIfOptions {
   /** The time-skipping test server to run on (`resolveTemporalTool('testServer').executable`). */
   testServer: EphemeralServerExecutable;
   workflowBundle: { code: string } | { codePath: string };
+  /** Time-skipping servers to share the sample among, each with its own worker, all at once (default 1). */
+  servers?: number;
   /** Seals nothing here, but the activities need one. */
   secretKey?: string;
 }
@@ -96,6 +98,62 @@ export async function simulateWhatIf(options: WhatIfOptions): Promise<WhatIfRepo
 
   const runs = { baseline: `whatif-${randomBytes(5).toString('hex')}-a`, candidate: `whatif-${randomBytes(5).toString('hex')}-b` };
   await db.insert(tenants).values(Object.values(runs).map((id) => ({ id, name: `What-if of ${tenantId}` })));
+  try {
+    const candidate: ResolvedPlaybook = { id: options.candidate.id, version: 1, owner: tenantId, definition: options.candidate };
+    const playbooks = new Map<string, ResolvedPlaybook>();
+    for (const s of subjects) {
+      const baseline = playbooks.get(s.playbookId) ?? (await resolvePlaybook(db, tenantId, s.playbookId));
+      if (!baseline) throw new Error(`customer ${s.id} follows playbook ${s.playbookId}, which this tenant does not have`);
+      playbooks.set(s.playbookId, baseline);
+    }
+    // Customers are dealt round robin to servers that run at once: a test server's cost grows
+    // faster than the number of workflows it holds.
+    const servers = Math.max(1, Math.min(options.servers ?? 1, subjects.length));
+    const firstAt = events[0]?.occurredAt.getTime() ?? 0;
+    const shards = Array.from({ length: servers }, (_, k) => subjects.filter((_, i) => i % servers === k));
+    const starts = await Promise.all(
+      shards.map((shard) => {
+        const ids = new Set(shard.map((s) => s.id));
+        return replayShard(options, { runs, subjects: shard, events: events.filter((e) => ids.has(e.subjectId)), firstAt, playbooks, candidate });
+      }),
+    );
+    // Each customer's times are minutes from the start of its own server's clock.
+    const serverStartOf = new Map(shards.flatMap((shard, k) => shard.map((s) => [s.id, starts[k]!] as const)));
+    const outcomes = { baseline: await outcomesOf(db, runs.baseline, serverStartOf), candidate: await outcomesOf(db, runs.candidate, serverStartOf) };
+    const reports = subjects.map((s): SubjectReport => {
+      const baseline = outcomes.baseline.get(s.id) ?? emptyOutcome();
+      const candidateOutcome = outcomes.candidate.get(s.id) ?? emptyOutcome();
+      const messageChanges = kindChanges(baseline, candidateOutcome);
+      const differs = !sameOutcome(baseline, candidateOutcome);
+      return { customerId: s.id, events: events.filter((e) => e.subjectId === s.id).length, baseline, candidate: candidateOutcome, differs, messageChanges };
+    });
+    const lastAt = (events.at(-1)?.occurredAt.getTime() ?? firstAt) - firstAt;
+    return {
+      subjects: reports,
+      totals: { baseline: totalsOf(reports.map((r) => r.baseline)), candidate: totalsOf(reports.map((r) => r.candidate)) },
+      differing: reports.filter((r) => r.differs).length,
+      simulatedDays: Math.round(lastAt / DAY) + (options.horizonDays ?? 30),
+      seconds: Math.round((performance.now() - started) / 100) / 10,
+    };
+  } finally {
+    await forgetScratch(db, Object.values(runs));
+  }
+}
+
+interface Shard {
+  runs: { baseline: string; candidate: string };
+  subjects: Array<Awaited<ReturnType<typeof sampleOf>>[number]>;
+  events: Array<{ subjectId: string; data: Record<string, unknown>; occurredAt: Date }>;
+  /** The first recorded event of the whole sample: every shard keeps the same offsets from it. */
+  firstAt: number;
+  playbooks: Map<string, ResolvedPlaybook>;
+  candidate: ResolvedPlaybook;
+}
+
+/** One time-skipping server and its worker replaying its customers' events through both runs; answers where its clock began. */
+async function replayShard(options: WhatIfOptions, shard: Shard): Promise<number> {
+  const { db } = options;
+  const { runs, subjects, events, firstAt, playbooks, candidate } = shard;
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: options.testServer } });
   try {
     await registerSearchAttributes(env.connection, 'default');
@@ -107,16 +165,7 @@ export async function simulateWhatIf(options: WhatIfOptions): Promise<WhatIfRepo
       activities: createActivities({ db, secrets: new SecretBox({ current: options.secretKey ?? randomBytes(32).toString('base64url') }) }),
     });
     const serverStart = Number(await env.currentTimeMs());
-    const firstAt = events[0]?.occurredAt.getTime() ?? serverStart;
     const shift = (iso: string) => new Date(Date.parse(iso) - firstAt + serverStart).toISOString();
-    const candidate: ResolvedPlaybook = { id: options.candidate.id, version: 1, owner: tenantId, definition: options.candidate };
-    const playbooks = new Map<string, ResolvedPlaybook>();
-    for (const s of subjects) {
-      const baseline = playbooks.get(s.playbookId) ?? (await resolvePlaybook(db, tenantId, s.playbookId));
-      if (!baseline) throw new Error(`customer ${s.id} follows playbook ${s.playbookId}, which this tenant does not have`);
-      playbooks.set(s.playbookId, baseline);
-    }
-
     await worker.runUntil(async () => {
       const started = new Set<string>();
       for (const e of events) {
@@ -153,26 +202,9 @@ export async function simulateWhatIf(options: WhatIfOptions): Promise<WhatIfRepo
       }
       await env.sleep((options.horizonDays ?? 30) * DAY);
     });
-
-    const outcomes = { baseline: await outcomesOf(db, runs.baseline, serverStart), candidate: await outcomesOf(db, runs.candidate, serverStart) };
-    const reports = subjects.map((s): SubjectReport => {
-      const baseline = outcomes.baseline.get(s.id) ?? emptyOutcome();
-      const candidateOutcome = outcomes.candidate.get(s.id) ?? emptyOutcome();
-      const messageChanges = kindChanges(baseline, candidateOutcome);
-      const differs = !sameOutcome(baseline, candidateOutcome);
-      return { customerId: s.id, events: events.filter((e) => e.subjectId === s.id).length, baseline, candidate: candidateOutcome, differs, messageChanges };
-    });
-    const lastAt = (events.at(-1)?.occurredAt.getTime() ?? firstAt) - firstAt;
-    return {
-      subjects: reports,
-      totals: { baseline: totalsOf(reports.map((r) => r.baseline)), candidate: totalsOf(reports.map((r) => r.candidate)) },
-      differing: reports.filter((r) => r.differs).length,
-      simulatedDays: Math.round(lastAt / DAY) + (options.horizonDays ?? 30),
-      seconds: Math.round((performance.now() - started) / 100) / 10,
-    };
+    return serverStart;
   } finally {
     await env.teardown().catch(() => undefined);
-    await forgetScratch(db, Object.values(runs));
   }
 }
 
@@ -194,7 +226,7 @@ async function sampleOf(db: Database, tenantId: string, sample: WhatIfOptions['s
   }));
 }
 
-async function outcomesOf(db: Database, scratch: string, serverStart: number): Promise<Map<string, Outcome>> {
+async function outcomesOf(db: Database, scratch: string, serverStartOf: Map<string, number>): Promise<Map<string, Outcome>> {
   const out = new Map<string, Outcome>();
   const of = (id: string) => {
     let o = out.get(id);
@@ -202,7 +234,7 @@ async function outcomesOf(db: Database, scratch: string, serverStart: number): P
     return o;
   };
   for (const m of await db.select().from(messages).where(and(eq(messages.tenantId, scratch), eq(messages.subjectType, 'customer'))).orderBy(asc(messages.sentAt), asc(messages.kind))) {
-    of(m.subjectId).messages.push({ kind: m.kind, channel: m.channel, status: m.status, atMinute: Math.round((m.sentAt.getTime() - serverStart) / MINUTE) });
+    of(m.subjectId).messages.push({ kind: m.kind, channel: m.channel, status: m.status, atMinute: Math.round((m.sentAt.getTime() - (serverStartOf.get(m.subjectId) ?? 0)) / MINUTE) });
   }
   for (const c of await db.select({ id: customers.id, stage: customers.stage }).from(customers).where(eq(customers.tenantId, scratch))) of(c.id).stage = c.stage;
   for (const i of await db.select().from(invoices).where(and(eq(invoices.tenantId, scratch), eq(invoices.subjectType, 'customer')))) {

@@ -19,6 +19,8 @@ import { recordCast } from './simulation';
  * the time that takes is the figure (goal < 5 minutes).
  */
 const CUSTOMERS = Number(process.env.BENCH_WHATIF_CUSTOMERS ?? 1000);
+/** Time-skipping servers the what-if shares the customers among (BENCH_WHATIF_SERVERS, 2). */
+const SERVERS = Number(process.env.BENCH_WHATIF_SERVERS ?? 2);
 const log = (m: string) => process.stderr.write(`bench what-if: ${m}\n`);
 
 export async function benchWhatIf(): Promise<Record<string, unknown>> {
@@ -41,6 +43,7 @@ export async function benchWhatIf(): Promise<Record<string, unknown>> {
       candidate: { ...hvac, inquiry: { followUps: ['PT15M', 'P1D'], lostAfter: hvac.inquiry.lostAfter } },
       sample: { last: CUSTOMERS },
       horizonDays: 30,
+      servers: SERVERS,
       testServer: resolveTemporalTool('testServer').executable,
       workflowBundle: { code },
     });
@@ -48,6 +51,7 @@ export async function benchWhatIf(): Promise<Record<string, unknown>> {
       bench: 'what-if',
       customers: CUSTOMERS,
       years: 1,
+      servers: SERVERS,
       recordedEvents: cast.events,
       castSeconds,
       seconds: report.seconds,
