@@ -5,7 +5,7 @@ import { findBuiltinPlaybook } from '../../playbooks';
 import { simulateWhatIf } from '../../simulation/what-if';
 import { deliver, startCustomer } from '../support/customers';
 import { createTestTenant } from '../support/database';
-import { DAY, timeSkippingSuite } from '../support/suite';
+import { DAY, HOUR, timeSkippingSuite } from '../support/suite';
 
 describe('what-if simulation of a playbook change', () => {
   const suite = timeSkippingSuite();
@@ -18,7 +18,9 @@ describe('what-if simulation of a playbook change', () => {
     // The cast: two leads who never book, one who books the day after asking.
     const cast = await Promise.all(['lead-a', 'lead-b', 'booker'].map((customerId) => startCustomer(env, { taskQueue: worker.taskQueue, tenantId, playbook, customerId, profile: { timezone: 'UTC' } })));
     for (const { handle } of cast) await deliver(handle, { type: 'inquiry.received', channel: 'web' });
-    await env.sleep(DAY);
+    // Not on the dot of a day: a booking at the very instant the P1D follow-up fires races it,
+    // in a replay as in life, and either may come first.
+    await env.sleep(DAY + HOUR);
     const slot = new Date(Number(await env.currentTimeMs()) + 3 * DAY).toISOString();
     await deliver(cast[2]!.handle, { type: 'booking.requested', jobId: 'j-1', service: 'drain cleaning', scheduledAt: slot });
     await env.sleep(5 * DAY);
