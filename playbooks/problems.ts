@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { lifecycleOf } from './diagram';
 import { AnyPlaybook } from './index';
 
 /**
@@ -20,6 +21,17 @@ export function playbookProblems(input: unknown): PlaybookProblem[] {
   const parsed = AnyPlaybook.safeParse(input);
   if (parsed.success) return [];
   return parsed.error.issues.map((issue) => describe(issue, input));
+}
+
+/** Stages its lifecycle names that no path from the start reaches: a playbook that strands them. */
+export function unreachableStages(playbook: AnyPlaybook): string[] {
+  const { transitions } = lifecycleOf(playbook);
+  const reached = new Set(['[*]']);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const t of transitions) if (reached.has(t.from) && !reached.has(t.to)) (reached.add(t.to), (grew = true));
+  }
+  return [...new Set(transitions.map((t) => t.to))].filter((s) => !reached.has(s));
 }
 
 /** One line per problem: `inquiry.followUps[1]: must be … (got "P1X"). Fix: …`. */

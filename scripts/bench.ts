@@ -1,4 +1,4 @@
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { installQuietTemporalRuntime } from './runtime/temporal-runtime';
 import { benchCachedRelationships } from './bench/cached-relationships';
 import { benchDecade } from './bench/decade';
 import { benchIdleRelationships } from './bench/idle-relationships';
@@ -30,8 +30,8 @@ const scenarios: Record<string, { quick: boolean; run: () => Promise<Record<stri
   'what-if': { quick: false, run: benchWhatIf },
 };
 
-// ERROR: stdout carries only the JSON lines (Core warns about the test server's capabilities).
-Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
+// stdout carries only the JSON lines.
+installQuietTemporalRuntime();
 const chosen = process.env.BENCH_SCENARIO ? process.env.BENCH_SCENARIO.split(',').map((s) => s.trim()) : Object.keys(scenarios).filter((name) => scenarios[name]!.quick);
 const unknown = chosen.filter((name) => !scenarios[name]);
 if (unknown.length) {

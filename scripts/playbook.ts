@@ -61,8 +61,7 @@ function testSource(id: string, playbookPath: string, rootPath: string): string 
   return `import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AnyPlaybook } from '${root}/playbooks';
-import { lifecycleOf } from '${root}/playbooks/diagram';
-import { formatProblems, playbookProblems } from '${root}/playbooks/problems';
+import { formatProblems, playbookProblems, unreachableStages } from '${root}/playbooks/problems';
 
 // Scaffolded by \`npm run playbook -- new ${id}\`: keeps the playbook valid as it is edited.
 const file = new URL('${playbookPath.split('\\').join('/')}', import.meta.url);
@@ -74,13 +73,7 @@ describe('playbook ${id}', () => {
   });
 
   it('reaches every stage of its lifecycle from the start', () => {
-    const { transitions } = lifecycleOf(AnyPlaybook.parse(playbook));
-    const reached = new Set(['[*]']);
-    for (let grew = true; grew; ) {
-      grew = false;
-      for (const t of transitions) if (reached.has(t.from) && !reached.has(t.to)) (reached.add(t.to), (grew = true));
-    }
-    expect([...new Set(transitions.map((t) => t.to))].filter((s) => !reached.has(s))).toEqual([]);
+    expect(unreachableStages(AnyPlaybook.parse(playbook))).toEqual([]);
   });
 });
 `;

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import { openDatabase } from '../db/client';
 import { HomeServicePlaybook } from '../playbooks';
 import { formatProblems, playbookProblems } from '../playbooks/problems';
 import { simulateWhatIf } from '../simulation/what-if';
 import { loadConfig } from './runtime/config';
 import { resolveTemporalTool } from './runtime/temporal-tools';
-import { workflowBundlerOptions, workflowsPath } from './runtime/worker';
+import { bundleRevloopWorkflows } from './runtime/worker';
+import { installQuietTemporalRuntime } from './runtime/temporal-runtime';
 
 /**
  * `npm run simulate -- --tenant <id> --candidate <playbook.json> [--customers a,b | --stage inquiry | --last 100] [--horizon-days 30]`
@@ -41,11 +41,11 @@ if (!candidate.success) {
   process.exit(1);
 }
 
-Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
+installQuietTemporalRuntime();
 const config = loadConfig();
 const database = await openDatabase({ url: config.databaseUrl, pgliteDataDir: join(config.dataDir, 'pglite') });
 try {
-  const { code } = await bundleWorkflowCode({ workflowsPath, ...workflowBundlerOptions, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } });
+  const code = await bundleRevloopWorkflows();
   const customers = option('customers')?.split(',').filter(Boolean);
   const last = option('last');
   const report = await simulateWhatIf({

@@ -1,7 +1,6 @@
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { EphemeralServerExecutable } from '@temporalio/testing';
 import type { Database } from '../db/client';
-import { workflowBundlerOptions, workflowsPath } from '../scripts/runtime/worker';
+import { bundleRevloopWorkflows } from '../scripts/runtime/worker';
 import { WhatIfBusy, type WhatIfRunner } from './runner-types';
 import { simulateWhatIf } from './what-if';
 
@@ -12,7 +11,6 @@ import { simulateWhatIf } from './what-if';
 export function createWhatIfRunner(options: { db: Database; testServer: EphemeralServerExecutable; workflowBundlePath?: string | undefined }): WhatIfRunner {
   let bundle: Promise<{ code: string } | { codePath: string }> | undefined;
   let running = false;
-  const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} };
   return {
     busy: () => running,
     async run(request) {
@@ -21,7 +19,7 @@ export function createWhatIfRunner(options: { db: Database; testServer: Ephemera
       try {
         bundle ??= options.workflowBundlePath
           ? Promise.resolve({ codePath: options.workflowBundlePath })
-          : bundleWorkflowCode({ workflowsPath, ...workflowBundlerOptions, logger: quiet }).then(({ code }) => ({ code }));
+          : bundleRevloopWorkflows().then((code) => ({ code }));
         return await simulateWhatIf({ ...request, db: options.db, testServer: options.testServer, workflowBundle: await bundle });
       } finally {
         running = false;

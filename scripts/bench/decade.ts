@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { sql } from 'drizzle-orm';
 import { createActivities } from '../../activities';
 import { ApiKeyStore } from '../../api/http/api-keys';
@@ -17,7 +17,7 @@ import { customerEventSignal, customerEventUpdate } from '../../workflows/defini
 import { ensureLocalPostgres } from '../runtime/local-postgres';
 import { registerSearchAttributes } from '../runtime/search-attributes';
 import { resolveTemporalTool } from '../runtime/temporal-tools';
-import { workflowBundlerOptions, workflowsPath } from '../runtime/worker';
+import { bundleRevloopWorkflows } from '../runtime/worker';
 
 /**
  * A decade of one HVAC customer, time-skipped: a job every three months or so for ten years
@@ -41,7 +41,7 @@ export async function benchDecade(): Promise<Record<string, unknown>> {
     const tenantId = `bench-${randomBytes(4).toString('hex')}`;
     await createTenant(database.db, new ApiKeyStore(database.db), { id: tenantId, name: 'Bench decade' });
     const taskQueue = 'bench-decade';
-    const { code } = await bundleWorkflowCode({ workflowsPath, ...workflowBundlerOptions, logger: quiet });
+    const code = await bundleRevloopWorkflows();
     const worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue,
@@ -118,8 +118,6 @@ export async function benchDecade(): Promise<Record<string, unknown>> {
   }
 }
 
-const noop = () => {};
-const quiet = { trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error, log: noop };
 
 async function until(check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,21 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { sql } from 'drizzle-orm';
-import { ApiKeyStore } from '../../api/http/api-keys';
 import { rows } from '../../api/reports/query';
-import { createTenant } from '../../api/tenants';
-import { openDatabase, type Database } from '../../db/client';
+import type { Database } from '../../db/client';
 import { referencesJobOrInvoice, type CustomerEvent, type CustomerEventInput, type LineItem } from '../../domain/customer-events';
 import { customerWorkflowId } from '../../domain/ids';
 import { findBuiltinPlaybook } from '../../playbooks';
 import type { customer } from '../../workflows/customer';
 import { customerEventSignal, customerEventUpdate } from '../../workflows/definitions';
-import { ensureLocalPostgres } from '../runtime/local-postgres';
 import { registerSearchAttributes } from '../runtime/search-attributes';
 import { resolveTemporalTool } from '../runtime/temporal-tools';
-import { createRevloopWorker, workflowBundlerOptions, workflowsPath } from '../runtime/worker';
+import { bundleRevloopWorkflows, createRevloopWorker } from '../runtime/worker';
+import { openBenchTenant } from './stack';
 import { round, runPool } from './pool';
 
 /**
@@ -48,12 +45,9 @@ const STALL_MS = 120_000;
 const log = (m: string) => process.stderr.write(`bench simulation: ${m}\n`);
 
 export async function benchSimulation(): Promise<Record<string, unknown>> {
-  const database = await openDatabase({ url: process.env.DATABASE_URL || ensureLocalPostgres('revloop_bench'), maxConnections: 10 });
+  const { database, tenantId } = await openBenchTenant('Bench simulation', 10);
   try {
-    await database.migrate();
-    const tenantId = `bench-${randomBytes(4).toString('hex')}`;
-    await createTenant(database.db, new ApiKeyStore(database.db), { id: tenantId, name: 'Bench simulation' });
-    const { code } = await bundleWorkflowCode({ workflowsPath, ...workflowBundlerOptions, logger: quiet });
+    const code = await bundleRevloopWorkflows();
     const context: Context = { db: database.db, tenantId, code };
     const scaling = [];
     for (const customers of SCALING) {
@@ -393,5 +387,3 @@ function cpuSecondsOf(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-const noop = () => {};
-const quiet = { trace: noop, debug: noop, info: noop, warn: console.warn, error: console.error, log: noop };

@@ -1,13 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { bundleWorkflowCode } from '@temporalio/worker';
-import { ApiKeyStore } from '../../api/http/api-keys';
-import { createTenant } from '../../api/tenants';
-import { openDatabase } from '../../db/client';
 import { findBuiltinPlaybook } from '../../playbooks';
 import { simulateWhatIf } from '../../simulation/what-if';
-import { ensureLocalPostgres } from '../runtime/local-postgres';
 import { resolveTemporalTool } from '../runtime/temporal-tools';
-import { workflowBundlerOptions, workflowsPath } from '../runtime/worker';
+import { bundleRevloopWorkflows } from '../runtime/worker';
+import { openBenchTenant } from './stack';
 import { round } from './pool';
 import { recordCast } from './simulation';
 
@@ -24,13 +19,9 @@ const SERVERS = Number(process.env.BENCH_WHATIF_SERVERS ?? 2);
 const log = (m: string) => process.stderr.write(`bench what-if: ${m}\n`);
 
 export async function benchWhatIf(): Promise<Record<string, unknown>> {
-  const database = await openDatabase({ url: process.env.DATABASE_URL || ensureLocalPostgres('revloop_bench'), maxConnections: 10 });
+  const { database, tenantId } = await openBenchTenant('Bench what-if', 10);
   try {
-    await database.migrate();
-    const tenantId = `bench-${randomBytes(4).toString('hex')}`;
-    await createTenant(database.db, new ApiKeyStore(database.db), { id: tenantId, name: 'Bench what-if' });
-    const quiet = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} };
-    const { code } = await bundleWorkflowCode({ workflowsPath, ...workflowBundlerOptions, logger: quiet });
+    const code = await bundleRevloopWorkflows();
     log(`living ${CUSTOMERS} customers × 1 year for the records`);
     const castStarted = performance.now();
     const cast = await recordCast({ db: database.db, tenantId, code }, CUSTOMERS, 1);

@@ -2,14 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { openDatabase, type DatabaseHandle } from '../../db/client';
 import { isStopped, spawnNodeScript, type NodeProcess } from '../runtime/processes';
 import { createPrivatePostgres, type PrivatePostgres } from '../runtime/private-postgres';
 import { freePort, startTemporalDevServer } from '../runtime/temporal-dev-server';
 import type { RunningTemporal } from '../runtime/temporal-process';
 import { buildTemporalServer, serverPorts, setupTemporalSchema, startTemporalServer, TEMPORAL_SERVER_VERSION, type PostgresTarget } from '../runtime/temporal-server';
-import { workflowBundlerOptions, workflowsPath } from '../runtime/worker';
+import { bundleRevloopWorkflows } from '../runtime/worker';
 
 /**
  * Everything Revloop runs on, as separate processes the fault suite can break: a PostgreSQL server
@@ -109,7 +108,7 @@ export class Cluster {
     await this.startTemporal();
     log(`${this.options.temporal === 'server' ? `Temporal server ${TEMPORAL_SERVER_VERSION} (PostgreSQL persistence and visibility)` : 'Temporal dev server'} on ${this.temporalAddress}`);
     // Bundled once: every worker (re)start loads the same code in a second instead of bundling again.
-    const { code } = await bundleWorkflowCode({ workflowsPath, ...workflowBundlerOptions, logger: { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } });
+    const code = await bundleRevloopWorkflows();
     this.bundlePath = join(this.dir, 'workflows.js');
     writeFileSync(this.bundlePath, code);
     // One server key for every worker and API of the run, as a deployment shares one.

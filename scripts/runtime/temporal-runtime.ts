@@ -6,6 +6,14 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
  * on `http://<address>/metrics`. Core takes these options once per process, so this must run
  * before the first NativeConnection or Worker, which would otherwise install a default runtime.
  */
+/**
+ * For scripts and tests that print what they measure: the SDK's and Core's own logs at ERROR, so
+ * stdout carries only their output (Core otherwise warns about the test server's capabilities).
+ */
+export function installQuietTemporalRuntime(): void {
+  Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
+}
+
 export function installTemporalRuntime(options: { metricsAddress: string | undefined }): void {
   try {
     Runtime.install({

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import type { WebhookTargets } from '../../activities/outbound-address';
 import type { Database } from '../../db/client';
@@ -16,6 +16,17 @@ export const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', i
  * worker start, tests, chaos — is built with these options.
  */
 export const workflowBundlerOptions = { preloadModules: [workflowsPath] };
+
+/**
+ * The workflow bundle's code, built in this process with those options: for the scripts that run
+ * workers of their own (bench, chaos, what-if). Webpack's progress stays quiet; its warnings and
+ * errors do not.
+ */
+export async function bundleRevloopWorkflows(): Promise<string> {
+  const noop = () => {};
+  const logger = { trace: noop, debug: noop, info: noop, log: noop, warn: console.warn, error: console.error };
+  return (await bundleWorkflowCode({ workflowsPath, ...workflowBundlerOptions, logger })).code;
+}
 
 export interface RevloopWorkerOptions {
   connection: NativeConnection;

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { installQuietTemporalRuntime } from '../../../scripts/runtime/temporal-runtime';
 import { createActivities } from '../../../activities';
 import { openDatabase } from '../../../db/client';
 import { SecretBox } from '../../../db/sealed';
@@ -19,7 +20,7 @@ import { workflowBundlerOptions, workflowsPath } from '../../../scripts/runtime/
  *
  * It freezes once; the test resumes it (SIGCONT) or kills it.
  */
-Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } } });
+installQuietTemporalRuntime();
 
 const [mode, match] = (process.env.FAULT_FREEZE ?? ':').split(/:(.*)/s) as [string, string];
 let frozen = false;
