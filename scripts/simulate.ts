@@ -10,7 +10,7 @@ import { bundleRevloopWorkflows } from './runtime/worker';
 import { installQuietTemporalRuntime } from './runtime/temporal-runtime';
 
 /**
- * `npm run simulate -- --tenant <id> --candidate <playbook.json> [--customers a,b | --stage inquiry | --last 100] [--horizon-days 30]`
+ * `npm run simulate -- --tenant <id> --candidate <playbook.json> [--customers a,b | --stage inquiry | --last 100] [--horizon-days 30] [--reply-window-hours 48]`
  *
  * What a candidate playbook would have done to a sample of the tenant's real customers
  * (simulation/what-if.ts): their recorded events replayed at their recorded times on the
@@ -26,7 +26,7 @@ const option = (name: string) => {
 const tenantId = option('tenant');
 const candidatePath = option('candidate');
 if (!tenantId || !candidatePath) {
-  console.error('usage: npm run simulate -- --tenant <id> --candidate <playbook.json> [--customers a,b | --stage <stage> | --last N] [--horizon-days 30]');
+  console.error('usage: npm run simulate -- --tenant <id> --candidate <playbook.json> [--customers a,b | --stage <stage> | --last N] [--horizon-days 30] [--reply-window-hours 48]');
   process.exit(2);
 }
 const input: unknown = JSON.parse(readFileSync(candidatePath, 'utf8'));
@@ -54,6 +54,7 @@ try {
     candidate: candidate.data,
     sample: { ...(customers ? { customerIds: customers } : {}), ...(option('stage') ? { stage: option('stage')! } : {}), ...(last ? { last: Number(last) } : {}) },
     horizonDays: Number(option('horizon-days') ?? 30),
+    replyWindowMs: Number(option('reply-window-hours') ?? 48) * 3_600_000,
     testServer: resolveTemporalTool('testServer').executable,
     workflowBundle: { code },
   });

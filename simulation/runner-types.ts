@@ -4,7 +4,7 @@ import type { WhatIfOptions, WhatIfReport } from './what-if';
 // importing this (the runner itself is made by the process that serves the API).
 
 /** What the API asks of a what-if: the tenant, the candidate, the sample and the horizon. */
-export type WhatIfRequest = Pick<WhatIfOptions, 'tenantId' | 'candidate' | 'sample' | 'horizonDays'>;
+export type WhatIfRequest = Pick<WhatIfOptions, 'tenantId' | 'candidate' | 'sample' | 'horizonDays' | 'replyWindowMs'>;
 
 export interface WhatIfRunner {
   run(request: WhatIfRequest): Promise<WhatIfReport>;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TestWorkflowEnvironment, type EphemeralServerExecutable } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, ne, sql } from 'drizzle-orm';
 import { createActivities } from '../activities';
 import type { Database } from '../db/client';
 import { resolvePlaybook } from '../db/playbook-store';
@@ -13,6 +13,7 @@ import type { HomeServicePlaybook, ResolvedPlaybook } from '../playbooks';
 import { registerSearchAttributes } from '../scripts/runtime/search-attributes';
 import type { customer } from '../workflows/customer';
 import { customerEventSignal, customerEventUpdate } from '../workflows/definitions';
+import { anchorReplies, nthSent, replyDueAt, type SentMessage } from './replies';
 
 /**
  * What would a playbook change have done? Takes a sample of a tenant's real customers, replays
@@ -23,8 +24,8 @@ import { customerEventSignal, customerEventUpdate } from '../workflows/definitio
  * customer and nothing of the tenant's own records is written. It answers, per customer and in
  * total, what differs: messages (which, when, on which channel, held by quiet hours or
  * suppressed), the stage reached, invoices and collections, money collected and written off, and
- * leakage by kind. Customers' own behaviour is what it was: the candidate changes what Revloop
- * does, not when a customer called back.
+ * leakage by kind. Customers' own behaviour is what it was, except that an answer to a message comes
+ * as soon after the candidate's message as it came after the real one (`replies.ts`).
  */
 export interface WhatIfOptions {
   db: Database;
@@ -40,6 +41,8 @@ export interface WhatIfOptions {
   workflowBundle: { code: string } | { codePath: string };
   /** Time-skipping servers to share the sample among, each with its own worker, all at once (default 1). */
   servers?: number;
+  /** A customer's booking, inquiry, payment or review this soon after a message to them answers it (default 2 days; see `replies.ts`). */
+  replyWindowMs?: number;
   /** Seals nothing here, but the activities need one. */
   secretKey?: string;
 }
@@ -50,7 +53,8 @@ export interface Outcome {
   invoiced: number;
   collected: number;
   writtenOff: number;
-  leakage: Record<string, { count: number; lost: number; recovered: number }>;
+  /** Per kind: rows opened, how many ended lost, and their money. */
+  leakage: Record<string, { count: number; lostCount: number; lost: number; recovered: number }>;
 }
 
 export interface SubjectReport {
@@ -80,6 +84,8 @@ interface Totals {
   writtenOff: number;
   leakageLost: number;
   leakageByKind: Record<string, number>;
+  /** Leaks that ended lost, by kind: `unbooked_inquiry` is the lost leads. */
+  lostByKind: Record<string, number>;
 }
 
 const MINUTE = 60_000;
@@ -95,6 +101,14 @@ export async function simulateWhatIf(options: WhatIfOptions): Promise<WhatIfRepo
     .from(timelineEntries)
     .where(and(eq(timelineEntries.tenantId, tenantId), eq(timelineEntries.subjectType, 'customer'), inArray(timelineEntries.subjectId, subjects.map((s) => s.id)), eq(timelineEntries.kind, 'event')))
     .orderBy(asc(timelineEntries.occurredAt), asc(timelineEntries.position));
+
+  // What each customer was really sent: the replies model anchors their answers to it.
+  const sent = new Map<string, SentMessage[]>();
+  const real = await db
+    .select({ subjectId: messages.subjectId, kind: messages.kind, sentAt: messages.sentAt })
+    .from(messages)
+    .where(and(eq(messages.tenantId, tenantId), eq(messages.subjectType, 'customer'), inArray(messages.subjectId, subjects.map((s) => s.id)), ne(messages.status, 'suppressed')));
+  for (const m of real) sent.set(m.subjectId, [...(sent.get(m.subjectId) ?? []), { kind: m.kind, sentAt: m.sentAt.getTime() }]);
 
   const runs = { baseline: `whatif-${randomBytes(5).toString('hex')}-a`, candidate: `whatif-${randomBytes(5).toString('hex')}-b` };
   await db.insert(tenants).values(Object.values(runs).map((id) => ({ id, name: `What-if of ${tenantId}` })));
@@ -114,7 +128,7 @@ export async function simulateWhatIf(options: WhatIfOptions): Promise<WhatIfRepo
     const starts = await Promise.all(
       shards.map((shard) => {
         const ids = new Set(shard.map((s) => s.id));
-        return replayShard(options, { runs, subjects: shard, events: events.filter((e) => ids.has(e.subjectId)), firstAt, playbooks, candidate });
+        return replayShard(options, { runs, subjects: shard, events: events.filter((e) => ids.has(e.subjectId)), firstAt, playbooks, candidate, sent });
       }),
     );
     // Each customer's times are minutes from the start of its own server's clock.
@@ -148,6 +162,8 @@ interface Shard {
   firstAt: number;
   playbooks: Map<string, ResolvedPlaybook>;
   candidate: ResolvedPlaybook;
+  /** Each customer's real messages (not suppressed), for the replies model. */
+  sent: Map<string, SentMessage[]>;
 }
 
 /** One time-skipping server and its worker replaying its customers' events through both runs; answers where its clock began. */
@@ -166,39 +182,70 @@ async function replayShard(options: WhatIfOptions, shard: Shard): Promise<number
     });
     const serverStart = Number(await env.currentTimeMs());
     const shift = (iso: string) => new Date(Date.parse(iso) - firstAt + serverStart).toISOString();
-    await worker.runUntil(async () => {
-      const started = new Set<string>();
-      for (const e of events) {
-        const at = e.occurredAt.getTime() - firstAt + serverStart;
-        const wait = at - Number(await env.currentTimeMs());
-        if (wait > 0) await env.sleep(wait);
-        const subject = subjects.find((s) => s.id === e.subjectId)!;
-        const recorded = e.data as unknown as CustomerEvent;
-        const event = {
-          ...recorded,
-          // Received when it was applied, on the simulated clock.
-          receivedAt: new Date(at).toISOString(),
-          ...('scheduledAt' in recorded && recorded.scheduledAt ? { scheduledAt: shift(recorded.scheduledAt) } : {}),
-        } as CustomerEvent;
-        await Promise.all(
-          (['baseline', 'candidate'] as const).map(async (run) => {
-            const scratch = runs[run];
-            const workflowId = customerWorkflowId(scratch, subject.id);
-            if (!started.has(workflowId)) {
-              started.add(workflowId);
-              await env.client.workflow.start<typeof customer>('customer', {
-                taskQueue,
-                workflowId,
-                args: [{ tenantId: scratch, customerId: subject.id, profile: subject.profile, playbook: run === 'baseline' ? playbooks.get(subject.playbookId)! : candidate }],
-              });
-            }
-            const handle = env.client.workflow.getHandle(workflowId);
-            if (referencesJobOrInvoice(event.type)) {
-              // Refused in one run (an invoice it never issued) is a difference, not a failure.
-              await handle.executeUpdate(customerEventUpdate, { args: [event], updateId: event.eventId }).catch(() => undefined);
-            } else await handle.signal(customerEventSignal, event);
-          }),
+    const byId = new Map(subjects.map((s) => [s.id, s]));
+    // Each run keeps, per customer, the events still to come, in recorded order, each with the
+    // message it answers (if any): a reply may come sooner in one run than in the other.
+    const ownEvents = new Map<string, Array<{ e: Shard['events'][number]; order: number }>>();
+    events.forEach((e, order) => ownEvents.set(e.subjectId, [...(ownEvents.get(e.subjectId) ?? []), { e, order }]));
+    const queues = (['baseline', 'candidate'] as const).flatMap((run) =>
+      subjects.map((s) => {
+        const own = (ownEvents.get(s.id) ?? []).map(({ e }) => e);
+        const orders = (ownEvents.get(s.id) ?? []).map(({ order }) => order);
+        const anchors = anchorReplies(
+          own.map((e) => ({ type: String(e.data.type), at: e.occurredAt.getTime() })),
+          (shard.sent.get(s.id) ?? []).map((m) => ({ kind: m.kind, sentAt: m.sentAt })),
+          options.replyWindowMs,
         );
+        const items = own.map((e, i) => ({ recordedAt: e.occurredAt.getTime() - firstAt + serverStart, data: e.data as unknown as CustomerEvent, anchor: anchors[i], order: orders[i]! }));
+        return { run, subject: s, workflowId: customerWorkflowId(runs[run], s.id), items };
+      }),
+    );
+    const started = new Set<string>();
+    const deliver = async (queue: (typeof queues)[number], at: number) => {
+      const recorded = queue.items.shift()!.data;
+      const event = {
+        ...recorded,
+        // Received when it was applied, on the simulated clock.
+        receivedAt: new Date(at).toISOString(),
+        ...('scheduledAt' in recorded && recorded.scheduledAt ? { scheduledAt: shift(recorded.scheduledAt) } : {}),
+      } as CustomerEvent;
+      if (!started.has(queue.workflowId)) {
+        started.add(queue.workflowId);
+        await env.client.workflow.start<typeof customer>('customer', {
+          taskQueue,
+          workflowId: queue.workflowId,
+          args: [{ tenantId: runs[queue.run], customerId: queue.subject.id, profile: byId.get(queue.subject.id)!.profile, playbook: queue.run === 'baseline' ? playbooks.get(queue.subject.playbookId)! : candidate }],
+        });
+      }
+      const handle = env.client.workflow.getHandle(queue.workflowId);
+      if (referencesJobOrInvoice(event.type)) {
+        // Refused in one run (an invoice it never issued) is a difference, not a failure.
+        await handle.executeUpdate(customerEventUpdate, { args: [event], updateId: event.eventId }).catch(() => undefined);
+      } else await handle.signal(customerEventSignal, event);
+    };
+    await worker.runUntil(async () => {
+      for (;;) {
+        const heads = queues.filter((q) => q.items.length > 0);
+        if (heads.length === 0) break;
+        const now = Number(await env.currentTimeMs());
+        const waiting = heads.filter((q) => q.items[0]!.anchor);
+        const prompts = waiting.length > 0 ? await promptsSent(db, runs, waiting) : new Map<string, SentMessage[]>();
+        let wakeAt = Infinity;
+        const due = heads.map((q) => {
+          const { recordedAt, anchor, order } = q.items[0]!;
+          if (!anchor) return { q, at: recordedAt, order };
+          const prompt = nthSent(prompts.get(`${runs[q.run]}/${q.subject.id}`) ?? [], anchor.kind, anchor.ordinal);
+          // Not prompted yet: look again when a prompt sent from now on could first be answered.
+          if (prompt === undefined) wakeAt = Math.min(wakeAt, now + Math.max(anchor.delayMs, REPLY_LOOK_AGAIN_MS));
+          return { q, at: replyDueAt(recordedAt, anchor, prompt), order };
+        });
+        const next = Math.min(wakeAt, ...due.map((d) => d.at));
+        if (next > now) {
+          await env.sleep(next - now);
+          continue;
+        }
+        // Everything due, in recorded order: at most one event per customer and run at a time.
+        await Promise.all(due.filter((d) => d.at <= now).sort((a, b) => a.at - b.at || a.order - b.order).map((d) => deliver(d.q, d.at)));
       }
       await env.sleep((options.horizonDays ?? 30) * DAY);
     });
@@ -206,6 +253,25 @@ async function replayShard(options: WhatIfOptions, shard: Shard): Promise<number
   } finally {
     await env.teardown().catch(() => undefined);
   }
+}
+
+/** Prompts faster than this are answered up to this late in a run (each look is a query). */
+const REPLY_LOOK_AGAIN_MS = 15 * MINUTE;
+
+/** The messages each waiting customer has had in its run so far, keyed `scratch tenant/customer`. */
+async function promptsSent(db: Database, runs: Shard['runs'], waiting: Array<{ subject: { id: string } }>): Promise<Map<string, SentMessage[]>> {
+  const rows = await db
+    .select({ tenantId: messages.tenantId, subjectId: messages.subjectId, kind: messages.kind, sentAt: messages.sentAt })
+    .from(messages)
+    .where(and(inArray(messages.tenantId, [runs.baseline, runs.candidate]), eq(messages.subjectType, 'customer'), inArray(messages.subjectId, [...new Set(waiting.map((w) => w.subject.id))]), ne(messages.status, 'suppressed')));
+  const out = new Map<string, SentMessage[]>();
+  for (const r of rows) {
+    const key = `${r.tenantId}/${r.subjectId}`;
+    const list = out.get(key) ?? [];
+    list.push({ kind: r.kind, sentAt: r.sentAt.getTime() });
+    out.set(key, list);
+  }
+  return out;
 }
 
 async function sampleOf(db: Database, tenantId: string, sample: WhatIfOptions['sample']) {
@@ -249,8 +315,9 @@ async function outcomesOf(db: Database, scratch: string, serverStartOf: Map<stri
     .groupBy(payments.subjectId);
   for (const p of paid) of(p.subjectId).collected += Number(p.amount);
   for (const l of await db.select().from(leakageEntries).where(and(eq(leakageEntries.tenantId, scratch), eq(leakageEntries.subjectType, 'customer')))) {
-    const bucket = (of(l.subjectId).leakage[l.kind] ??= { count: 0, lost: 0, recovered: 0 });
+    const bucket = (of(l.subjectId).leakage[l.kind] ??= { count: 0, lostCount: 0, lost: 0, recovered: 0 });
     bucket.count += 1;
+    if (l.status === 'lost') bucket.lostCount += 1;
     bucket.lost += l.lost;
     bucket.recovered += l.recovered;
   }
@@ -284,7 +351,7 @@ function kindChanges(a: Outcome, b: Outcome): string[] {
 }
 
 function totalsOf(outcomes: Outcome[]): Totals {
-  const t: Totals = { messages: 0, byKind: {}, stages: {}, invoiced: 0, collected: 0, writtenOff: 0, leakageLost: 0, leakageByKind: {} };
+  const t: Totals = { messages: 0, byKind: {}, stages: {}, invoiced: 0, collected: 0, writtenOff: 0, leakageLost: 0, leakageByKind: {}, lostByKind: {} };
   for (const o of outcomes) {
     t.messages += o.messages.filter((m) => m.status !== 'suppressed').length;
     for (const m of o.messages) if (m.status !== 'suppressed') t.byKind[m.kind] = (t.byKind[m.kind] ?? 0) + 1;
@@ -295,6 +362,7 @@ function totalsOf(outcomes: Outcome[]): Totals {
     for (const [kind, l] of Object.entries(o.leakage)) {
       t.leakageLost += l.lost;
       t.leakageByKind[kind] = (t.leakageByKind[kind] ?? 0) + l.count;
+      if (l.lostCount > 0) t.lostByKind[kind] = (t.lostByKind[kind] ?? 0) + l.lostCount;
     }
   }
   return t;

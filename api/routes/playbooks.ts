@@ -24,6 +24,8 @@ const SimulateBody = z.strictObject({
     .default({}),
   /** Simulated days after the last recorded event, for the timers the events set. */
   horizonDays: z.number().int().min(1).max(365).default(30),
+  /** A booking, inquiry, payment or review this many hours after a message to the customer answers it, and comes as soon after the candidate's message (0: none do). */
+  replyWindowHours: z.number().int().min(0).max(336).default(48),
 });
 
 function summary(p: ResolvedPlaybook<AnyPlaybook>) {
@@ -112,7 +114,7 @@ export const playbookRoutes = [
       if (!deps.whatIf) throw problems.unavailable('What-if simulation needs the Temporal time-skipping test server (npm run tools:install), which this deployment does not have.', 3600);
       const sample = body.sample.customerIds || body.sample.stage ? body.sample : { ...body.sample, playbookId: params.id, last: body.sample.last ?? 50 };
       try {
-        const report = await deps.whatIf.run({ tenantId: auth.tenantId, candidate: body.definition, sample, horizonDays: body.horizonDays });
+        const report = await deps.whatIf.run({ tenantId: auth.tenantId, candidate: body.definition, sample, horizonDays: body.horizonDays, replyWindowMs: body.replyWindowHours * 3_600_000 });
         return { status: 200, body: { ...report, subjects: report.subjects.filter((s) => s.differs) } };
       } catch (error) {
         if (error instanceof WhatIfBusy) throw problems.unavailable('Another what-if simulation is running on this server; try again in a minute.', 60);
