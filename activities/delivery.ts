@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { and, eq } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { contracts, customers, leakageEntries, messages, messagingSettings, timelineEntries } from '../db/schema';
 import { sealedIn, type SecretBox } from '../db/sealed';
@@ -32,76 +32,107 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
      */
     async deliverMessage(input: { tenantId: string; messageId: string; maxAttempts: number }): Promise<{ status: 'delivered' | 'failed' | 'skipped' }> {
       const { db } = deps;
-      const where = and(eq(messages.tenantId, input.tenantId), eq(messages.id, input.messageId));
-      const [message] = await db.select().from(messages).where(where);
+      const load = async (id: string) => (await db.select().from(messages).where(and(eq(messages.tenantId, input.tenantId), eq(messages.id, id))))[0];
+      let message = await load(input.messageId);
+      // A retry after an email bounced and fell back to SMS goes on with the SMS.
+      if (message?.status === 'failed' && message.channel === 'email') message = await load(fallbackIdOf(message.id));
       if (!message || message.status !== 'pending') return { status: 'skipped' };
       const [settings] = await db.select().from(messagingSettings).where(eq(messagingSettings.tenantId, input.tenantId));
       const info = Context.current().info;
       // The workflow passes its retry policy's attempt limit: the last attempt records the failure.
       const lastAttempt = info.attempt >= input.maxAttempts;
+      const whereOf = (m: Message) => and(eq(messages.tenantId, m.tenantId), eq(messages.id, m.id));
 
       let failure: string | undefined;
       if (settings?.transport === 'smtp' && message.channel === 'email') {
         const outcome = await deliverEmail(deps, settings, message);
         if (outcome.kind === 'accepted') {
+          const sent = message;
           await db.transaction(async (tx) => {
-            await tx.update(messages).set({ status: 'delivered', statusReason: outcome.response.slice(0, 300), attempts: info.attempt, deliveredAt: new Date() }).where(where);
-            await recordOutcome(tx as unknown as Database, message, 'delivered', `${message.kind} delivered to ${message.recipient} by email`);
+            await tx.update(messages).set({ status: 'delivered', statusReason: outcome.response.slice(0, 300), attempts: info.attempt, deliveredAt: new Date() }).where(whereOf(sent));
+            await recordOutcome(tx as unknown as Database, sent, 'delivered', `${sent.kind} delivered to ${sent.recipient} by email`);
           });
           return { status: 'delivered' };
         }
         if (outcome.kind === 'bounced') {
-          // A hard bounce: the address will refuse every retry. Recorded at once, and in the ledger.
+          // A hard bounce: the address will refuse every retry. Recorded at once; the message goes
+          // by SMS instead where the customer has a number, has not opted out of texts, and the
+          // tenant has a webhook to send texts through. Otherwise it is a row in the ledger.
           const reason = `bounced: ${outcome.reason}`;
+          const bounced = message;
+          const fallback = settings.webhookUrl && settings.webhookSecret ? await smsFallbackOf(db, bounced) : undefined;
           await db.transaction(async (tx) => {
-            await tx.update(messages).set({ attempts: info.attempt, statusReason: reason, status: 'failed' }).where(where);
-            await recordOutcome(tx as unknown as Database, message, 'bounced', `${message.kind} to ${message.recipient} bounced: ${outcome.reason}`);
-            await recordUndeliverable(tx as unknown as Database, message, reason, info.workflowExecution?.workflowId);
+            await tx.update(messages).set({ attempts: info.attempt, statusReason: reason, status: 'failed' }).where(whereOf(bounced));
+            await recordOutcome(tx as unknown as Database, bounced, 'bounced', `${bounced.kind} to ${bounced.recipient} bounced: ${outcome.reason}${fallback ? `; sent by SMS to ${fallback.recipient} instead` : ''}`);
+            if (fallback) {
+              await tx.insert(messages).values(fallback).onConflictDoNothing();
+              await tx
+                .insert(timelineEntries)
+                .values({
+                  tenantId: fallback.tenantId,
+                  subjectType: fallback.subjectType,
+                  subjectId: fallback.subjectId,
+                  id: `msg:${fallback.id}`,
+                  kind: 'action',
+                  type: 'message.sent',
+                  summary: `${fallback.kind} sent by sms: the email to ${bounced.recipient} bounced`,
+                  data: { messageId: fallback.id, kind: fallback.kind, channel: 'sms', purpose: fallback.purpose, fallbackFor: bounced.id },
+                  occurredAt: new Date(),
+                  seq: 0,
+                })
+                .onConflictDoNothing();
+            } else await recordUndeliverable(tx as unknown as Database, bounced, reason, info.workflowExecution?.workflowId);
           });
-          return { status: 'failed' };
-        }
-        failure = `SMTP: ${outcome.reason}`;
-      } else if (!settings?.webhookUrl || !settings.webhookSecret) {
-        failure = 'no webhook configured for this tenant';
-      } else {
-        const body = JSON.stringify({
-          id: message.id,
-          kind: message.kind,
-          purpose: message.purpose,
-          channel: message.channel,
-          recipient: message.recipient,
-          body: message.body,
-          subject: { type: message.subjectType, id: message.subjectId },
-          sentAt: message.sentAt.toISOString(),
-        });
-        try {
-          const secret = deps.secrets.open(settings.webhookSecret, sealedIn.messagingWebhookSecret(input.tenantId));
-          const headers = {
-            'Content-Type': 'application/json',
-            'Revloop-Signature': signPayload(secret, body, Math.floor(Date.now() / 1000)),
-            'Revloop-Message-Id': message.id,
-          };
-          const { status } = await postToWebhook(settings.webhookUrl, headers, body, { targets, timeoutMs: TIMEOUT_MS });
-          // A redirect is an answer, not a new address to try: the tenant's URL is the one it gave.
-          if (status < 200 || status >= 300) failure = `webhook answered ${status}`;
-        } catch (error) {
-          failure = deliveryFailure(error);
-          // An address refused now is refused on every retry: say so at once.
-          if (isRefusedTarget(error)) {
-            await db.transaction(async (tx) => {
-              await tx.update(messages).set({ attempts: info.attempt, statusReason: failure, status: 'failed' }).where(where);
-              await recordOutcome(tx as unknown as Database, message, 'failed', `${message.kind} (${message.channel}) could not be delivered: ${failure!.slice(0, 200)}`);
-              await recordUndeliverable(tx as unknown as Database, message, failure!, info.workflowExecution?.workflowId);
-            });
-            return { status: 'failed' };
+          if (!fallback) return { status: 'failed' };
+          const next = await load(fallback.id);
+          if (!next || next.status !== 'pending') return { status: 'skipped' };
+          message = next;
+        } else failure = `SMTP: ${outcome.reason}`;
+      }
+      if (!failure && !(settings?.transport === 'smtp' && message.channel === 'email')) {
+        if (!settings?.webhookUrl || !settings.webhookSecret) failure = 'no webhook configured for this tenant';
+        else {
+          const body = JSON.stringify({
+            id: message.id,
+            kind: message.kind,
+            purpose: message.purpose,
+            channel: message.channel,
+            recipient: message.recipient,
+            body: message.body,
+            subject: { type: message.subjectType, id: message.subjectId },
+            sentAt: message.sentAt.toISOString(),
+          });
+          try {
+            const secret = deps.secrets.open(settings.webhookSecret, sealedIn.messagingWebhookSecret(input.tenantId));
+            const headers = {
+              'Content-Type': 'application/json',
+              'Revloop-Signature': signPayload(secret, body, Math.floor(Date.now() / 1000)),
+              'Revloop-Message-Id': message.id,
+            };
+            const { status } = await postToWebhook(settings.webhookUrl, headers, body, { targets, timeoutMs: TIMEOUT_MS });
+            // A redirect is an answer, not a new address to try: the tenant's URL is the one it gave.
+            if (status < 200 || status >= 300) failure = `webhook answered ${status}`;
+          } catch (error) {
+            failure = deliveryFailure(error);
+            // An address refused now is refused on every retry: say so at once.
+            if (isRefusedTarget(error)) {
+              const refused = message;
+              await db.transaction(async (tx) => {
+                await tx.update(messages).set({ attempts: info.attempt, statusReason: failure, status: 'failed' }).where(whereOf(refused));
+                await recordOutcome(tx as unknown as Database, refused, 'failed', `${refused.kind} (${refused.channel}) could not be delivered: ${failure!.slice(0, 200)}`);
+                await recordUndeliverable(tx as unknown as Database, refused, failure!, info.workflowExecution?.workflowId);
+              });
+              return { status: 'failed' };
+            }
           }
         }
       }
 
+      const done = message;
       if (!failure) {
         await db.transaction(async (tx) => {
-          await tx.update(messages).set({ status: 'delivered', statusReason: null, attempts: info.attempt, deliveredAt: new Date() }).where(where);
-          await recordOutcome(tx as unknown as Database, message, 'delivered', `${message.kind} delivered to the tenant's webhook`);
+          await tx.update(messages).set({ status: 'delivered', statusReason: null, attempts: info.attempt, deliveredAt: new Date() }).where(whereOf(done));
+          await recordOutcome(tx as unknown as Database, done, 'delivered', `${done.kind} (${done.channel}) delivered to the tenant's webhook`);
         });
         return { status: 'delivered' };
       }
@@ -109,10 +140,10 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
         await tx
           .update(messages)
           .set({ attempts: info.attempt, statusReason: failure, ...(lastAttempt ? { status: 'failed' as const } : {}) })
-          .where(where);
+          .where(whereOf(done));
         if (lastAttempt) {
-          await recordOutcome(tx as unknown as Database, message, 'failed', `${message.kind} (${message.channel}) could not be delivered: ${failure!.slice(0, 200)}`);
-          await recordUndeliverable(tx as unknown as Database, message, failure!, info.workflowExecution?.workflowId);
+          await recordOutcome(tx as unknown as Database, done, 'failed', `${done.kind} (${done.channel}) could not be delivered: ${failure!.slice(0, 200)}`);
+          await recordUndeliverable(tx as unknown as Database, done, failure!, info.workflowExecution?.workflowId);
         }
       });
       if (lastAttempt) return { status: 'failed' };
@@ -124,6 +155,45 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
 type Message = typeof messages.$inferSelect;
 type Settings = typeof messagingSettings.$inferSelect;
 
+/** The SMS that stands in for a bounced email: its id follows from the email's, so a retry finds it. */
+export const fallbackIdOf = (emailMessageId: string) => `${emailMessageId}~sms`;
+
+/**
+ * The text a bounced email becomes, when the customer can take one: a phone number on record and
+ * no opt-out of texts standing on the timeline (the latest of `contact.opted_out` and
+ * `contact.opted_in` for sms or all decides). The body is the email's, without its subject line.
+ */
+async function smsFallbackOf(db: Database, email: Message): Promise<typeof messages.$inferInsert | undefined> {
+  if (email.subjectType !== 'customer') return undefined;
+  const [owner] = await db.select({ phone: customers.phone }).from(customers).where(and(eq(customers.tenantId, email.tenantId), eq(customers.id, email.subjectId)));
+  if (!owner?.phone) return undefined;
+  const choices = await db
+    .select({ type: timelineEntries.type, data: timelineEntries.data })
+    .from(timelineEntries)
+    .where(and(eq(timelineEntries.tenantId, email.tenantId), eq(timelineEntries.subjectType, 'customer'), eq(timelineEntries.subjectId, email.subjectId), inArray(timelineEntries.type, ['contact.opted_out', 'contact.opted_in'])))
+    .orderBy(desc(timelineEntries.position));
+  const latest = choices.find((c) => c.data.channel === 'sms' || c.data.channel === 'all');
+  if (latest?.type === 'contact.opted_out') return undefined;
+  const { text } = emailParts(email.body, email.kind);
+  return {
+    tenantId: email.tenantId,
+    id: fallbackIdOf(email.id),
+    subjectType: email.subjectType,
+    subjectId: email.subjectId,
+    kind: email.kind,
+    purpose: email.purpose,
+    channel: 'sms',
+    recipient: owner.phone,
+    template: email.template,
+    body: text,
+    status: 'pending',
+    statusReason: `the email to ${email.recipient} bounced`,
+    transport: 'webhook',
+    attempts: 0,
+    sentAt: email.sentAt,
+  };
+}
+
 /** One email: the template's text as the plain part, the same escaped as HTML, an unsubscribe link in both. */
 async function deliverEmail(deps: DeliveryDependencies, settings: Settings, message: Message) {
   if (!settings.smtp) return { kind: 'deferred' as const, reason: 'SMTP is chosen but not configured' };
@@ -131,16 +201,25 @@ async function deliverEmail(deps: DeliveryDependencies, settings: Settings, mess
   const token = unsubscribeToken(deps.secrets, { tenantId: message.tenantId, subjectType: message.subjectType, subjectId: message.subjectId, channel: 'email' });
   const unsubscribeUrl = `${(deps.publicUrl ?? 'http://localhost:3000').replace(/\/$/, '')}/v1/unsubscribe?token=${token}`;
   const password = settings.smtpPassword ? deps.secrets.open(settings.smtpPassword, sealedIn.smtpPassword(message.tenantId)) : undefined;
-  const [subject, ...rest] = message.body.split('\n');
-  const body = rest.join('\n').trim() || message.body;
+  const { subject, text } = emailParts(message.body, message.kind);
   return sendEmail(settings.smtp, password, {
     to: message.recipient,
-    subject: rest.length && subject!.length <= 120 ? subject! : subjectOf(message.kind),
-    text: `${body}\n\nUnsubscribe: ${unsubscribeUrl}\n`,
-    html: htmlBody(body, unsubscribeUrl),
+    subject,
+    text: `${text}\n\nUnsubscribe: ${unsubscribeUrl}\n`,
+    html: htmlBody(text, unsubscribeUrl),
     unsubscribeUrl,
     messageId: `<${message.id.replace(/[^A-Za-z0-9._-]/g, '.')}@revloop>`,
   });
+}
+
+/**
+ * A template's first line is the email's subject when more follows and it is short enough to be
+ * one; otherwise the subject comes from the kind and the whole text is the body.
+ */
+export function emailParts(body: string, kind: string): { subject: string; text: string } {
+  const [first, ...rest] = body.split('\n');
+  const text = rest.join('\n').trim();
+  return text && first!.length <= 120 ? { subject: first!, text } : { subject: subjectOf(kind), text: body };
 }
 
 /** "inquiry.follow_up" → "Inquiry follow up": a subject when the template gives none. */

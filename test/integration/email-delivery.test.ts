@@ -1,3 +1,4 @@
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +25,9 @@ describe('email channel: SMTP delivery, unsubscribe link and bounces', () => {
   const received: Received[] = [];
   let stack: Stack;
   let shop: TenantClient;
+  // The tenant's SMS provider, behind the signed webhook: what it was asked to text.
+  let texts: Server;
+  const texted: Array<{ id: string; channel: string; recipient: string; body: string; kind: string }> = [];
 
   beforeAll(async () => {
     smtp = new SMTPServer({
@@ -49,7 +53,19 @@ describe('email channel: SMTP delivery, unsubscribe link and bounces', () => {
     await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
     smtpPort = (smtp.server.address() as AddressInfo).port;
 
-    stack = await startStack({ timeSkipping: true });
+    texts = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
+      req.on('end', () => {
+        texted.push(JSON.parse(raw));
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => texts.listen(0, '127.0.0.1', resolve));
+    const textsUrl = `http://127.0.0.1:${(texts.address() as AddressInfo).port}/texts`;
+
+    // Loopback addresses for the webhook are this test's, not a deployment's.
+    stack = await startStack({ timeSkipping: true, api: { webhookTargets: 'any' }, activities: { webhookTargets: 'any' } });
     shop = await stack.tenant('Harbor Heating');
     const base = findBuiltinPlaybook('home-service')!.definition;
     const email = (text: string, purpose: 'transactional' | 'marketing') => ({ channel: 'email', purpose, text });
@@ -65,13 +81,14 @@ describe('email channel: SMTP delivery, unsubscribe link and bounces', () => {
       },
     };
     expect((await shop.request('POST', '/v1/playbooks', playbook)).status).toBe(201);
-    const settings = await shop.request('PUT', '/v1/messaging', { transport: 'smtp', smtp: { host: '127.0.0.1', port: smtpPort, from: 'Harbor Heating <office@harbor.example>' } });
+    const settings = await shop.request('PUT', '/v1/messaging', { transport: 'smtp', smtp: { host: '127.0.0.1', port: smtpPort, from: 'Harbor Heating <office@harbor.example>' }, webhookUrl: textsUrl });
     expect(settings.status).toBe(200);
     expect(settings.body).toMatchObject({ transport: 'smtp', smtp: { host: '127.0.0.1', port: smtpPort, secure: false, passwordSet: false } });
   });
   afterAll(async () => {
     await stack?.stop();
     await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await new Promise<void>((resolve) => texts.close(() => resolve()));
   });
 
   const timeline = async (customerId: string) => (await shop.request('GET', `/v1/customers/${customerId}/timeline?limit=100`)).body.data as Array<{ type: string; summary: string }>;
@@ -124,5 +141,31 @@ describe('email channel: SMTP delivery, unsubscribe link and bounces', () => {
     });
     expect(leaks.filter((r) => r.kind === 'message_undeliverable').length).toBeGreaterThan(0);
     expect(received.some((r) => r.to.includes('gone@example.com'))).toBe(false);
+  });
+
+  it('a hard bounce falls back to a text where the customer has a number and has not opted out of texts', async () => {
+    expect((await shop.request('POST', '/v1/customers', { id: 'hank', name: 'Hank Schrader', email: 'gone@example.com', phone: '+15555550123', playbook: 'email-first', timezone: 'America/Chicago' })).status).toBe(201);
+    expect((await shop.request('POST', '/v1/customers/hank/events', { type: 'inquiry.received', channel: 'email' })).status).toBe(202);
+    const text = await eventually(async () => texted.find((t) => t.recipient === '+15555550123' && t.kind === 'inquiry.acknowledgement'), { until: (t) => t !== undefined });
+    expect(text).toMatchObject({ channel: 'sms', body: 'We will call you back within the hour.' });
+    const story = await eventually(() => timeline('hank'), { until: (t) => t.some((e) => e.type === 'message.delivered') });
+    expect(story.find((e) => e.type === 'message.bounced')!.summary).toContain('sent by SMS to +15555550123 instead');
+    expect(story.find((e) => e.type === 'message.delivered')!.summary).toContain('(sms)');
+    const sent = (await shop.request('GET', '/v1/customers/hank/messages')).body.data as Array<{ kind: string; channel: string; status: string }>;
+    expect(sent.filter((m) => m.kind === 'inquiry.acknowledgement').map((m) => `${m.channel} ${m.status}`).sort()).toEqual(['email failed', 'sms delivered']);
+    // It reached the customer after all: no undeliverable message in the ledger, and one text.
+    const leaks = (await shop.request('GET', '/v1/metrics/leakage/entries?limit=100')).body.data as Array<{ kind: string; subject: { id: string } }>;
+    expect(leaks.filter((r) => r.kind === 'message_undeliverable' && r.subject.id === 'hank')).toEqual([]);
+    expect(texted.filter((t) => t.recipient === '+15555550123' && t.kind === 'inquiry.acknowledgement')).toHaveLength(1);
+
+    // Opted out of texts: the bounce stays a bounce, in the ledger, and nothing is texted.
+    expect((await shop.request('POST', '/v1/customers', { id: 'ivy', name: 'Ivy Tran', email: 'gone@example.com', phone: '+15555550188', playbook: 'email-first', timezone: 'America/Chicago' })).status).toBe(201);
+    expect((await shop.request('POST', '/v1/customers/ivy/events', { type: 'contact.opted_out', channel: 'sms' })).status).toBe(202);
+    await eventually(() => timeline('ivy'), { until: (t) => t.some((e) => e.type === 'contact.opted_out') });
+    expect((await shop.request('POST', '/v1/customers/ivy/events', { type: 'inquiry.received', channel: 'email' })).status).toBe(202);
+    await eventually(async () => (await shop.request('GET', '/v1/metrics/leakage/entries?limit=100')).body.data as Array<{ kind: string; subject: { id: string } }>, {
+      until: (rows) => rows.some((r) => r.kind === 'message_undeliverable' && r.subject.id === 'ivy'),
+    });
+    expect(texted.filter((t) => t.recipient === '+15555550188')).toEqual([]);
   });
 });

@@ -33,10 +33,10 @@ export interface TenantClient {
  * What a frontend talks to: the Temporal dev server (or, for stories that span years, the
  * time-skipping server), a worker, the HTTP API and PostgreSQL, all real.
  */
-export async function startStack(options: { timeSkipping?: boolean; logger?: Logger; api?: Partial<ApiConfig>; serverArgs?: string[]; uiPort?: number } = {}): Promise<Stack> {
+export async function startStack(options: { timeSkipping?: boolean; logger?: Logger; api?: Partial<ApiConfig>; activities?: Parameters<typeof startWorker>[3]; serverArgs?: string[]; uiPort?: number } = {}): Promise<Stack> {
   const env = options.timeSkipping ? await startTimeSkippingServer(options.serverArgs) : await startDevServer(options.serverArgs, options.uiPort);
   const database = await openTestDatabase();
-  const worker = await startWorker(env, database.db);
+  const worker = await startWorker(env, database.db, undefined, options.activities);
   const api = await startApiServer({
     db: database.db,
     temporal: env.client,
