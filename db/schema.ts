@@ -414,6 +414,8 @@ export const usageRecords = pgTable(
     quantity: numeric('quantity').notNull(),
     occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'date' }).notNull(),
     receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    /** What the record says beyond its quantity (a user id for unique_count), as the client sent it. */
+    properties: jsonb('properties').$type<Record<string, string | number | boolean>>(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.contractId, t.id] }), index('usage_by_metric').on(t.tenantId, t.contractId, t.metric, t.occurredAt)],
 );

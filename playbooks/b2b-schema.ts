@@ -3,6 +3,7 @@ import { IsoDuration } from '../domain/values';
 import { TimeZone } from '../domain/values';
 import { Currency } from '../domain/values';
 import { CollectionsStep, PlaybookId } from './schema';
+import { usageAggregations } from '../domain/billing/aggregation';
 import { ContractTemplates } from './templates';
 
 export { contractTemplateKeys, type ContractTemplateKey } from './templates';
@@ -64,6 +65,20 @@ export const B2BPlaybook = z
       autoRenewUpliftPercent: z.number().min(0).max(100),
     }),
     winBack: z.strictObject({ after: IsoDuration }),
+    /**
+     * How each usage metric's records make a period's quantity (`domain/billing/aggregation.ts`):
+     * sum (the default for a metric not named), count, max, unique_count of a record property,
+     * latest, or time_weighted for a gauge such as seats or storage.
+     */
+    usageMetrics: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9_.]{0,63}$/, 'lower-case letters, digits, "_" and "."'),
+        z
+          .strictObject({ aggregation: z.enum(usageAggregations), property: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'a property name: letters, digits and "_"').optional() })
+          .refine((m) => (m.aggregation === 'unique_count') === (m.property !== undefined), { path: ['property'], message: 'unique_count counts the distinct values of a property: name one (and only for unique_count)' }),
+      )
+      .refine((m) => Object.keys(m).length <= 50, 'at most 50 metrics')
+      .optional(),
     /** Every message's wording; a key left out (or added by a later release) takes the default wording. */
     templates: ContractTemplates,
   })

@@ -2,6 +2,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { and, eq } from 'drizzle-orm';
 import { contracts } from '../../db/schema';
 import { resolveContractPlaybook } from '../../db/playbook-store';
+import { priceInWords } from '../../domain/billing/rating';
 import { approvalPlan } from '../../domain/contracts/approval-policy';
 import { startIssue } from '../../domain/contracts/bounds';
 import type { ApprovalDecisionInput, ContractEvent, ContractEventInput } from '../../domain/contracts/contract-events';
@@ -51,7 +52,7 @@ export async function createQuote(deps: ApiDependencies, tenantId: string, quote
       staticDetails: [
         `**${customer.name}** · contract \`${contractId}\` of tenant \`${tenantId}\``,
         `Playbook \`${playbook.id}\` v${playbook.version} · ${quote.lines.length} line(s) in ${quote.currency} · term ${quote.term} from ${quote.start} · ${quote.autoRenew ? 'auto-renews' : 'no auto-renewal'}`,
-        ...quote.lines.map((l) => `- ${l.sku}: ${l.usageMetric ? `usage of ${l.usageMetric}` : l.quantity} × ${formatMoney(l.listPrice)}, ${l.pricingModel}, ${l.billing.interval} in ${l.billing.timing}${l.discountPercent ? `, ${l.discountPercent}% off` : ''}`),
+        ...quote.lines.map((l) => `- ${l.sku}: ${l.usageMetric ? `usage of ${l.usageMetric}` : l.quantity} at ${priceInWords(l)}, ${l.pricingModel}, ${l.billing.interval} in ${l.billing.timing}${l.discountPercent ? `, ${l.discountPercent}% off` : ''}${l.minimum ? `, minimum ${formatMoney(l.minimum)}` : ''}`),
       ].join('\n\n'),
       typedSearchAttributes: [
         { key: RevloopTenant, value: tenantId },

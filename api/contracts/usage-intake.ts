@@ -1,6 +1,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { lockUsageClosure } from '../../activities/usage';
 import type { Database } from '../../db/client';
+import { canonicalJson } from '../../db/canonical-json';
 import { usageRecords } from '../../db/schema';
 import type { UsageBatch } from '../../domain/contracts/contract-events';
 import { nowOf, type ApiDependencies } from '../dependencies';
@@ -50,7 +51,8 @@ export async function takeUsage(deps: ApiDependencies, tenantId: string, contrac
     batch.records.forEach((r, i) => {
       const row = known.get(r.id);
       if (!row) return;
-      if (row.metric === r.metric && Number(row.quantity) === r.quantity && row.occurredAt.getTime() === Date.parse(r.occurredAt)) duplicates.push(r.id);
+      const sameProperties = canonicalJson(row.properties ?? {}) === canonicalJson(r.properties ?? {});
+      if (row.metric === r.metric && Number(row.quantity) === r.quantity && row.occurredAt.getTime() === Date.parse(r.occurredAt) && sameProperties) duplicates.push(r.id);
       else issues.push({ path: `body.records.${i}.id`, message: 'was already used for a different record' });
     });
     const fresh = batch.records.filter((r) => !known.has(r.id));
@@ -70,7 +72,7 @@ export async function takeUsage(deps: ApiDependencies, tenantId: string, contrac
     if (fresh.length) {
       await db
         .insert(usageRecords)
-        .values(fresh.map((r) => ({ tenantId, contractId, id: r.id, metric: r.metric, quantity: String(r.quantity), occurredAt: new Date(r.occurredAt) })))
+        .values(fresh.map((r) => ({ tenantId, contractId, id: r.id, metric: r.metric, quantity: String(r.quantity), occurredAt: new Date(r.occurredAt), ...(r.properties ? { properties: r.properties } : {}) })))
         .onConflictDoNothing();
     }
     return { accepted: fresh.length, duplicates };

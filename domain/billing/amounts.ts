@@ -1,4 +1,4 @@
-import { compare, exact, ONE, plus, ratio, reciprocal, roundMinorExact, sum, times, type Exact } from './exact';
+import { compare, exact, exactDecimal, ONE, plus, ratio, reciprocal, roundHalfAway, roundMinorExact, sum, times, type Exact } from './exact';
 
 /**
  * The money computations a lifecycle makes outside rating: each is exact (integer fractions, no
@@ -26,6 +26,19 @@ export function shareOf(amount: number, part: number, whole: number): number {
 /** amount raised (or lowered) by `percent`: a renewal's price uplift. */
 export function uplifted(amount: number, percent: number): number {
   return roundMinorExact(times(minor(amount), plus(ONE, times(exact(percent), ratio(1, 100)))));
+}
+
+/**
+ * A decimal unit price (minor units as text, up to 12 places) raised by `percent`, exactly, and
+ * rounded once to 12 places, half away from zero: "0.06" up 5 % is "0.063".
+ */
+export function upliftedDecimal(price: string, percent: number): string {
+  const raised = times(exactDecimal(price), plus(ONE, times(exact(percent), ratio(1, 100))));
+  const scale = 10n ** 12n;
+  const units = roundHalfAway(times(raised, { n: scale, d: 1n }));
+  const whole = units / scale;
+  const fraction = (units % scale).toString().padStart(12, '0').replace(/0+$/, '');
+  return fraction ? `${whole}.${fraction}` : `${whole}`;
 }
 
 /** The unit price a line's amount implies for its quantity, for display on the invoice line. */

@@ -36,6 +36,24 @@ export function exact(value: number): Exact {
   return reduced(sign === '-' ? -n : n, d);
 }
 
+/**
+ * A decimal written as text, exactly: "0.06" (cents: $0.0006 a call) is six hundredths, at any
+ * number of places. Text, because a price of 12 decimal places is beyond what a float carries.
+ */
+export function exactDecimal(text: string): Exact {
+  const m = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
+  if (!m) throw new RangeError(`not a decimal: ${text}`);
+  const [, sign, whole, fraction = ''] = m;
+  const n = BigInt(whole! + fraction);
+  return reduced(sign === '-' ? -n : n, 10n ** BigInt(fraction.length));
+}
+
+/** The smallest integer at least `value`: the whole packages `value` packages' worth of units takes. */
+export function ceiling(value: Exact): bigint {
+  const q = value.n / value.d;
+  return value.n > 0n && value.n % value.d !== 0n ? q + 1n : q;
+}
+
 /** n / d for integers n and d (d ≠ 0): a day-count ratio, say. */
 export function ratio(n: number, d: number): Exact {
   if (!Number.isSafeInteger(n) || !Number.isSafeInteger(d) || d === 0) throw new RangeError(`not an integer ratio: ${n}/${d}`);
@@ -99,6 +117,14 @@ export function roundMinorExact(value: Exact): number {
   return negative && rounded !== 0 ? -rounded : rounded;
 }
 
+/** The nearest integer, half away from zero, as a BigInt: for rounding to places beyond what a safe integer holds. */
+export function roundHalfAway(value: Exact): bigint {
+  const negative = value.n < 0n;
+  const magnitude = negative ? -value.n : value.n;
+  const rounded = magnitude / value.d + (2n * (magnitude % value.d) >= value.d ? 1n : 0n);
+  return negative ? -rounded : rounded;
+}
+
 /** Converts back to a float, for display only (descriptions); never for money. */
 export function toNumber(value: Exact): number {
   return Number(value.n) / Number(value.d);
@@ -117,4 +143,16 @@ function reduced(n: bigint, d: bigint): Exact {
 function gcd(a: bigint, b: bigint): bigint {
   while (b !== 0n) [a, b] = [b, a % b];
   return a;
+}
+
+/** "n/d": an exact value as text, to cross an activity boundary (JSON has no BigInt). */
+export function exactText(value: Exact): string {
+  return `${value.n}/${value.d}`;
+}
+
+/** The value `exactText` wrote. */
+export function exactFromText(text: string): Exact {
+  const m = /^(-?\d+)\/(\d+)$/.exec(text);
+  if (!m) throw new RangeError(`not an exact value: ${text}`);
+  return reduced(BigInt(m[1]!), BigInt(m[2]!));
 }

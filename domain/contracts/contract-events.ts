@@ -85,6 +85,11 @@ export const UsageBatch = z.strictObject({
         metric: z.string().regex(/^[a-z][a-z0-9_.]{0,63}$/),
         quantity: decimalNumber(4).min(0).max(1e12),
         occurredAt: UtcTimestamp,
+        /** What else the record says, e.g. `{ "user_id": "u-17" }` for a metric counted by unique users. */
+        properties: z
+          .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), z.union([z.string().max(200), z.number().finite(), z.boolean()]))
+          .refine((p) => Object.keys(p).length <= 20, 'at most 20 properties')
+          .optional(),
       }),
     )
     .min(1)

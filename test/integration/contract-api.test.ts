@@ -99,6 +99,16 @@ describe('contracts over HTTP (dev server, worker, API, PostgreSQL)', () => {
     ]);
     // All or nothing: the good records of a refused batch were not taken either.
     expect((await acme.request('POST', '/v1/contracts/initech/usage', { records: [{ id: 'r4b', metric: 'api_calls', quantity: 1, occurredAt: now }] })).body.accepted).toBe(1);
+    // Properties travel with a record (a user id, for a metric counted by unique users) and are part of
+    // what makes a retry the same record.
+    const withUser = { records: [{ id: 'r7', metric: 'api_calls', quantity: 1, occurredAt: now, properties: { user_id: 'u-1', region: 'eu', paid: true } }] };
+    expect((await acme.request('POST', '/v1/contracts/initech/usage', withUser)).body).toEqual({ accepted: 1, duplicates: [] });
+    expect((await acme.request('POST', '/v1/contracts/initech/usage', withUser)).body).toEqual({ accepted: 0, duplicates: ['r7'] });
+    const otherUser = await acme.request('POST', '/v1/contracts/initech/usage', { records: [{ ...withUser.records[0]!, properties: { user_id: 'u-2' } }] });
+    expect(otherUser.status).toBe(422);
+    expect(otherUser.body.errors).toEqual([{ path: 'body.records.0.id', message: 'was already used for a different record' }]);
+    const nested = await acme.request('POST', '/v1/contracts/initech/usage', { records: [{ id: 'r8', metric: 'api_calls', quantity: 1, occurredAt: now, properties: { user: { id: 1 } } }] });
+    expect(nested.status).toBe(400);
 
     const schedule = await acme.request('GET', '/v1/contracts/initech/revenue-schedule');
     expect(schedule.status).toBe(200);

@@ -1,6 +1,7 @@
 import { shareOf } from '../../domain/billing/amounts';
 import { invoiceDate, utcDays, type Period } from '../../domain/billing/periods';
 import { blendedPeriodAmount } from '../../domain/billing/proration';
+import { exactFromText } from '../../domain/billing/exact';
 import { rateQuantity, rateWithinBounds } from '../../domain/billing/rating';
 import { MAX_AMOUNT } from '../../domain/money';
 import type { ContractAgendaKind } from '../contract-definitions';
@@ -43,10 +44,17 @@ export async function bill(d: Deal): Promise<void> {
       const full = fullPeriodOf(term, period, line.nextPeriod, l.billing.interval as 'month' | 'quarter' | 'year');
       const share = (amount: number) => (full ? shareOf(amount, utcDays(period.start, period.end), utcDays(full.start, full.end)) : amount);
       if (l.usageMetric) {
+        // A metric the playbook aggregates otherwise than by sum, or a percentage line, is measured
+        // record by record; contracts from before either keep the plain sum they always had.
+        const aggregation = d.playbook.usageMetrics?.[l.usageMetric];
+        const measure = { ...(aggregation && aggregation.aggregation !== 'sum' ? { aggregation } : {}), ...(l.percentage ? { percentage: l.percentage } : {}) };
         const usage = await local.closeUsagePeriod.executeWithOptions({ ...localOptions, summary: `rate ${l.usageMetric} ${period.start.slice(0, 10)} → ${period.end.slice(0, 10)}` }, [
-          { tenantId: d.input.tenantId, contractId: d.input.contractId, metric: l.usageMetric, from: period.start, to: period.end },
+          { tenantId: d.input.tenantId, contractId: d.input.contractId, metric: l.usageMetric, from: period.start, to: period.end, ...measure },
         ]);
-        const rated = rateWithinBounds(l, usage.quantity);
+        const rated = rateWithinBounds(l, usage.exactQuantity ? exactFromText(usage.exactQuantity) : usage.quantity, {
+          records: usage.records,
+          ...(usage.percentageFee ? { percentageFee: exactFromText(usage.percentageFee) } : {}),
+        });
         if (rated) addLine(draft, line, share(rated.amount), usage.quantity, `${rated.description} (${usage.records} record(s))`, period, { kind: 'usage', usagePeriod: period }, usage.quantity);
         else refuseToBill(d, l.lineId, period, usage.quantity);
       } else if (l.billing.timing === 'arrears') {
