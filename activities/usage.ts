@@ -62,23 +62,31 @@ export function createUsageActivities(db: Database) {
             .set({ closedThrough: to })
             .where(and(eq(usageClosures.tenantId, key.tenantId), eq(usageClosures.contractId, key.contractId), eq(usageClosures.metric, key.metric)));
         }
-        if ((period.aggregation && period.aggregation.aggregation !== 'sum') || period.percentage) return measured(tx as unknown as Database, period);
-        const [sum] = await tx
-          .select({ quantity: sql<string>`coalesce(sum(${usageRecords.quantity}), 0)`, records: sql<number>`count(*)::int` })
-          .from(usageRecords)
-          .where(
-            and(
-              eq(usageRecords.tenantId, key.tenantId),
-              eq(usageRecords.contractId, key.contractId),
-              eq(usageRecords.metric, key.metric),
-              gte(usageRecords.occurredAt, new Date(period.from)),
-              lt(usageRecords.occurredAt, to),
-            ),
-          );
-        return { quantity: Number(sum!.quantity), records: Number(sum!.records) };
+        return measurePeriod(tx as unknown as Database, period);
       });
     },
   };
+}
+
+/**
+ * What a usage period's records come to: closing the period measures it (billing), and so does
+ * the upcoming-invoice preview, without closing anything. A plain sum is one aggregate query.
+ */
+export async function measurePeriod(db: Database, period: UsagePeriod): Promise<PeriodUsage> {
+  if ((period.aggregation && period.aggregation.aggregation !== 'sum') || period.percentage) return measured(db, period);
+  const [sum] = await db
+    .select({ quantity: sql<string>`coalesce(sum(${usageRecords.quantity}), 0)`, records: sql<number>`count(*)::int` })
+    .from(usageRecords)
+    .where(
+      and(
+        eq(usageRecords.tenantId, period.tenantId),
+        eq(usageRecords.contractId, period.contractId),
+        eq(usageRecords.metric, period.metric),
+        gte(usageRecords.occurredAt, new Date(period.from)),
+        lt(usageRecords.occurredAt, new Date(period.to)),
+      ),
+    );
+  return { quantity: Number(sum!.quantity), records: Number(sum!.records) };
 }
 
 /** A period's quantity by the metric's aggregation, and a percentage line's fee, from its records. */

@@ -1,4 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { PeriodUsage, UsagePeriod } from '../activities/usage';
 import type { InvoiceLineRecord } from '../activities/records';
 import type { Period } from '../domain/billing/periods';
 import type { QuoteLine } from '../domain/billing/quote-line';
@@ -162,6 +163,31 @@ export interface ContractView {
 }
 
 export const contractStateQuery = defineQuery<ContractView>('state');
+
+/** The usage the next invoice will rate, for the caller to measure so far (`measurePeriod`) and hand to `upcomingInvoice`. */
+export interface UpcomingUsage {
+  /** When the next invoice is issued; null when none is coming (not signed, or ended). */
+  at: string | null;
+  needs: Array<{ key: string; lineId: string; request: UsagePeriod }>;
+}
+export const upcomingUsageQuery = defineQuery<UpcomingUsage>('upcomingUsage');
+
+/** The next invoice as it stands, from usage measured so far: the same plan the contract issues at `at`. */
+export interface UpcomingInvoice {
+  at: string;
+  period: { start: string; end: string } | null;
+  lines: InvoiceLineRecord[];
+  subtotal: Money;
+  /** Credit notes kept as account credit, deducted on the invoice. */
+  accountCreditApplied: Money;
+  total: Money;
+  /** Cash already on account that pays part of it at issue (the invoice still bills its total). */
+  paidFromAccount: Money;
+  amountDue: Money;
+  /** Why it would be held for review at issue, if it would. */
+  hold: string | null;
+}
+export const upcomingInvoiceQuery = defineQuery<UpcomingInvoice | null, [Array<{ key: string; usage: PeriodUsage }>]>('upcomingInvoice');
 
 /** Every contract event goes through this update: its validator refuses what does not fit the contract's state. */
 export const contractEventUpdate = defineUpdate<{ eventId: string; accepted: true; duplicate: boolean }, [ContractEvent]>('contractEvent');

@@ -10,7 +10,8 @@ import type { QuoteInput } from '../../domain/contracts/quote';
 import { contractWorkflowId } from '../../domain/ids';
 import { formatMoney } from '../../domain/money';
 import type { contract } from '../../workflows/contract';
-import { approvalDecisionUpdate, contractEventUpdate, contractStateQuery, type ContractView } from '../../workflows/contract-definitions';
+import { approvalDecisionUpdate, contractEventUpdate, contractStateQuery, upcomingInvoiceQuery, upcomingUsageQuery, type ContractView, type UpcomingInvoice } from '../../workflows/contract-definitions';
+import { measurePeriod } from '../../activities/usage';
 import { RevloopCustomer, RevloopPlaybook, RevloopStage, RevloopTenant } from '../../workflows/search-attributes';
 import { nowOf, type ApiDependencies } from '../dependencies';
 import { appliedEventType, deliveryUpdateId, duplicateOf } from '../event-receipts';
@@ -80,6 +81,20 @@ export async function createQuote(deps: ApiDependencies, tenantId: string, quote
 
 export function getContractView(deps: ApiDependencies, tenantId: string, contractId: string): Promise<ContractView> {
   return askWorkflow(deps.temporal, contractWorkflowId(tenantId, contractId), contractStateQuery, `contract "${contractId}"`);
+}
+
+/**
+ * The next invoice as it stands: the contract says which usage it will rate, that usage is
+ * measured so far (as closing the period would, without closing it), and the contract draws the
+ * invoice up from it with the plan it will issue it by. Null when no invoice is coming.
+ */
+export async function upcomingInvoiceOf(deps: ApiDependencies, tenantId: string, contractId: string): Promise<UpcomingInvoice | null> {
+  const workflowId = contractWorkflowId(tenantId, contractId);
+  const what = `contract "${contractId}"`;
+  const { at, needs } = await askWorkflow(deps.temporal, workflowId, upcomingUsageQuery, what);
+  if (at === null) return null;
+  const measured = await Promise.all(needs.map(async (n) => ({ key: n.key, usage: await measurePeriod(deps.db, n.request) })));
+  return askWorkflow(deps.temporal, workflowId, upcomingInvoiceQuery, what, measured);
 }
 
 export async function contractResource(deps: ApiDependencies, tenantId: string, contractId: string) {

@@ -61,9 +61,9 @@ export function workflowProblem(error: unknown, what: string): unknown {
 }
 
 /** Asks a customer's or contract's workflow for its live state; a failure becomes the problem a client should hear (`what` names it). */
-export async function askWorkflow<T>(client: { workflow: WorkflowClient }, workflowId: string, query: QueryDefinition<T>, what: string): Promise<T> {
+export async function askWorkflow<T, A extends unknown[] = []>(client: { workflow: WorkflowClient }, workflowId: string, query: QueryDefinition<T, A>, what: string, ...args: A): Promise<T> {
   try {
-    return await client.workflow.getHandle(workflowId).query(query);
+    return await client.workflow.getHandle(workflowId).query(query, ...args);
   } catch (error) {
     throw workflowProblem(error, what);
   }

@@ -1,11 +1,12 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { contracts } from '../../db/schema';
 import { ApprovalDecisionInput, ContractEventInput, UsageBatch } from '../../domain/contracts/contract-events';
 import { QuoteInput } from '../../domain/contracts/quote';
 import { money } from '../../domain/money';
-import { contractStages } from '../../workflows/contract-definitions';
-import { assertContractExists, contractLinks, contractResource, createQuote, decideQuote, deliverContractEvent, getContractView } from '../contracts/service';
+import { contractStages, liveContractStages } from '../../workflows/contract-definitions';
+import { problems } from '../http/problem';
+import { assertContractExists, contractLinks, contractResource, createQuote, decideQuote, deliverContractEvent, getContractView, upcomingInvoiceOf } from '../contracts/service';
 import { idOrdered, listPage, startsWith } from '../http/pagination';
 import { defineRoute, IdParam, ListQuery, SearchQuery } from '../http/route';
 import { revenueSchedule } from '../contracts/revenue-schedule';
@@ -156,6 +157,28 @@ export const contractRoutes = [
   }),
 
   invoicesRoute(contract, 'Invoices and credit notes with lines, service periods, status, holds and their reasons, oldest first'),
+
+  defineRoute({
+    method: 'get',
+    path: '/v1/contracts/:id/upcoming-invoice',
+    operationId: 'getUpcomingInvoice',
+    summary: 'The next invoice as it stands now: usage so far, prorations, account credit and whether it would be held, drawn up by the code that will issue it',
+    tag: 'Contracts',
+    access: { kind: 'tenant', scope: 'read' },
+    params: IdParam,
+    responses: { 200: { description: 'The upcoming invoice' }, 404: { description: 'No such contract' }, 409: { description: 'No invoice is coming: the contract is not signed, or has ended' } },
+    async handler({ auth, params, deps }) {
+      await assertContractExists(deps, auth.tenantId, params.id);
+      const upcoming = await upcomingInvoiceOf(deps, auth.tenantId, params.id).catch(async (error) => {
+        // An ended contract's workflow is closed: no invoice is coming.
+        const [row] = await deps.db.select({ stage: contracts.stage }).from(contracts).where(and(eq(contracts.tenantId, auth.tenantId), eq(contracts.id, params.id)));
+        if (row && !(liveContractStages as readonly string[]).includes(row.stage)) return null;
+        throw error;
+      });
+      if (!upcoming) throw problems.conflict(`Contract "${params.id}" has no invoice coming: it is not signed yet, or it has ended.`);
+      return { status: 200, body: upcoming };
+    },
+  }),
 
   defineRoute({
     method: 'get',

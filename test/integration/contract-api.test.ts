@@ -49,6 +49,10 @@ describe('contracts over HTTP (dev server, worker, API, PostgreSQL)', () => {
     expect(approved.status).toBe(200);
     expect(approved.body).toEqual({ status: 'approved', approvalsPending: [] });
 
+    // No invoice is coming before the contract is signed; none at all for a contract that does not exist.
+    expect((await acme.request('GET', '/v1/contracts/initech/upcoming-invoice')).status).toBe(409);
+    expect((await acme.request('GET', '/v1/contracts/nobody/upcoming-invoice')).status).toBe(404);
+
     // No usage before the contract is live.
     const tooSoon = await acme.request('POST', '/v1/contracts/initech/usage', { records: [{ id: 'u0', metric: 'api_calls', quantity: 1, occurredAt: new Date().toISOString() }] });
     expect(tooSoon.status).toBe(409);
@@ -99,6 +103,19 @@ describe('contracts over HTTP (dev server, worker, API, PostgreSQL)', () => {
     ]);
     // All or nothing: the good records of a refused batch were not taken either.
     expect((await acme.request('POST', '/v1/contracts/initech/usage', { records: [{ id: 'r4b', metric: 'api_calls', quantity: 1, occurredAt: now }] })).body.accepted).toBe(1);
+    // The next invoice as it stands: the seats in advance and the API usage so far, at the next boundary.
+    const upcoming = await acme.request('GET', '/v1/contracts/initech/upcoming-invoice');
+    expect(upcoming.status).toBe(200);
+    expect(upcoming.body.at).toBe(currentApi.end);
+    const apiLine = upcoming.body.lines.find((l: { lineRef: string }) => l.lineRef === 'api');
+    expect(apiLine).toMatchObject({ quantity: 1501, amount: 1501, periodStart: currentApi.start, periodEnd: currentApi.end });
+    expect(upcoming.body.total.amount).toBe(upcoming.body.lines.reduce((sum: number, l: { amount: number }) => sum + l.amount, 0));
+    // Last month's API usage was nothing, so this month's would be held for review at issue: the preview says so.
+    expect(upcoming.body).toMatchObject({ accountCreditApplied: usd(0), hold: 'line api: 15.01 USD departs entirely from its trailing average (threshold 50%)' });
+    // Someone else's contract of the same id is not there for this tenant.
+    const other = await stack.tenant('Other Software');
+    expect((await other.request('GET', '/v1/contracts/initech/upcoming-invoice')).status).toBe(404);
+
     // Properties travel with a record (a user id, for a metric counted by unique users) and are part of
     // what makes a retry the same record.
     const withUser = { records: [{ id: 'r7', metric: 'api_calls', quantity: 1, occurredAt: now, properties: { user_id: 'u-1', region: 'eu', paid: true } }] };

@@ -1,5 +1,5 @@
 import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
-import { approvalDecisionUpdate, contractEventUpdate, contractStateQuery, type ContractStage, type ContractWorkflowInput } from '../contract-definitions';
+import { approvalDecisionUpdate, contractEventUpdate, contractStateQuery, upcomingInvoiceQuery, upcomingUsageQuery, type ContractStage, type ContractWorkflowInput } from '../contract-definitions';
 import { childNoticeSignal } from '../definitions';
 import { stepWrites } from '../lifecycle/versions';
 import { decide, openQuote, validateDecision } from './approvals';
@@ -7,6 +7,7 @@ import { continueAsNewRun, shouldContinueAsNew } from './continue-as-new';
 import { Deal } from './deal';
 import { performItem, receive, validate } from './events';
 import { onInvoiceNotice } from './issuing';
+import { upcomingInvoice, upcomingUsage } from './preview';
 import { publish } from './publishing';
 import { view } from './view';
 
@@ -35,6 +36,8 @@ export async function contract(input: ContractWorkflowInput): Promise<ContractSt
   });
   setHandler(childNoticeSignal, (notice) => onInvoiceNotice(d, notice), { description: 'An invoice workflow reports a change' });
   setHandler(contractStateQuery, () => view(d), { description: 'Live state: stage, approvals, term, billing, invoices, renewal' });
+  setHandler(upcomingUsageQuery, () => upcomingUsage(d), { description: 'When the next invoice is issued, and which usage periods it will rate' });
+  setHandler(upcomingInvoiceQuery, (measured) => upcomingInvoice(d, measured), { description: 'The next invoice as it stands, from usage measured so far (by the same plan the contract issues it with)' });
 
   if (input.memory) d.messenger.note('contract.continued', `run ${d.memory.runs + 1} of the contract continues`, { term: d.memory.term });
   for (;;) {

@@ -7,7 +7,8 @@ import type { ContractEvent } from '../../domain/contracts/contract-events';
 import { invoiceWorkflowId, legacyChildWorkflowIds } from '../../domain/ids';
 import { invoiceDueAt } from '../../domain/invoice-lines';
 import { formatMoney } from '../../domain/money';
-import type { ContractInvoice } from '../contract-definitions';
+import type { ContractInvoice, ContractMemory } from '../contract-definitions';
+import type { B2BPlaybook } from '../../playbooks/b2b-schema';
 import { invoiceEventSignal, invoiceTemplateKeys, type ChildNotice } from '../definitions';
 import { messagingFor } from '../messenger';
 import type { invoice } from '../invoice';
@@ -21,16 +22,13 @@ import type { Draft } from './drafts';
 
 /** Applies account credit, runs the pre-bill checks, and issues the invoice or holds it. */
 export async function issueDraft(d: Deal, draft: Draft): Promise<void> {
-  const subtotal = draft.lines.reduce((sum, l) => sum + l.amount, 0);
-  const applied = Math.min(d.memory.accountCredit, Math.max(0, subtotal));
+  const { creditApplied: applied, total, hold } = invoiceFigures(d.memory, d.playbook, d.input.currency, draft);
   if (applied > 0) {
     d.memory.accountCredit -= applied;
-    draft.lines.push({ description: 'Account credit applied', quantity: 1, unitAmount: -applied, amount: -applied });
+    draft.lines.push(creditLine(applied));
   }
   d.memory.invoiceSeq += 1;
   const invoiceId = `${d.input.contractId}.${String(d.memory.invoiceSeq).padStart(4, '0')}`;
-  const total = subtotal - applied;
-  const hold = draft.skipChecks ? null : anomaly(d, draft, subtotal);
   for (const c of draft.checked) {
     const line = d.memory.lines.find((l) => l.line.lineId === c.lineId)!;
     line.recentAmounts = [...line.recentAmounts, c.amount].slice(-d.playbook.billing.anomaly.trailingInvoices);
@@ -72,14 +70,24 @@ export async function issueDraft(d: Deal, draft: Draft): Promise<void> {
   await issue(d, record);
 }
 
-/** Why the invoice should wait for a person, if it should. */
-function anomaly(d: Deal, draft: Draft, subtotal: number): string | null {
+/**
+ * What a drawn-up invoice comes to, as a pure function of the memory before it is issued: its
+ * subtotal, the account credit it uses, its total, and why it would be held for a person, if it
+ * would. Issuing and the upcoming-invoice preview both use it.
+ */
+export function invoiceFigures(m: Pick<ContractMemory, 'accountCredit' | 'lines' | 'firstInvoiceIssued'>, playbook: B2BPlaybook, currency: string, draft: Draft) {
+  const subtotal = draft.lines.reduce((sum, l) => sum + l.amount, 0);
+  const creditApplied = Math.min(m.accountCredit, Math.max(0, subtotal));
   const lines = draft.checked.map((c) => {
-    const line = d.memory.lines.find((l) => l.line.lineId === c.lineId)!;
+    const line = m.lines.find((l) => l.line.lineId === c.lineId)!;
     return { ...c, recentAmounts: line.recentAmounts, recentUsage: line.recentUsage };
   });
-  return holdReason({ currency: d.input.currency, subtotal, first: !d.memory.firstInvoiceIssued, lines }, d.playbook.billing.anomaly);
+  const hold = draft.skipChecks ? null : holdReason({ currency, subtotal, first: !m.firstInvoiceIssued, lines }, playbook.billing.anomaly);
+  return { subtotal, creditApplied, total: subtotal - creditApplied, hold };
 }
+
+/** The line that says account credit paid part of an invoice. */
+export const creditLine = (applied: number): InvoiceLineRecord => ({ description: 'Account credit applied', quantity: 1, unitAmount: -applied, amount: -applied });
 
 /** A held invoice approved: issued now. */
 export async function release(d: Deal, invoiceId: string, approvedBy: string): Promise<void> {

@@ -1,0 +1,121 @@
+import type { UsagePeriod, PeriodUsage } from '../../activities/usage';
+import { shareOf } from '../../domain/billing/amounts';
+import { exactFromText } from '../../domain/billing/exact';
+import { invoiceDate, utcDays, type Period } from '../../domain/billing/periods';
+import { blendedPeriodAmount } from '../../domain/billing/proration';
+import { rateQuantity, rateWithinBounds } from '../../domain/billing/rating';
+import type { B2BPlaybook } from '../../playbooks/b2b-schema';
+import type { ContractLine, ContractMemory } from '../contract-definitions';
+import { addLine, emptyDraft, type Draft } from './drafts';
+import { fullPeriodOf, periodsOf } from './periods';
+
+// What the invoice of a billing boundary holds, as a pure function of the contract's memory and
+// its measured usage: the workflow issues it at the boundary (billing.ts), the upcoming-invoice
+// query shows it before (preview.ts). One function for both, so a preview cannot differ from the
+// invoice that follows it for the same usage.
+
+type Term = NonNullable<ContractMemory['term']>;
+
+/** Which usage must be measured to bill every boundary that has come by `at`, in the order billing measures it. */
+export function usageNeeds(m: Pick<ContractMemory, 'term' | 'lines'>, ids: { tenantId: string; contractId: string }, playbook: B2BPlaybook, at: number): UsageNeed[] {
+  const term = m.term;
+  if (!term) return [];
+  return m.lines.flatMap((line) => {
+    const l = line.line;
+    if (!l.usageMetric || l.billing.interval === 'one_time') return [];
+    return duePeriods(term, line, at).map(({ period }) => ({ key: usageKey(l.lineId, period), lineId: l.lineId, request: usageRequest(ids, playbook, line, period) }));
+  });
+}
+
+/** One usage period to measure, and the key its measure is planned under. */
+export interface UsageNeed {
+  key: string;
+  lineId: string;
+  request: UsagePeriod;
+}
+
+/** The measuring request for one usage period: a metric aggregated otherwise than by sum, or a percentage line, is measured record by record. */
+export function usageRequest(ids: { tenantId: string; contractId: string }, playbook: B2BPlaybook, line: ContractLine, period: Period): UsagePeriod {
+  const l = line.line;
+  const aggregation = playbook.usageMetrics?.[l.usageMetric!];
+  return {
+    tenantId: ids.tenantId,
+    contractId: ids.contractId,
+    metric: l.usageMetric!,
+    from: period.start,
+    to: period.end,
+    ...(aggregation && aggregation.aggregation !== 'sum' ? { aggregation } : {}),
+    ...(l.percentage ? { percentage: l.percentage } : {}),
+  };
+}
+
+export const usageKey = (lineId: string, period: Period) => `${lineId}@${period.start}`;
+
+export interface BillingPlan {
+  draft: Draft;
+  /** The lines as they stand once billed: next periods, arrears segments. */
+  lines: ContractLine[];
+  oneTimeBilled: string[];
+  /** Usage periods too large to bill exactly: a person bills them by hand. */
+  refused: Array<{ lineId: string; period: Period; quantity: number }>;
+}
+
+/**
+ * The invoice for every period boundary that has come by `at`: one-time fees once the term has
+ * begun, subscriptions in advance or arrears (blended by day where the price changed), usage
+ * rated from `usage` (keyed by `usageKey`), a partial last period pro rata. The memory is not
+ * changed: the plan says what it becomes.
+ */
+export function planBilling(m: Pick<ContractMemory, 'term' | 'lines' | 'oneTimeBilled'>, at: number, usage: ReadonlyMap<string, PeriodUsage>): BillingPlan {
+  const term = m.term!;
+  const draft = emptyDraft();
+  const oneTimeBilled = [...m.oneTimeBilled];
+  const refused: BillingPlan['refused'] = [];
+  const lines = m.lines.map((original) => {
+    const line: ContractLine = { ...original, segments: [...original.segments] };
+    const l = line.line;
+    if (l.billing.interval === 'one_time') {
+      if (oneTimeBilled.includes(l.lineId) || Date.parse(term.start) > at) return line;
+      const rated = rateQuantity(l, l.quantity);
+      oneTimeBilled.push(l.lineId);
+      addLine(draft, line, rated.amount, l.quantity, rated.description, { start: term.start, end: term.start }, { kind: 'one_time', deliveredAt: term.start }, null);
+      return line;
+    }
+    for (const { period, index } of duePeriods(term, line, at)) {
+      const full = fullPeriodOf(term, period, index, l.billing.interval as 'month' | 'quarter' | 'year');
+      const share = (amount: number) => (full ? shareOf(amount, utcDays(period.start, period.end), utcDays(full.start, full.end)) : amount);
+      if (l.usageMetric) {
+        const measured = usage.get(usageKey(l.lineId, period));
+        if (!measured) throw new Error(`usage of line ${l.lineId} for ${period.start} was not measured`);
+        const rated = rateWithinBounds(l, measured.exactQuantity ? exactFromText(measured.exactQuantity) : measured.quantity, {
+          records: measured.records,
+          ...(measured.percentageFee ? { percentageFee: exactFromText(measured.percentageFee) } : {}),
+        });
+        if (rated) addLine(draft, line, share(rated.amount), measured.quantity, `${rated.description} (${measured.records} record(s))`, period, { kind: 'usage', usagePeriod: period }, measured.quantity);
+        else refused.push({ lineId: l.lineId, period, quantity: measured.quantity });
+      } else if (l.billing.timing === 'arrears') {
+        const amount = line.segments.length ? blendedPeriodAmount(line.segments, period) : rateQuantity(l, l.quantity).amount;
+        addLine(draft, line, share(amount), l.quantity, rateQuantity(l, l.quantity).description, period, { kind: 'subscription', servicePeriod: period }, null);
+      } else {
+        const rated = rateQuantity(l, l.quantity);
+        addLine(draft, line, share(rated.amount), l.quantity, rated.description, period, { kind: 'subscription', servicePeriod: period }, null);
+      }
+      line.nextPeriod = index + 1;
+      line.segments = l.billing.timing === 'arrears' && !l.usageMetric ? [{ from: period.end, amount: rateQuantity(l, l.quantity).amount }] : [];
+    }
+    return line;
+  });
+  if (draft.lines.length > 0) {
+    const periods = draft.lines.filter((x) => x.periodStart && x.periodEnd && x.periodStart !== x.periodEnd);
+    if (periods.length) draft.period = { start: periods.map((x) => x.periodStart!).sort()[0]!, end: periods.map((x) => x.periodEnd!).sort().at(-1)! };
+  }
+  return { draft, lines, oneTimeBilled, refused };
+}
+
+/** A recurring line's unbilled periods whose invoice date has come by `at`. */
+function duePeriods(term: Term, line: ContractLine, at: number): Array<{ period: Period; index: number }> {
+  const periods = periodsOf(term, line);
+  const due: Array<{ period: Period; index: number }> = [];
+  for (let index = line.nextPeriod; periods[index] && Date.parse(invoiceDate(periods[index]!, line.line.billing.timing)) <= at; index++) due.push({ period: periods[index]!, index });
+  return due;
+}
