@@ -416,6 +416,10 @@ export const usageRecords = pgTable(
     receivedAt: timestamp('received_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     /** What the record says beyond its quantity (a user id for unique_count), as the client sent it. */
     properties: jsonb('properties').$type<Record<string, string | number | boolean>>(),
+    /** Received after its period was invoiced: billed on a later invoice as a dated adjustment. */
+    late: boolean('late').notNull().default(false),
+    /** The period close whose invoice billed this late record (`lineId@periodStart`); null until then. */
+    billedLateIn: text('billed_late_in'),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.contractId, t.id] }), index('usage_by_metric').on(t.tenantId, t.contractId, t.metric, t.occurredAt)],
 );

@@ -25,6 +25,7 @@ export const leakKinds = {
   invoice_held: { step: 'billing', says: 'an invoice held by a pre-bill check' },
   credit_note: { step: 'billing', says: 'money credited back' },
   rebill: { step: 'billing', says: 'an invoice that had to be billed again' },
+  usage_late: { step: 'billing', says: 'usage reported after its period was invoiced' },
   contraction: { step: 'subscription', says: 'a contract amended down' },
   churn: { step: 'renewal', says: 'a contract that ended' },
 } as const satisfies Record<string, { step: string; says: string }>;
@@ -49,6 +50,7 @@ export const recoverySteps = [
   'reactivation',
   'escalation',
   'pre_bill_check',
+  'late_usage_billing',
 ] as const;
 export type RecoveryStep = (typeof recoverySteps)[number];
 

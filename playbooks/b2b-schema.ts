@@ -45,6 +45,8 @@ export const B2BPlaybook = z
     billing: z.strictObject({
       /** Due date = issue date + this. */
       netTerms: IsoDuration,
+      /** Usage reported this long after its period was invoiced is still billed (a dated adjustment), and counted in the leakage ledger (default P3D). */
+      lateUsageGrace: IsoDuration.optional(),
       anomaly: z.strictObject({
         /** How many earlier invoices of the line make its trailing average. */
         trailingInvoices: z.number().int().min(1).max(12),

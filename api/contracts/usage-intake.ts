@@ -16,7 +16,8 @@ const FUTURE_TOLERANCE_MS = 5 * 60_000;
  * Takes a batch of usage records for a contract, all or nothing: each record id is accepted once
  * (the same record again is a duplicate, reported and skipped; a different record under a used id
  * is refused), and a record is refused when it could never be billed: an unknown metric, before
- * the term, in a period already rated, or in the future. Records are rows in PostgreSQL, not
+ * the term, in the future, or after the term's last period was invoiced. A record for a period
+ * already rated is taken as late: the next close of its metric bills it as a dated adjustment. Records are rows in PostgreSQL, not
  * signals; the contract rates them when each period closes.
  */
 export async function takeUsage(deps: ApiDependencies, tenantId: string, contractId: string, batch: UsageBatch) {
@@ -56,15 +57,19 @@ export async function takeUsage(deps: ApiDependencies, tenantId: string, contrac
       else issues.push({ path: `body.records.${i}.id`, message: 'was already used for a different record' });
     });
     const fresh = batch.records.filter((r) => !known.has(r.id));
-    // The period-close lock: a record is either in before its period is rated, or refused here.
+    // The period-close lock: a record is either in before its period is rated, or late (billed on
+    // the next invoice as a dated adjustment), never lost between the two. After the term's last
+    // period has been invoiced there is no next invoice: refused.
+    const late = new Set<string>();
     for (const metric of new Set(fresh.map((r) => r.metric))) {
       const closedThrough = await lockUsageClosure(db, { tenantId, contractId, metric }, termStart);
+      const termOver = contract.termEnd !== null && closedThrough.getTime() >= contract.termEnd.getTime();
       batch.records.forEach((r, i) => {
         const at = Date.parse(r.occurredAt);
         // Before the term is already said; a record says each problem once.
-        if (r.metric === metric && !known.has(r.id) && at >= termStart.getTime() && at < closedThrough.getTime()) {
-          issues.push({ path: `body.records.${i}.occurredAt`, message: `falls in a period already invoiced (usage rated through ${closedThrough.toISOString()})` });
-        }
+        if (r.metric !== metric || known.has(r.id) || at < termStart.getTime() || at >= closedThrough.getTime()) return;
+        if (termOver) issues.push({ path: `body.records.${i}.occurredAt`, message: `falls in a term whose last period is already invoiced (usage rated through ${closedThrough.toISOString()})` });
+        else late.add(r.id);
       });
     }
     // Every issue of the batch at once, sorted by record.
@@ -72,9 +77,9 @@ export async function takeUsage(deps: ApiDependencies, tenantId: string, contrac
     if (fresh.length) {
       await db
         .insert(usageRecords)
-        .values(fresh.map((r) => ({ tenantId, contractId, id: r.id, metric: r.metric, quantity: String(r.quantity), occurredAt: new Date(r.occurredAt), ...(r.properties ? { properties: r.properties } : {}) })))
+        .values(fresh.map((r) => ({ tenantId, contractId, id: r.id, metric: r.metric, quantity: String(r.quantity), occurredAt: new Date(r.occurredAt), late: late.has(r.id), ...(r.properties ? { properties: r.properties } : {}) })))
         .onConflictDoNothing();
     }
-    return { accepted: fresh.length, duplicates };
+    return { accepted: fresh.length, duplicates, late: fresh.filter((r) => late.has(r.id)).map((r) => r.id) };
   });
 }

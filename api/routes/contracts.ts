@@ -146,10 +146,10 @@ export const contractRoutes = [
     body: UsageBatch,
     example: { body: { records: [{ id: 'evt-2027-01-05-0001', metric: 'api_calls', quantity: 1250, occurredAt: '2027-01-05T14:00:00Z' }] } },
     responses: {
-      202: { description: 'Taken: how many were new, and which ids were already taken' },
+      202: { description: 'Taken: how many were new, which ids were already taken, and which are late (for a period already invoiced: billed on the next invoice as a dated adjustment)' },
       404: { description: 'No such contract' },
       409: { description: 'The contract is not active' },
-      422: { description: 'A record could never be billed (unknown metric, before the term, in a period already invoiced, in the future, an id reused for a different record)' },
+      422: { description: 'A record could never be billed (unknown metric, before the term, after its last period was invoiced, in the future, an id reused for a different record)' },
     },
     async handler({ auth, params, body, deps }) {
       return { status: 202, body: await takeUsage(deps, auth.tenantId, params.id, body) };

@@ -80,9 +80,9 @@ describe('contracts over HTTP (dev server, worker, API, PostgreSQL)', () => {
     const batch = { records: [{ id: 'r1', metric: 'api_calls', quantity: 1200, occurredAt: now }, { id: 'r2', metric: 'api_calls', quantity: 300, occurredAt: now }] };
     const taken = await acme.request('POST', '/v1/contracts/initech/usage', batch, { 'Idempotency-Key': randomUUID() });
     expect(taken.status).toBe(202);
-    expect(taken.body).toEqual({ accepted: 2, duplicates: [] });
+    expect(taken.body).toEqual({ accepted: 2, duplicates: [], late: [] });
     const retried = await acme.request('POST', '/v1/contracts/initech/usage', batch);
-    expect(retried.body).toEqual({ accepted: 0, duplicates: ['r1', 'r2'] });
+    expect(retried.body).toEqual({ accepted: 0, duplicates: ['r1', 'r2'], late: [] });
 
     const refused = await acme.request('POST', '/v1/contracts/initech/usage', {
       records: [
@@ -94,15 +94,14 @@ describe('contracts over HTTP (dev server, worker, API, PostgreSQL)', () => {
       ],
     });
     expect(refused.status).toBe(422);
-    expect(refused.body.errors.map((e: { path: string }) => e.path).sort()).toEqual([
-      'body.records.0.id',
-      'body.records.1.metric',
-      'body.records.2.occurredAt',
-      'body.records.3.occurredAt',
-      'body.records.4.occurredAt',
-    ]);
+    // r4, in the month already invoiced, is late but billable: not among the refusals.
+    expect(refused.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['body.records.0.id', 'body.records.1.metric', 'body.records.3.occurredAt', 'body.records.4.occurredAt']);
     // All or nothing: the good records of a refused batch were not taken either.
     expect((await acme.request('POST', '/v1/contracts/initech/usage', { records: [{ id: 'r4b', metric: 'api_calls', quantity: 1, occurredAt: now }] })).body.accepted).toBe(1);
+    // A record for the month already invoiced is taken as late: the next invoice bills it as an adjustment.
+    const lateOne = await acme.request('POST', '/v1/contracts/initech/usage', { records: [{ id: 'r4c', metric: 'api_calls', quantity: 7, occurredAt: new Date(Date.parse(currentApi.start) - DAY).toISOString() }] });
+    expect(lateOne.status).toBe(202);
+    expect(lateOne.body).toEqual({ accepted: 1, duplicates: [], late: ['r4c'] });
     // The next invoice as it stands: the seats in advance and the API usage so far, at the next boundary.
     const upcoming = await acme.request('GET', '/v1/contracts/initech/upcoming-invoice');
     expect(upcoming.status).toBe(200);
@@ -119,8 +118,8 @@ describe('contracts over HTTP (dev server, worker, API, PostgreSQL)', () => {
     // Properties travel with a record (a user id, for a metric counted by unique users) and are part of
     // what makes a retry the same record.
     const withUser = { records: [{ id: 'r7', metric: 'api_calls', quantity: 1, occurredAt: now, properties: { user_id: 'u-1', region: 'eu', paid: true } }] };
-    expect((await acme.request('POST', '/v1/contracts/initech/usage', withUser)).body).toEqual({ accepted: 1, duplicates: [] });
-    expect((await acme.request('POST', '/v1/contracts/initech/usage', withUser)).body).toEqual({ accepted: 0, duplicates: ['r7'] });
+    expect((await acme.request('POST', '/v1/contracts/initech/usage', withUser)).body).toEqual({ accepted: 1, duplicates: [], late: [] });
+    expect((await acme.request('POST', '/v1/contracts/initech/usage', withUser)).body).toEqual({ accepted: 0, duplicates: ['r7'], late: [] });
     const otherUser = await acme.request('POST', '/v1/contracts/initech/usage', { records: [{ ...withUser.records[0]!, properties: { user_id: 'u-2' } }] });
     expect(otherUser.status).toBe(422);
     expect(otherUser.body.errors).toEqual([{ path: 'body.records.0.id', message: 'was already used for a different record' }]);

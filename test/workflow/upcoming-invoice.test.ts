@@ -9,10 +9,11 @@ import { DAY, HOUR, timeSkippingSuite } from '../support/suite';
 
 /**
  * The upcoming invoice is the invoice that follows it: for random contracts (a seat line in
- * advance, usage lines of every model and aggregation, usage records anywhere in the period,
- * sometimes account credit from a credit note, sometimes a seat change ten days in), the preview taken an hour before the period
- * closes, with all the period's usage in, has the same lines, total, credit and hold as the
- * invoice the contract issues at the close.
+ * advance, usage lines of every model and aggregation, usage records anywhere in the month,
+ * late records of the month before, sometimes account credit from a credit note, sometimes a
+ * seat change ten days in), the preview of the second month's invoice taken an hour before it
+ * closes, with all its usage in, has the same lines, total, credit and hold as the invoice the
+ * contract issues at the close.
  */
 describe('upcoming invoice: a preview never differs from the invoice issued for the same usage', () => {
   const suite = timeSkippingSuite();
@@ -37,12 +38,15 @@ describe('upcoming invoice: a preview never differs from the invoice issued for 
   const contractCase = fc.record({
     seats: fc.record({ quantity: fc.integer({ min: 1, max: 40 }), price: fc.integer({ min: 500, max: 9000 }), discount: fc.integer({ min: 0, max: 10 }) }),
     usage: fc.uniqueArray(usageLine, { minLength: 1, maxLength: 4, selector: (l) => l.lineId }),
-    // Records: [which usage line, quantity, where in the period (0–1), which user].
-    records: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 20_000 }), fc.double({ min: 0, max: 0.95, noNaN: true }), fc.integer({ min: 1, max: 4 })), { maxLength: 12 }),
+    // Records: [which usage line, quantity, where in its period (0–1), which user, which period:
+    // the first month, the previewed second, or the first reported late during the second].
+    records: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 20_000 }), fc.double({ min: 0, max: 0.95, noNaN: true }), fc.integer({ min: 1, max: 4 }), fc.constantFrom('first' as const, 'second' as const, 'late' as const)), { maxLength: 14 }),
     creditBeyond: fc.option(fc.integer({ min: 1, max: 50_000 }), { nil: undefined }),
     // Seats changed ten days in: prorated at once, and a next seat charge far from the trailing
     // average is held for review.
     amendedSeats: fc.option(fc.integer({ min: 1, max: 80 }), { nil: undefined }),
+    // The pre-bill check's threshold: tight (most second invoices held) or loose (few are).
+    holdThresholdPercent: fc.constantFrom(50, 100_000),
   });
 
   it('holds for random contracts, usage and credits', async () => {
@@ -53,12 +57,27 @@ describe('upcoming invoice: a preview never differs from the invoice issued for 
         const now = await suite.now();
         const start = new Date(Math.ceil((now + HOUR) / DAY) * DAY).toISOString();
         const seats = { lineId: 'seats', sku: 'SEAT', quantity: c.seats.quantity, listPrice: usd(c.seats.price), discountPercent: c.seats.discount, pricingModel: 'per_unit', billing: { interval: 'month', timing: 'advance' } };
-        const { contractId, handle } = await startContract(suite.env, { taskQueue: suite.worker.taskQueue, tenantId, playbook, start, lines: lines(seats, ...c.usage) });
+        const checked = { ...playbook, definition: { ...playbook.definition, billing: { ...playbook.definition.billing, anomaly: { ...playbook.definition.billing.anomaly, thresholdPercent: c.holdThresholdPercent } } } };
+        const { contractId, handle } = await startContract(suite.env, { taskQueue: suite.worker.taskQueue, tenantId, playbook: checked, start, lines: lines(seats, ...c.usage) });
         await send(handle, { type: 'contract.signed', signedBy: 'Initech CFO' });
         await suite.env.sleep(Date.parse(start) - now + HOUR);
         const [first] = await invoicesUntil(db, tenantId, contractId, (rows) => rows.length >= 1);
         // A credit note beyond the first invoice's balance leaves account credit for the next.
         if (c.creditBeyond && first!.status === 'open') await send(handle, { type: 'credit.issued', invoiceId: first!.id, amount: usd(first!.balance + c.creditBeyond), reason: 'goodwill' });
+
+        // The first month's usage, billed at its close; the month after is the one previewed.
+        const firstPeriod = (await state(handle)).currentPeriods.find((p) => p.lineId === c.usage[0]!.lineId)!;
+        const p1 = { from: Date.parse(firstPeriod.start), to: Date.parse(firstPeriod.end) };
+        const recordsIn = (span: { from: number; to: number }, which: 'first' | 'second' | 'late', late = false) =>
+          c.records.flatMap(([line, quantity, where, user, when], i) => {
+            if (when !== which) return [];
+            const usage = c.usage[line % c.usage.length]!;
+            return [{ tenantId, contractId, id: `r${i}`, metric: usage.usageMetric, quantity: String(quantity), occurredAt: new Date(span.from + Math.floor(where * (span.to - span.from))), properties: { user_id: `u-${user}` }, late }];
+          });
+        const early = recordsIn(p1, 'first');
+        if (early.length) await db.insert(usageRecords).values(early);
+        await suite.env.sleep(p1.to + HOUR - (await suite.now()));
+        await invoicesUntil(db, tenantId, contractId, (r) => r.some((i) => i.kind === 'invoice' && i.periodEnd?.getTime() === p1.to));
 
         const period = (await state(handle)).currentPeriods.find((p) => p.lineId === c.usage[0]!.lineId)!;
         const from = Date.parse(period.start);
@@ -67,10 +86,8 @@ describe('upcoming invoice: a preview never differs from the invoice issued for 
           await suite.env.sleep(from + 10 * DAY - (await suite.now()));
           await send(handle, { type: 'contract.amended', lineId: 'seats', quantity: c.amendedSeats });
         }
-        const rows = c.records.map(([which, quantity, where, user], i) => {
-          const line = c.usage[which % c.usage.length]!;
-          return { tenantId, contractId, id: `r${i}`, metric: line.usageMetric, quantity: String(quantity), occurredAt: new Date(from + Math.floor(where * (to - from))), properties: { user_id: `u-${user}` } };
-        });
+        // This month's records, and some of last month's reported late.
+        const rows = [...recordsIn({ from, to }, 'second'), ...recordsIn(p1, 'late', true)];
         if (rows.length) await db.insert(usageRecords).values(rows);
 
         // An hour before the close, all the period's usage is in: what the API would answer.

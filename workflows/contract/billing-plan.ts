@@ -1,5 +1,6 @@
-import type { UsagePeriod, PeriodUsage } from '../../activities/usage';
-import { shareOf } from '../../domain/billing/amounts';
+import type { LatePeriodUsage, PeriodUsage, UsagePeriod } from '../../activities/usage';
+import { addDuration } from '../../domain/durations';
+import { perUnit, shareOf } from '../../domain/billing/amounts';
 import { exactFromText } from '../../domain/billing/exact';
 import { invoiceDate, utcDays, type Period } from '../../domain/billing/periods';
 import { blendedPeriodAmount } from '../../domain/billing/proration';
@@ -17,15 +18,25 @@ import { fullPeriodOf, periodsOf } from './periods';
 type Term = NonNullable<ContractMemory['term']>;
 
 /** Which usage must be measured to bill every boundary that has come by `at`, in the order billing measures it. */
-export function usageNeeds(m: Pick<ContractMemory, 'term' | 'lines'>, ids: { tenantId: string; contractId: string }, playbook: B2BPlaybook, at: number): UsageNeed[] {
+export function usageNeeds(m: Pick<ContractMemory, 'term' | 'lines'>, ids: { tenantId: string; contractId: string }, playbook: B2BPlaybook, at: number, options: { lateUsage: boolean }): UsageNeed[] {
   const term = m.term;
   if (!term) return [];
   return m.lines.flatMap((line) => {
     const l = line.line;
     if (!l.usageMetric || l.billing.interval === 'one_time') return [];
-    return duePeriods(term, line, at).map(({ period }) => ({ key: usageKey(l.lineId, period), lineId: l.lineId, request: usageRequest(ids, playbook, line, period) }));
+    const periods = periodsOf(term, line);
+    return duePeriods(term, line, at).map(({ period, index }) => {
+      const key = usageKey(l.lineId, period);
+      const request = usageRequest(ids, playbook, line, period);
+      // Late records of the periods before this one are billed by this close.
+      if (options.lateUsage && index > 0) request.late = { key, periods: periods.slice(0, index), graceMs: addDuration(0, playbook.billing.lateUsageGrace ?? DEFAULT_LATE_USAGE_GRACE) };
+      return { key, lineId: l.lineId, request };
+    });
   });
 }
+
+/** Usage reported this long after its period was invoiced is billed without a leak row. */
+export const DEFAULT_LATE_USAGE_GRACE = 'P3D';
 
 /** One usage period to measure, and the key its measure is planned under. */
 export interface UsageNeed {
@@ -58,6 +69,8 @@ export interface BillingPlan {
   oneTimeBilled: string[];
   /** Usage periods too large to bill exactly: a person bills them by hand. */
   refused: Array<{ lineId: string; period: Period; quantity: number }>;
+  /** Late usage billed after the grace window. */
+  lateUsage: LateUsageNote[];
 }
 
 /**
@@ -71,6 +84,7 @@ export function planBilling(m: Pick<ContractMemory, 'term' | 'lines' | 'oneTimeB
   const draft = emptyDraft();
   const oneTimeBilled = [...m.oneTimeBilled];
   const refused: BillingPlan['refused'] = [];
+  const lateUsage: LateUsageNote[] = [];
   const lines = m.lines.map((original) => {
     const line: ContractLine = { ...original, segments: [...original.segments] };
     const l = line.line;
@@ -93,6 +107,7 @@ export function planBilling(m: Pick<ContractMemory, 'term' | 'lines' | 'oneTimeB
         });
         if (rated) addLine(draft, line, share(rated.amount), measured.quantity, `${rated.description} (${measured.records} record(s))`, period, { kind: 'usage', usagePeriod: period }, measured.quantity);
         else refused.push({ lineId: l.lineId, period, quantity: measured.quantity });
+        for (const late of measured.late ?? []) lateAdjustment(draft, term, line, late, period, lateUsage, refused);
       } else if (l.billing.timing === 'arrears') {
         const amount = line.segments.length ? blendedPeriodAmount(line.segments, period) : rateQuantity(l, l.quantity).amount;
         addLine(draft, line, share(amount), l.quantity, rateQuantity(l, l.quantity).description, period, { kind: 'subscription', servicePeriod: period }, null);
@@ -109,7 +124,50 @@ export function planBilling(m: Pick<ContractMemory, 'term' | 'lines' | 'oneTimeB
     const periods = draft.lines.filter((x) => x.periodStart && x.periodEnd && x.periodStart !== x.periodEnd);
     if (periods.length) draft.period = { start: periods.map((x) => x.periodStart!).sort()[0]!, end: periods.map((x) => x.periodEnd!).sort().at(-1)! };
   }
-  return { draft, lines, oneTimeBilled, refused };
+  return { draft, lines, oneTimeBilled, refused, lateUsage };
+}
+
+/**
+ * An earlier period's late usage, billed now: the period rated with its late records less the
+ * period rated without them (each as its invoice rated it, pro rata for a short last period),
+ * as a line dated to that period, so its revenue is recognised there. Not part of the line's
+ * trailing average: it is a correction, not a period's usage.
+ */
+function lateAdjustment(draft: Draft, term: Term, line: ContractLine, late: LatePeriodUsage, closing: Period, report: LateUsageNote[], refused: BillingPlan['refused']): void {
+  const l = line.line;
+  const index = periodsOf(term, line).findIndex((p) => p.start === late.period.start);
+  const full = index >= 0 ? fullPeriodOf(term, late.period, index, l.billing.interval as 'month' | 'quarter' | 'year') : null;
+  const share = (amount: number) => (full ? shareOf(amount, utcDays(late.period.start, late.period.end), utcDays(full.start, full.end)) : amount);
+  const rate = (u: PeriodUsage) => rateWithinBounds(l, u.exactQuantity ? exactFromText(u.exactQuantity) : u.quantity, { records: u.records, ...(u.percentageFee ? { percentageFee: exactFromText(u.percentageFee) } : {}) });
+  const before = rate(late.before);
+  const after = rate(late.after);
+  if (!before || !after) return void refused.push({ lineId: l.lineId, period: late.period, quantity: late.after.quantity });
+  const amount = share(after.amount) - share(before.amount);
+  const added = late.after.quantity - late.before.quantity;
+  if (late.records > 0 || amount !== 0) {
+    const what = late.records > 0 ? `${late.records} record(s) received after the period was invoiced` : 'a late level change carried in';
+    draft.lines.push({
+      description: `Late usage of ${l.usageMetric} for ${late.period.start.slice(0, 10)} → ${late.period.end.slice(0, 10)}: ${added >= 0 ? '+' : ''}${Math.round(added * 10_000) / 10_000} (${what})`,
+      quantity: added,
+      unitAmount: added ? perUnit(amount, added) : amount,
+      amount,
+      lineRef: l.lineId,
+      periodStart: late.period.start,
+      periodEnd: late.period.end,
+    });
+    draft.revenue.push({ kind: 'usage', usagePeriod: late.period, amount, lineNo: draft.lines.length });
+  }
+  if (late.afterGrace > 0) report.push({ lineId: l.lineId, period: late.period, billedWith: closing, records: late.afterGrace, amount });
+}
+
+/** Late usage that came after the grace window: the leakage ledger counts it (billed, but late). */
+export interface LateUsageNote {
+  lineId: string;
+  period: Period;
+  /** The close whose invoice bills it. */
+  billedWith: Period;
+  records: number;
+  amount: number;
 }
 
 /** A recurring line's unbilled periods whose invoice date has come by `at`. */

@@ -28,13 +28,14 @@ export async function bill(d: Deal): Promise<void> {
   // Each usage period is closed and measured first, in line order, then the invoice is planned
   // from what was measured (the same plan the upcoming-invoice query shows).
   const usage = new Map<string, PeriodUsage>();
-  for (const { key, request } of usageNeeds(d.memory, d.input, d.playbook, now)) {
+  for (const { key, request } of usageNeeds(d.memory, d.input, d.playbook, now, { lateUsage: d.lateUsage })) {
     usage.set(key, await local.closeUsagePeriod.executeWithOptions({ ...localOptions, summary: `rate ${request.metric} ${request.from.slice(0, 10)} → ${request.to.slice(0, 10)}` }, [request]));
   }
   const plan = planBilling(d.memory, now, usage);
   d.memory.lines = plan.lines;
   d.memory.oneTimeBilled = plan.oneTimeBilled;
   for (const r of plan.refused) refuseToBill(d, r.lineId, r.period, r.quantity);
+  for (const late of plan.lateUsage) d.leaks.lateUsage(late.lineId, late.period, late.billedWith, late.records, late.amount);
   if (plan.draft.lines.length > 0) await issueDraft(d, plan.draft);
   scheduleBilling(d);
 }

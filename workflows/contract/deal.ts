@@ -31,6 +31,8 @@ export class Deal extends RunState<ContractMemory, ContractAgendaKind, ContractE
   /** Work the update handlers queued for the main loop (which may await). */
   pending: Array<() => Promise<void>> = [];
   step: StepExtras = {};
+  /** This run bills late usage at each close (`patches.lateUsage`, decided once at the run's start). */
+  lateUsage = false;
 
   constructor(
     readonly input: ContractWorkflowInput,

@@ -1,7 +1,7 @@
-import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, patched, setHandler } from '@temporalio/workflow';
 import { approvalDecisionUpdate, contractEventUpdate, contractStateQuery, upcomingInvoiceQuery, upcomingUsageQuery, type ContractStage, type ContractWorkflowInput } from '../contract-definitions';
 import { childNoticeSignal } from '../definitions';
-import { stepWrites } from '../lifecycle/versions';
+import { patches, stepWrites } from '../lifecycle/versions';
 import { decide, openQuote, validateDecision } from './approvals';
 import { continueAsNewRun, shouldContinueAsNew } from './continue-as-new';
 import { Deal } from './deal';
@@ -23,6 +23,7 @@ import { view } from './view';
  */
 export async function contract(input: ContractWorkflowInput): Promise<ContractStage> {
   const d = new Deal(input, stepWrites());
+  d.lateUsage = patched(patches.lateUsage);
   // Before any handler is registered: an Update that arrives with the start (a signature sent
   // right after the quote) is validated against the opened quote, not a blank one.
   if (!input.memory) openQuote(d);

@@ -72,6 +72,22 @@ export class ContractLeaks {
   }
 
   /** Monthly recurring revenue given up by an amendment. */
+  /** Usage reported after its period's grace window: billed now on an adjustment line, so recovered, but counted. */
+  lateUsage(lineId: string, period: { start: string; end: string }, billedWith: { start: string }, records: number, amount: number): void {
+    // One row per late batch: the close that bills it is part of its name.
+    const slot = `late-usage:${lineId}:${period.start}@${billedWith.start}`;
+    this.ledger.open('usage_late', {
+      slot,
+      cause: slot,
+      atStake: Math.max(0, amount),
+      estimated: false,
+      ref: lineId,
+      summary: `${records} usage record(s) of line ${lineId} for ${period.start.slice(0, 10)} → ${period.end.slice(0, 10)} reported after the grace window: ${this.money(amount)} billed late`,
+      detail: { records, periodStart: period.start },
+    });
+    this.ledger.recover(slot, Math.max(0, amount), 'late_usage_billing');
+  }
+
   contracted(eventId: string, lineId: string, mrrDelta: number): void {
     this.ledger.lostAtOnce('contraction', { cause: eventId, atStake: -mrrDelta, estimated: false, ref: lineId, summary: `line ${lineId} amended down: ${this.money(mrrDelta)} MRR`, detail: { lineId, mrrDelta } });
   }

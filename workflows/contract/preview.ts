@@ -13,7 +13,7 @@ import { nextBillingAt } from './periods';
 export function upcomingUsage(d: Deal): UpcomingUsage {
   const at = nextBillingAt(d.memory);
   if (at === null || !d.live()) return { at: null, needs: [] };
-  return { at: new Date(at).toISOString(), needs: usageNeeds(d.memory, d.input, d.playbook, at) };
+  return { at: new Date(at).toISOString(), needs: usageNeeds(d.memory, d.input, d.playbook, at, { lateUsage: d.lateUsage }) };
 }
 
 export function upcomingInvoice(d: Deal, measured: ReadonlyArray<{ key: string; usage: PeriodUsage }>): UpcomingInvoice | null {
@@ -21,7 +21,7 @@ export function upcomingInvoice(d: Deal, measured: ReadonlyArray<{ key: string; 
   if (at === null || !d.live()) return null;
   const usage = new Map(measured.map((m) => [m.key, m.usage]));
   // A period the caller did not measure has no usage yet.
-  for (const need of usageNeeds(d.memory, d.input, d.playbook, at)) if (!usage.has(need.key)) usage.set(need.key, { quantity: 0, records: 0 });
+  for (const need of usageNeeds(d.memory, d.input, d.playbook, at, { lateUsage: d.lateUsage })) if (!usage.has(need.key)) usage.set(need.key, { quantity: 0, records: 0 });
   const { draft } = planBilling(d.memory, at, usage);
   const figures = invoiceFigures(d.memory, d.playbook, d.input.currency, draft);
   const lines = figures.creditApplied > 0 ? [...draft.lines, creditLine(figures.creditApplied)] : draft.lines;

@@ -42,4 +42,10 @@ export const patches = {
    * ask the Temporal UI for "every invoice in collections". Before it, children had none.
    */
   childSearchAttributes: 'child-search-attributes',
+  /**
+   * 2026-12: a usage period's close also bills the late records of the term's earlier periods
+   * (received after their close) as dated adjustment lines. Before it, late records were refused
+   * at the API, so a close had none to bill.
+   */
+  lateUsage: 'late-usage',
 } as const;
