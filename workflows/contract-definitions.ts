@@ -5,6 +5,7 @@ import type { Period } from '../domain/billing/periods';
 import type { QuoteLine } from '../domain/billing/quote-line';
 import type { ApprovalDecisionInput, ContractEvent } from '../domain/contracts/contract-events';
 import type { Money } from '../domain/money';
+import type { Wallet, WalletGrant } from '../domain/billing/wallet';
 import type { B2BPlaybook } from '../playbooks/b2b-schema';
 import type { ResolvedPlaybook } from '../playbooks/schema';
 import type { AgendaItem } from './agenda';
@@ -48,7 +49,7 @@ export interface ContractWorkflowInput {
   memory?: ContractMemory;
 }
 
-export type ContractAgendaKind = 'quote.expire' | 'approval.escalate' | 'billing' | 'renewal.notice' | 'term.end' | 'winback';
+export type ContractAgendaKind = 'quote.expire' | 'approval.escalate' | 'billing' | 'renewal.notice' | 'term.end' | 'winback' | 'wallet.expire';
 
 export interface ApprovalState {
   key: 'discount' | 'term';
@@ -93,6 +94,8 @@ export interface ContractInvoice {
   period?: { start: string; end: string };
   /** Once issued: the invoice's workflow (absent in runs from before it was remembered: the tenant-wide id then). */
   workflowId?: string;
+  /** Paid wallet credit that pays it at issue (drawn when it was drawn up). */
+  walletPaid?: number;
   /** Once issued: what each contract line was billed, for a rebill. */
   billed?: Array<{ lineId: string; description: string; amount: number; period: { start: string; end: string } }>;
 }
@@ -130,6 +133,8 @@ export interface ContractMemory {
   agenda: AgendaItem<ContractAgendaKind>[];
   /** Leakage ledger rows still open (an escalated approval, a held invoice, a churn awaiting win-back). Absent in older runs. */
   leaks?: OpenLeak[];
+  /** Prepaid credit, money and units (`domain/billing/wallet.ts`). Absent until the first grant. */
+  wallet?: Wallet;
 }
 
 export interface ContractView {
@@ -154,6 +159,8 @@ export interface ContractView {
   onAccount: Money;
   invoices: ContractInvoice[];
   balanceDue: Money;
+  /** Prepaid credit left: money (free and paid, less overdraft) and units by metric; null before the first grant. */
+  wallet: { balance: Money; paid: Money; free: Money; overdrawn: Money; units: Record<string, number>; grants: WalletGrant[] } | null;
   nextActions: NextAction[];
   eventsApplied: number;
   recentEventIds: string[];
@@ -181,7 +188,9 @@ export interface UpcomingInvoice {
   /** Credit notes kept as account credit, deducted on the invoice. */
   accountCreditApplied: Money;
   total: Money;
-  /** Cash already on account that pays part of it at issue (the invoice still bills its total). */
+  /** Paid prepaid credit (top-ups) that pays part of it at issue (the invoice still bills its total). */
+  paidFromWallet: Money;
+  /** Cash already on account that pays part of it at issue. */
   paidFromAccount: Money;
   amountDue: Money;
   /** Why it would be held for review at issue, if it would. */

@@ -261,7 +261,7 @@ function requireTiers(line: QuoteLine): PriceTier[] {
 }
 
 /** 1250000 → "1,250,000"; grouping by hand, because toLocaleString depends on the host's ICU data. */
-function formatQuantity(quantity: number): string {
+export function formatQuantity(quantity: number): string {
   const text = String(quantity);
   if (text.includes('e')) return text;
   const [whole = '', fraction] = text.split('.');

@@ -48,6 +48,26 @@ export const ContractEventInput = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('invoice.dispute_resolved'), ...common, invoiceId: ClientId, resolution: z.string().max(1000).optional() }),
   z.strictObject({ type: z.literal('credit.issued'), ...common, invoiceId: ClientId, amount: PositiveMoney, reason: z.string().min(1).max(1000) }),
   /**
+   * Prepaid credit into the contract's wallet: money (`amount`) or units of a usage metric
+   * (`units`), bought by the customer (`paid`: a top-up, the customer's money) or granted free
+   * (promotional credit, a discount). Used by usage before anything is charged, lower `priority`
+   * first; worth nothing after `expiresAt`.
+   */
+  z
+    .strictObject({
+      type: z.literal('credit.granted'),
+      ...common,
+      grantId: ClientId,
+      amount: PositiveMoney.optional(),
+      units: z.strictObject({ metric: z.string().regex(/^[a-z][a-z0-9_.]{0,63}$/), quantity: decimalNumber(4).positive().max(1e12) }).optional(),
+      paid: z.boolean().default(false),
+      priority: z.number().int().min(0).max(100).default(50),
+      expiresAt: UtcTimestamp.optional(),
+      reason: z.string().min(1).max(1000).optional(),
+    })
+    .refine((e) => (e.amount === undefined) !== (e.units === undefined), { message: 'grant money (amount) or units of a metric (units), one of them', path: ['amount'] })
+    .refine((e) => !(e.units && e.paid), { message: 'units are granted; a paid top-up is money', path: ['paid'] }),
+  /**
    * The invoice was wrong: it is credited in full (a credit note) and billed again with the
    * corrected amounts of the lines named; lines not named are billed again as they were.
    */

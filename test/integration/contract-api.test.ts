@@ -111,6 +111,15 @@ describe('contracts over HTTP (dev server, worker, API, PostgreSQL)', () => {
     expect(upcoming.body.total.amount).toBe(upcoming.body.lines.reduce((sum: number, l: { amount: number }) => sum + l.amount, 0));
     // Last month's API usage was nothing, so this month's would be held for review at issue: the preview says so.
     expect(upcoming.body).toMatchObject({ accountCreditApplied: usd(0), hold: 'line api: 15.01 USD departs entirely from its trailing average (threshold 50%)' });
+    // Prepaid credit: a top-up goes into the wallet, which the contract shows and the preview uses.
+    const topUp = await acme.request('POST', '/v1/contracts/initech/events', { type: 'credit.granted', grantId: 'topup-1', amount: usd(1000), paid: true });
+    expect(topUp.status).toBe(202);
+    expect((await acme.request('POST', '/v1/contracts/initech/events', { type: 'credit.granted', grantId: 'topup-1', amount: usd(1000), paid: true })).status).toBe(409);
+    expect((await acme.request('POST', '/v1/contracts/initech/events', { type: 'credit.granted', grantId: 'both', amount: usd(1), units: { metric: 'api_calls', quantity: 5 } })).status).toBe(400);
+    expect((await acme.request('GET', '/v1/contracts/initech')).body.wallet).toMatchObject({ balance: usd(1000), paid: usd(1000), free: usd(0) });
+    const withWallet = await acme.request('GET', '/v1/contracts/initech/upcoming-invoice');
+    expect(withWallet.body.paidFromWallet).toEqual(usd(1000));
+    expect(withWallet.body.total).toEqual(upcoming.body.total);
     // Someone else's contract of the same id is not there for this tenant.
     const other = await stack.tenant('Other Software');
     expect((await other.request('GET', '/v1/contracts/initech/upcoming-invoice')).status).toBe(404);

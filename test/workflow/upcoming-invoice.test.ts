@@ -5,13 +5,14 @@ import { usageRecords } from '../../db/schema';
 import { upcomingInvoiceQuery, upcomingUsageQuery, type UpcomingInvoice } from '../../workflows/contract-definitions';
 import { contractInvoices, invoicesUntil, lines, linesOf, saasPlaybook, send, startContract, state, usd } from '../support/contracts';
 import { createTestTenant } from '../support/database';
+import { eventually } from '../support/eventually';
 import { DAY, HOUR, timeSkippingSuite } from '../support/suite';
 
 /**
  * The upcoming invoice is the invoice that follows it: for random contracts (a seat line in
  * advance, usage lines of every model and aggregation, usage records anywhere in the month,
- * late records of the month before, sometimes account credit from a credit note, sometimes a
- * seat change ten days in), the preview of the second month's invoice taken an hour before it
+ * late records of the month before, prepaid credit of every kind, sometimes account credit
+ * from a credit note, sometimes a seat change ten days in), the preview of the second month's invoice taken an hour before it
  * closes, with all its usage in, has the same lines, total, credit and hold as the invoice the
  * contract issues at the close.
  */
@@ -47,6 +48,9 @@ describe('upcoming invoice: a preview never differs from the invoice issued for 
     amendedSeats: fc.option(fc.integer({ min: 1, max: 80 }), { nil: undefined }),
     // The pre-bill check's threshold: tight (most second invoices held) or loose (few are).
     holdThresholdPercent: fc.constantFrom(50, 100_000),
+    // Prepaid credit put in the wallet during the second month: money (free or paid) or units of
+    // the first usage line's metric, some expiring before the close, some just after it.
+    grants: fc.array(fc.record({ units: fc.boolean(), amount: fc.integer({ min: 1, max: 50_000 }), paid: fc.boolean(), priority: fc.integer({ min: 0, max: 100 }), expiresInDays: fc.option(fc.integer({ min: 1, max: 40 }), { nil: undefined }) }), { maxLength: 4 }),
   });
 
   it('holds for random contracts, usage and credits', async () => {
@@ -86,6 +90,12 @@ describe('upcoming invoice: a preview never differs from the invoice issued for 
           await suite.env.sleep(from + 10 * DAY - (await suite.now()));
           await send(handle, { type: 'contract.amended', lineId: 'seats', quantity: c.amendedSeats });
         }
+        const metered = c.usage.find((l) => l.pricingModel !== 'percentage');
+        for (const [i, g] of c.grants.entries()) {
+          const expiresAt = g.expiresInDays ? { expiresAt: new Date((await suite.now()) + g.expiresInDays * DAY).toISOString() } : {};
+          if (g.units && metered) await send(handle, { type: 'credit.granted', grantId: `g${i}`, units: { metric: metered.usageMetric, quantity: g.amount }, paid: false, priority: g.priority, ...expiresAt });
+          else await send(handle, { type: 'credit.granted', grantId: `g${i}`, amount: usd(g.amount), paid: g.paid, priority: g.priority, ...expiresAt });
+        }
         // This month's records, and some of last month's reported late.
         const rows = [...recordsIn({ from, to }, 'second'), ...recordsIn(p1, 'late', true)];
         if (rows.length) await db.insert(usageRecords).values(rows);
@@ -112,6 +122,9 @@ describe('upcoming invoice: a preview never differs from the invoice issued for 
         }));
         expect(preview.lines).toEqual(issuedLines);
         expect(preview.total).toEqual(usd(issued.total));
+        // What the wallet and cash on account pay at issue is what the preview said.
+        const paidAtIssue = preview.paidFromWallet.amount + preview.paidFromAccount.amount;
+        if (!preview.hold) await eventually(async () => (await contractInvoices(db, tenantId, contractId)).find((i) => i.id === issued.id)!, { until: (i) => i.balance === issued.total - paidAtIssue });
         expect(preview.hold !== null).toBe(issued.status === 'held');
         if (preview.hold) expect(issued.holdReason).toBe(preview.hold);
       }),

@@ -1,10 +1,11 @@
 import type { LatePeriodUsage, PeriodUsage, UsagePeriod } from '../../activities/usage';
 import { addDuration } from '../../domain/durations';
 import { perUnit, shareOf } from '../../domain/billing/amounts';
-import { exactFromText } from '../../domain/billing/exact';
+import { exact, exactFromText, plus, toNumber, ZERO, type Exact } from '../../domain/billing/exact';
+import { useUnits, type Wallet } from '../../domain/billing/wallet';
 import { invoiceDate, utcDays, type Period } from '../../domain/billing/periods';
 import { blendedPeriodAmount } from '../../domain/billing/proration';
-import { rateQuantity, rateWithinBounds } from '../../domain/billing/rating';
+import { formatQuantity, rateQuantity, rateWithinBounds } from '../../domain/billing/rating';
 import type { B2BPlaybook } from '../../playbooks/b2b-schema';
 import type { ContractLine, ContractMemory } from '../contract-definitions';
 import { addLine, emptyDraft, type Draft } from './drafts';
@@ -71,6 +72,8 @@ export interface BillingPlan {
   refused: Array<{ lineId: string; period: Period; quantity: number }>;
   /** Late usage billed after the grace window. */
   lateUsage: LateUsageNote[];
+  /** The wallet once prepaid units are used (money is used when the invoice's figures are drawn: issuing.ts). */
+  wallet?: Wallet;
 }
 
 /**
@@ -79,9 +82,10 @@ export interface BillingPlan {
  * rated from `usage` (keyed by `usageKey`), a partial last period pro rata. The memory is not
  * changed: the plan says what it becomes.
  */
-export function planBilling(m: Pick<ContractMemory, 'term' | 'lines' | 'oneTimeBilled'>, at: number, usage: ReadonlyMap<string, PeriodUsage>): BillingPlan {
+export function planBilling(m: Pick<ContractMemory, 'term' | 'lines' | 'oneTimeBilled' | 'wallet'>, at: number, usage: ReadonlyMap<string, PeriodUsage>): BillingPlan {
   const term = m.term!;
-  const draft = emptyDraft();
+  const draft = emptyDraft({ useWallet: true });
+  let wallet = m.wallet;
   const oneTimeBilled = [...m.oneTimeBilled];
   const refused: BillingPlan['refused'] = [];
   const lateUsage: LateUsageNote[] = [];
@@ -101,11 +105,22 @@ export function planBilling(m: Pick<ContractMemory, 'term' | 'lines' | 'oneTimeB
       if (l.usageMetric) {
         const measured = usage.get(usageKey(l.lineId, period));
         if (!measured) throw new Error(`usage of line ${l.lineId} for ${period.start} was not measured`);
-        const rated = rateWithinBounds(l, measured.exactQuantity ? exactFromText(measured.exactQuantity) : measured.quantity, {
+        let quantity: number | Exact = measured.exactQuantity ? exactFromText(measured.exactQuantity) : measured.quantity;
+        // Prepaid units of the metric come off before the period is rated.
+        let prepaid = '';
+        if (wallet && l.pricingModel !== 'percentage') {
+          const units = useUnits(wallet, l.usageMetric, typeof quantity === 'number' ? exact(quantity) : quantity, at);
+          if (units.used.length) {
+            wallet = units.wallet;
+            quantity = units.quantity;
+            prepaid = `, ${formatQuantity(toNumber(units.used.reduce((sum, u) => plus(sum, u.units), ZERO)))} from prepaid units`;
+          }
+        }
+        const rated = rateWithinBounds(l, quantity, {
           records: measured.records,
           ...(measured.percentageFee ? { percentageFee: exactFromText(measured.percentageFee) } : {}),
         });
-        if (rated) addLine(draft, line, share(rated.amount), measured.quantity, `${rated.description} (${measured.records} record(s))`, period, { kind: 'usage', usagePeriod: period }, measured.quantity);
+        if (rated) addLine(draft, line, share(rated.amount), measured.quantity, `${rated.description} (${measured.records} record(s)${prepaid})`, period, { kind: 'usage', usagePeriod: period }, measured.quantity);
         else refused.push({ lineId: l.lineId, period, quantity: measured.quantity });
         for (const late of measured.late ?? []) lateAdjustment(draft, term, line, late, period, lateUsage, refused);
       } else if (l.billing.timing === 'arrears') {
@@ -124,7 +139,7 @@ export function planBilling(m: Pick<ContractMemory, 'term' | 'lines' | 'oneTimeB
     const periods = draft.lines.filter((x) => x.periodStart && x.periodEnd && x.periodStart !== x.periodEnd);
     if (periods.length) draft.period = { start: periods.map((x) => x.periodStart!).sort()[0]!, end: periods.map((x) => x.periodEnd!).sort().at(-1)! };
   }
-  return { draft, lines, oneTimeBilled, refused, lateUsage };
+  return { draft, lines, oneTimeBilled, refused, lateUsage, ...(wallet ? { wallet } : {}) };
 }
 
 /**

@@ -34,6 +34,7 @@ export async function bill(d: Deal): Promise<void> {
   const plan = planBilling(d.memory, now, usage);
   d.memory.lines = plan.lines;
   d.memory.oneTimeBilled = plan.oneTimeBilled;
+  if (plan.wallet) d.memory.wallet = plan.wallet;
   for (const r of plan.refused) refuseToBill(d, r.lineId, r.period, r.quantity);
   for (const late of plan.lateUsage) d.leaks.lateUsage(late.lineId, late.period, late.billedWith, late.records, late.amount);
   if (plan.draft.lines.length > 0) await issueDraft(d, plan.draft);

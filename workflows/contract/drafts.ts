@@ -14,9 +14,11 @@ export interface Draft {
   period?: Period;
   /** Amendment prorations and rebills are expected: no anomaly check. */
   skipChecks?: boolean;
+  /** A period's invoice: its usage uses the prepaid wallet (prorations and rebills do not). */
+  useWallet?: boolean;
 }
 
-export function emptyDraft(options: { skipChecks?: boolean; period?: Period } = {}): Draft {
+export function emptyDraft(options: { skipChecks?: boolean; period?: Period; useWallet?: boolean } = {}): Draft {
   return { lines: [], revenue: [], checked: [], ...options };
 }
 

@@ -13,6 +13,7 @@ import { isoNow, type Deal } from './deal';
 import { forwardToInvoice, invoiceWorkflowIdOf, release } from './issuing';
 import { refusalOf } from './refusals';
 import { termAgenda, termEvents } from './term';
+import { walletAgenda, walletEvents } from './wallet';
 
 // Events in and who handles what: the update's validator (refusals.ts decides), each event
 // applied once in its handler, and every event type and agenda kind routed to the concern that
@@ -38,9 +39,9 @@ const collectionEvents = {
   'invoice.dispute_resolved': { describe: (e) => `dispute on ${e.invoiceId} resolved`, apply: toInvoice },
 } satisfies Partial<EventHandlers<ContractEvent, Deal, void>>;
 
-const onEvent: EventHandlers<ContractEvent, Deal, void> = { ...termEvents, ...amendmentEvents, ...creditEvents, ...collectionEvents };
+const onEvent: EventHandlers<ContractEvent, Deal, void> = { ...termEvents, ...amendmentEvents, ...creditEvents, ...walletEvents, ...collectionEvents };
 
-const onDue: AgendaHandlers<ContractAgendaKind, Deal> = { ...approvalAgenda, ...billingAgenda, ...termAgenda };
+const onDue: AgendaHandlers<ContractAgendaKind, Deal> = { ...approvalAgenda, ...billingAgenda, ...termAgenda, ...walletAgenda };
 
 /** Refuses, before anything is recorded, an event the contract cannot take. It must not change state. */
 export function validate(d: Deal, event: ContractEvent): void {

@@ -2,6 +2,7 @@ import { getExternalWorkflowHandle, ParentClosePolicy, startChild, workflowInfo 
 import { childStartAttributes } from '../lifecycle/visibility';
 import type { InvoiceLineRecord, RevenueLineRecord } from '../../activities/records';
 import { holdReason } from '../../domain/billing/anomaly';
+import { useFreeMoney, usePaidMoney } from '../../domain/billing/wallet';
 import { revenueLineFor, type BilledLine } from '../../domain/billing/recognition';
 import type { ContractEvent } from '../../domain/contracts/contract-events';
 import { invoiceWorkflowId, legacyChildWorkflowIds } from '../../domain/ids';
@@ -15,6 +16,7 @@ import type { invoice } from '../invoice';
 import { forwardToChild } from '../lifecycle/children';
 import { creditFor, noteCreditAdded, overpaymentOnClose } from '../on-account';
 import { isoNow, type Deal } from './deal';
+import { lowBalanceCheck } from './wallet';
 import type { Draft } from './drafts';
 
 // Issuing: account credit and the pre-bill check on a drawn-up invoice, holding it for review or
@@ -22,11 +24,18 @@ import type { Draft } from './drafts';
 
 /** Applies account credit, runs the pre-bill checks, and issues the invoice or holds it. */
 export async function issueDraft(d: Deal, draft: Draft): Promise<void> {
-  const { creditApplied: applied, total, hold } = invoiceFigures(d.memory, d.playbook, d.input.currency, draft);
+  const figures = invoiceFigures(d.memory, d.playbook, d.input.currency, draft, Date.now());
+  const { creditApplied: applied, total, hold } = figures;
+  // Free prepaid credit lowers the usage it pays for: a line, and revenue less by as much.
+  for (const line of walletLines(figures.freeCredit)) {
+    draft.lines.push(line);
+    draft.revenue.push({ kind: 'usage', usagePeriod: draft.period ?? { start: isoNow(), end: isoNow() }, amount: line.amount, lineNo: draft.lines.length });
+  }
   if (applied > 0) {
     d.memory.accountCredit -= applied;
     draft.lines.push(creditLine(applied));
   }
+  if (figures.wallet) d.memory.wallet = figures.wallet;
   d.memory.invoiceSeq += 1;
   const invoiceId = `${d.input.contractId}.${String(d.memory.invoiceSeq).padStart(4, '0')}`;
   for (const c of draft.checked) {
@@ -46,7 +55,12 @@ export async function issueDraft(d: Deal, draft: Draft): Promise<void> {
     revenue: draft.revenue,
     ...(draft.period ? { period: draft.period } : {}),
     ...(hold ? { holdReason: hold } : {}),
+    ...(figures.walletPaid > 0 ? { walletPaid: figures.walletPaid } : {}),
   };
+  if (figures.freeCredit.length || figures.walletPaid > 0) {
+    d.messenger.note('credit.used', `prepaid credit pays ${formatMoney(d.money(figures.freeCredit.reduce((sum, f) => sum + f.amount, 0) + figures.walletPaid))} of invoice ${invoiceId}'s usage`, { invoiceId, free: figures.freeCredit, paid: figures.walletPaid });
+    lowBalanceCheck(d);
+  }
   d.memory.invoices.push(record);
   d.memory.firstInvoiceIssued = true;
   if (hold) {
@@ -75,16 +89,31 @@ export async function issueDraft(d: Deal, draft: Draft): Promise<void> {
  * subtotal, the account credit it uses, its total, and why it would be held for a person, if it
  * would. Issuing and the upcoming-invoice preview both use it.
  */
-export function invoiceFigures(m: Pick<ContractMemory, 'accountCredit' | 'lines' | 'firstInvoiceIssued'>, playbook: B2BPlaybook, currency: string, draft: Draft) {
+export function invoiceFigures(m: Pick<ContractMemory, 'accountCredit' | 'lines' | 'firstInvoiceIssued' | 'wallet'>, playbook: B2BPlaybook, currency: string, draft: Draft, at: number) {
   const subtotal = draft.lines.reduce((sum, l) => sum + l.amount, 0);
-  const creditApplied = Math.min(m.accountCredit, Math.max(0, subtotal));
   const lines = draft.checked.map((c) => {
     const line = m.lines.find((l) => l.line.lineId === c.lineId)!;
     return { ...c, recentAmounts: line.recentAmounts, recentUsage: line.recentUsage };
   });
   const hold = draft.skipChecks ? null : holdReason({ currency, subtotal, first: !m.firstInvoiceIssued, lines }, playbook.billing.anomaly);
-  return { subtotal, creditApplied, total: subtotal - creditApplied, hold };
+  // Prepaid credit pays for the period's usage before anything is charged: free credit as lines
+  // that lower the invoice, then account credit, then paid credit (the customer's money) as a payment.
+  let wallet = m.wallet;
+  const usageDue = draft.useWallet && wallet ? draft.revenue.filter((r) => r.kind === 'usage').reduce((sum, r) => sum + r.amount, 0) : 0;
+  const free = wallet && usageDue > 0 ? useFreeMoney(wallet, Math.min(usageDue, Math.max(0, subtotal)), at) : { used: [], wallet };
+  wallet = free.wallet;
+  const freeTotal = free.used.reduce((sum, f) => sum + f.amount, 0);
+  const afterFree = subtotal - freeTotal;
+  const creditApplied = Math.min(m.accountCredit, Math.max(0, afterFree));
+  const total = afterFree - creditApplied;
+  const paid = wallet && usageDue > 0 ? usePaidMoney(wallet, Math.min(usageDue - freeTotal, total), at, playbook.billing.wallet?.overdraftUpTo ?? 0) : { paid: 0, wallet };
+  wallet = paid.wallet;
+  return { subtotal, freeCredit: free.used, creditApplied, total, walletPaid: paid.paid, wallet, hold };
 }
+
+/** The lines that say free prepaid credit paid for usage, one a grant. */
+export const walletLines = (used: ReadonlyArray<{ grantId: string; amount: number }>): InvoiceLineRecord[] =>
+  used.map((u) => ({ description: `Prepaid credit applied (grant ${u.grantId})`, quantity: 1, unitAmount: -u.amount, amount: -u.amount }));
 
 /** The line that says account credit paid part of an invoice. */
 export const creditLine = (applied: number): InvoiceLineRecord => ({ description: 'Account credit applied', quantity: 1, unitAmount: -applied, amount: -applied });
@@ -118,10 +147,13 @@ async function issue(d: Deal, inv: ContractInvoice): Promise<void> {
   inv.billed = lines.flatMap((l) => (l.lineRef && l.periodStart && l.periodEnd ? [{ lineId: l.lineRef, description: l.description, amount: l.amount, period: { start: l.periodStart, end: l.periodEnd } }] : []));
   // Cash on account (an earlier overpayment) pays what it can at once, as a payment: the billed
   // total and the revenue stay as they are.
+  // Paid prepaid credit, drawn when the invoice was drawn up, pays it the same way.
+  const walletPaid = Math.min(inv.walletPaid ?? 0, inv.balance.amount);
   const onAccount = d.memory.onAccount ?? 0;
-  const openingCredit = creditFor(onAccount, inv.balance.amount);
+  const fromAccount = creditFor(onAccount, inv.balance.amount - walletPaid);
+  const openingCredit = walletPaid + fromAccount;
   if (openingCredit > 0) {
-    d.memory.onAccount = onAccount - openingCredit;
+    d.memory.onAccount = onAccount - fromAccount;
     inv.balance = d.money(inv.balance.amount - openingCredit);
   }
   await startInvoice(d, inv, lines, openingCredit);

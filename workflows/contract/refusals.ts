@@ -1,6 +1,7 @@
 import { amendedLine, uplift } from '../../domain/billing/line-changes';
 import { lineAmountIssue } from '../../domain/contracts/bounds';
 import type { ContractEvent } from '../../domain/contracts/contract-events';
+import { MAX_AMOUNT } from '../../domain/money';
 import { liveContractStages, type ContractMemory } from '../contract-definitions';
 import { currentPeriodOf, periodIndex } from './periods';
 
@@ -10,7 +11,7 @@ import { currentPeriodOf, periodIndex } from './periods';
 export type Refusal = { kind: 'conflict'; message: string } | { kind: 'reference'; field: string; message: string };
 
 export interface RefusalContext {
-  memory: Pick<ContractMemory, 'stage' | 'lines' | 'term' | 'invoices'>;
+  memory: Pick<ContractMemory, 'stage' | 'lines' | 'term' | 'invoices' | 'wallet'>;
   currency: string;
   /** The playbook's uplift for a renewal that names none. */
   autoRenewUpliftPercent: number;
@@ -20,6 +21,9 @@ export interface RefusalContext {
   collecting: (invoiceId: string) => boolean;
   now: string;
 }
+
+/** Every money grant ever put in the wallet: bounds what it can hold. */
+const walletMoney = (m: Pick<ContractMemory, 'wallet'>) => (m.wallet?.grants ?? []).filter((g) => g.kind === 'money').reduce((sum, g) => sum + Number(g.granted), 0);
 
 const conflict = (message: string): Refusal => ({ kind: 'conflict', message });
 const unknown = (field: string, message: string): Refusal => ({ kind: 'reference', field, message });
@@ -79,6 +83,16 @@ export function refusalOf(event: ContractEvent, c: RefusalContext): Refusal | nu
       if (inv.status === 'held' && !c.releasing.has(inv.invoiceId)) return conflict(`invoice ${event.invoiceId} is held and not issued yet`);
       if ((event.type === 'payment.received' || event.type === 'credit.issued') && event.amount.currency !== c.currency) return unknown('amount.currency', `the contract is in ${c.currency}`);
       if (!c.collecting(inv.invoiceId) && (inv.status === 'paid' || inv.status === 'written_off')) return conflict(`invoice ${event.invoiceId} is already ${inv.status}`);
+      return null;
+    }
+    case 'credit.granted': {
+      if (!live) return conflict(`only an active contract takes prepaid credit (it is ${stage})`);
+      if (m.wallet?.grants.some((g) => g.grantId === event.grantId)) return conflict(`grant ${event.grantId} is already in the wallet`);
+      if (event.amount && event.amount.currency !== c.currency) return unknown('amount.currency', `the contract is in ${c.currency}`);
+      if (event.units && !m.lines.some((l) => l.line.usageMetric === event.units!.metric && l.line.pricingModel !== 'percentage')) return unknown('units.metric', `no usage line of the contract is rated on "${event.units.metric}" by units`);
+      if (event.expiresAt && Date.parse(event.expiresAt) <= Date.parse(c.now)) return unknown('expiresAt', 'must be in the future');
+      if (event.amount && walletMoney(m) + event.amount.amount > MAX_AMOUNT) return unknown('amount.amount', `the wallet may hold at most ${MAX_AMOUNT} minor units`);
+      if ((m.wallet?.grants.length ?? 0) >= 1000) return conflict('the wallet holds 1,000 grants already');
       return null;
     }
     default:

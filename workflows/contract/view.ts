@@ -2,6 +2,7 @@ import type { ContractView } from '../contract-definitions';
 import type { Deal } from './deal';
 import { currentPeriodOf, nextBillingAt } from './periods';
 import { balanceDue, mrr } from './state';
+import { walletView } from './wallet';
 
 // The contract's live state, as its query answers it: stage, approvals, term, current billing
 // periods, invoices, balance, MRR and what happens next.
@@ -37,6 +38,7 @@ export function view(d: Deal): ContractView {
     onAccount: d.money(m.onAccount ?? 0),
     invoices: m.invoices.map(({ lines: _lines, revenue: _revenue, ...inv }) => inv),
     balanceDue: d.money(balanceDue(m)),
+    wallet: walletView(d),
     nextActions: d.scheduler.nextActions(),
     eventsApplied: m.eventsApplied,
     recentEventIds: d.intake.recent(20),

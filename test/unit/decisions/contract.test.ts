@@ -102,6 +102,11 @@ describe('which events a contract refuses', () => {
     now: '2027-02-10T00:00:00.000Z',
   };
   const quote: RefusalContext = { ...active, memory: { ...active.memory, stage: 'pending_approval', term: null } };
+  const metered = line({ ...seats, lineId: 'api', pricingModel: 'per_unit', usageMetric: 'api_calls', billing: { interval: 'month', timing: 'arrears' } } as typeof seats, 0);
+  const withWallet: RefusalContext = {
+    ...active,
+    memory: { ...active.memory, lines: [...active.memory.lines, metered], wallet: { grants: [{ grantId: 'g0', kind: 'money', granted: '5000', remaining: '5000/1', paid: true, priority: 50, grantedAt: term.start, expiresAt: null }], overdrawn: 0, lowBalanceAlerted: false } },
+  };
   const e = (x: Record<string, unknown>) => ({ eventId: 'e1', receivedAt: active.now, ...x }) as ContractEvent;
   const refused = (x: Record<string, unknown>, c = active) => {
     const r = refusalOf(e(x), c);
@@ -127,6 +132,14 @@ describe('which events a contract refuses', () => {
     ['a credit in another currency', { type: 'credit.issued', invoiceId: 'K.0001', amount: { amount: 100, currency: 'EUR' }, reason: 'x' }, active, 'amount.currency'],
     ['a rebill of a line the invoice did not bill', { type: 'invoice.rebilled', invoiceId: 'K.0001', reason: 'x', lines: [{ lineId: 'api', amount: usd(1) }] }, active, 'lines.0.lineId'],
     ['a rebill of a held invoice', { type: 'invoice.rebilled', invoiceId: 'K.0002', reason: 'x', lines: [] }, active, 'conflict'],
+    ['a prepaid top-up', { type: 'credit.granted', grantId: 'g1', amount: usd(5000), paid: true, priority: 50 }, active, null],
+    ['prepaid credit before signature', { type: 'credit.granted', grantId: 'g1', amount: usd(5000), paid: false, priority: 50 }, quote, 'conflict'],
+    ['a grant id already in the wallet', { type: 'credit.granted', grantId: 'g0', amount: usd(5000), paid: false, priority: 50 }, withWallet, 'conflict'],
+    ['credit in another currency', { type: 'credit.granted', grantId: 'g1', amount: { amount: 1, currency: 'EUR' }, paid: false, priority: 50 }, active, 'amount.currency'],
+    ['units of a metric no line is rated on', { type: 'credit.granted', grantId: 'g1', units: { metric: 'storage_gb', quantity: 5 }, paid: false, priority: 50 }, active, 'units.metric'],
+    ['units of a metric a line is rated on', { type: 'credit.granted', grantId: 'g1', units: { metric: 'api_calls', quantity: 5 }, paid: false, priority: 50 }, withWallet, null],
+    ['credit that expired already', { type: 'credit.granted', grantId: 'g1', amount: usd(5000), paid: false, priority: 50, expiresAt: '2027-02-01T00:00:00.000Z' }, active, 'expiresAt'],
+    ['more credit than can be counted exactly', { type: 'credit.granted', grantId: 'g1', amount: usd(9_999_999_999_000), paid: false, priority: 50 }, withWallet, 'amount.amount'],
   ])('%s', (_, x, c, expected) => {
     expect(refused(x, c)).toBe(expected);
   });
