@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { measurePeriod } from '../../activities/usage';
 import { usageRecords } from '../../db/schema';
 import { upcomingInvoiceQuery, upcomingUsageQuery, type UpcomingInvoice } from '../../workflows/contract-definitions';
-import { contractInvoices, invoicesUntil, lines, linesOf, saasPlaybook, send, startContract, state, usd } from '../support/contracts';
+import { contractInvoices, invoicesUntil, lines, linesOf, revenueOf, saasPlaybook, send, startContract, state, usd } from '../support/contracts';
 import { createTestTenant } from '../support/database';
 import { eventually } from '../support/eventually';
 import { DAY, HOUR, timeSkippingSuite } from '../support/suite';
@@ -16,7 +16,7 @@ import { DAY, HOUR, timeSkippingSuite } from '../support/suite';
  * closes, with all its usage in, has the same lines, total, credit and hold as the invoice the
  * contract issues at the close.
  */
-describe('upcoming invoice: a preview never differs from the invoice issued for the same usage', () => {
+describe('upcoming invoice: a preview never differs from the invoice issued for the same usage, and revenue is billed less credits', () => {
   const suite = timeSkippingSuite();
   const playbook = saasPlaybook((p) => ({
     ...p,
@@ -122,6 +122,15 @@ describe('upcoming invoice: a preview never differs from the invoice issued for 
         }));
         expect(preview.lines).toEqual(issuedLines);
         expect(preview.total).toEqual(usd(issued.total));
+        // Recognised over the contract's life = billed − credits: every issued invoice's lines (but
+        // account credit applied, which its credit note already counted) and every credit note.
+        const issuedSoFar = (await contractInvoices(db, tenantId, contractId)).filter((i) => i.status !== 'held');
+        let billedLessCredits = 0;
+        for (const inv of issuedSoFar) {
+          if (inv.kind === 'credit_note') billedLessCredits += inv.total;
+          else billedLessCredits += (await linesOf(db, tenantId, inv.id)).filter((l) => l.description !== 'Account credit applied').reduce((sum, l) => sum + l.amount, 0);
+        }
+        await eventually(async () => (await revenueOf(db, tenantId, contractId)).reduce((sum, r) => sum + r.amount, 0), { until: (recognised) => recognised === billedLessCredits });
         // What the wallet and cash on account pay at issue is what the preview said.
         const paidAtIssue = preview.paidFromWallet.amount + preview.paidFromAccount.amount;
         if (!preview.hold) await eventually(async () => (await contractInvoices(db, tenantId, contractId)).find((i) => i.id === issued.id)!, { until: (i) => i.balance === issued.total - paidAtIssue });
