@@ -184,6 +184,18 @@ describe('the dashboard in a browser', () => {
     expect(errors).toEqual([]);
   });
 
+  it("shows a contract's prepaid credit and its upcoming invoice as the API has them", async () => {
+    expect((await shop.request('POST', '/v1/contracts/globex/events', { type: 'credit.granted', grantId: 'welcome', amount: { amount: 2500, currency: 'USD' } })).status).toBe(202);
+    const [upcoming, contract] = await eventually(async () => [(await shop.request('GET', '/v1/contracts/globex/upcoming-invoice')).body, (await shop.request('GET', '/v1/contracts/globex')).body], { until: ([, c]) => c.wallet?.balance.amount === 2500 });
+    await page.goto(`${stack.api.url}/dashboard#/contracts/globex`);
+    await page.getByRole('heading', { name: 'Prepaid credit' }).waitFor();
+    expect(await page.locator('[data-wallet-balance]').getAttribute('data-wallet-balance')).toBe(String(contract.wallet.balance.amount));
+    expect(await page.locator('section[aria-labelledby="s-Prepaid-credit"] tbody').textContent()).toContain('welcome');
+    expect(await page.locator('[data-upcoming-total]').getAttribute('data-upcoming-total')).toBe(String(upcoming.total.amount));
+    expect(await page.locator('section[aria-labelledby="s-Upcoming-invoice"] tbody tr').count()).toBe(upcoming.lines.length);
+    expect(errors).toEqual([]);
+  });
+
   it('draws every playbook as an SVG diagram', async () => {
     await page.getByRole('link', { name: 'Playbooks' }).click();
     await page.locator('.diagram[data-playbook="polar-hvac"] img').waitFor({ timeout: 30_000 });

@@ -439,9 +439,45 @@ function invoiceTable(invoices, timeZone) {
   ], invoices);
 }
 
+/** The prepaid wallet: what is left, and every grant with what it has left. */
+function walletSection(wallet, currency) {
+  if (!wallet) return null;
+  const left = (g) => {
+    const [n, d] = g.remaining.split('/').map(Number);
+    return g.kind === 'money' ? money(Math.floor(n / d), currency) : `${Math.round((n / d) * 10_000) / 10_000} ${g.metric}`;
+  };
+  return section(
+    'Prepaid credit',
+    h('p', { 'data-wallet-balance': String(wallet.balance.amount) }, `Balance ${money(wallet.balance.amount, currency)} (paid ${money(wallet.paid.amount, currency)}, free ${money(wallet.free.amount, currency)}${wallet.overdrawn.amount ? `, overdrawn ${money(wallet.overdrawn.amount, currency)}` : ''})`, ...Object.entries(wallet.units).map(([metric, q]) => ` · ${q} ${metric} prepaid`)),
+    table('Grants, in the order they are used', [
+      { label: 'Grant', cell: (g) => g.grantId },
+      { label: 'Kind', cell: (g) => (g.kind === 'units' ? `units of ${g.metric}` : g.paid ? 'top-up' : 'free credit') },
+      { label: 'Priority', num: true, cell: (g) => String(g.priority) },
+      { label: 'Expires', cell: (g) => (g.expiresAt ? g.expiresAt.slice(0, 10) : 'never') },
+      { label: 'Left', num: true, cell: left },
+    ], [...wallet.grants].sort((a, b) => a.priority - b.priority)),
+  );
+}
+
+/** The next invoice as it stands, from the API's preview (drawn up by the code that will issue it). */
+function upcomingSection(upcoming, zone) {
+  if (!upcoming) return null;
+  const cur = upcoming.total.currency;
+  return section(
+    'Upcoming invoice',
+    h('p', { 'data-upcoming-total': String(upcoming.total.amount) }, `Issued ${localTime(upcoming.at, zone)} for ${money(upcoming.total.amount, cur)}`, upcoming.paidFromWallet.amount ? `, ${money(upcoming.paidFromWallet.amount, cur)} of it paid from prepaid credit` : '', upcoming.hold ? ` · would be held: ${upcoming.hold}` : ''),
+    table('Lines so far', [
+      { label: 'Line', cell: (l) => l.description },
+      { label: 'Amount', num: true, cell: (l) => money(l.amount, cur) },
+    ], upcoming.lines),
+  );
+}
+
 async function contractPage(id) {
   const enc = encodeURIComponent(id);
   const [c, invoices, schedule] = await Promise.all([api(`/v1/contracts/${enc}`), api(`/v1/contracts/${enc}/invoices`), api(`/v1/contracts/${enc}/revenue-schedule`)]);
+  // Asked only when an invoice is coming (409 otherwise).
+  const upcoming = c.nextInvoiceAt && ['active', 'cancelling'].includes(c.stage) ? await api(`/v1/contracts/${enc}/upcoming-invoice`) : null;
   const zone = c.customer.timezone ?? 'UTC';
   const months = schedule.months ?? [];
   const cur = schedule.currency;
@@ -462,8 +498,10 @@ async function contractPage(id) {
         ],
       }),
     ),
+    upcomingSection(upcoming, zone),
+    walletSection(c.wallet, c.currency),
     section('Invoices', invoiceTable(invoices.data, zone)),
-  ];
+  ].filter(Boolean);
 }
 
 async function playbooks() {
