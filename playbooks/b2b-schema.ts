@@ -47,6 +47,8 @@ export const B2BPlaybook = z
       netTerms: IsoDuration,
       /** Usage reported this long after its period was invoiced is still billed (a dated adjustment), and counted in the leakage ledger (default P3D). */
       lateUsageGrace: IsoDuration.optional(),
+      /** Where late usage is billed: on the next period's invoice (default) or on an adjustment invoice of its own, issued beside it. */
+      lateUsageOn: z.enum(['next_invoice', 'adjustment_invoice']).optional(),
       /** Prepaid credit: a low-balance alert below `lowBalanceBelow` (minor units), and paid money overdrawn by up to `overdraftUpTo` (default 0: never below zero). */
       wallet: z.strictObject({ lowBalanceBelow: z.number().int().min(0).max(1e13).optional(), overdraftUpTo: z.number().int().min(0).max(1e13).default(0) }).optional(),
       anomaly: z.strictObject({

@@ -195,6 +195,8 @@ export interface UpcomingInvoice {
   amountDue: Money;
   /** Why it would be held for review at issue, if it would. */
   hold: string | null;
+  /** Late usage on an adjustment invoice issued beside it (playbook `billing.lateUsageOn`), or null. */
+  adjustment: Omit<UpcomingInvoice, 'at' | 'adjustment'> | null;
 }
 export const upcomingInvoiceQuery = defineQuery<UpcomingInvoice | null, [Array<{ key: string; usage: PeriodUsage }>]>('upcomingInvoice');
 

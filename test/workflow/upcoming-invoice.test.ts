@@ -48,6 +48,8 @@ describe('upcoming invoice: a preview never differs from the invoice issued for 
     amendedSeats: fc.option(fc.integer({ min: 1, max: 80 }), { nil: undefined }),
     // The pre-bill check's threshold: tight (most second invoices held) or loose (few are).
     holdThresholdPercent: fc.constantFrom(50, 100_000),
+    // Late usage on the next invoice, or on an adjustment invoice of its own.
+    lateUsageOn: fc.constantFrom('next_invoice' as const, 'adjustment_invoice' as const),
     // Prepaid credit put in the wallet during the second month: money (free or paid) or units of
     // the first usage line's metric, some expiring before the close, some just after it.
     grants: fc.array(fc.record({ units: fc.boolean(), amount: fc.integer({ min: 1, max: 50_000 }), paid: fc.boolean(), priority: fc.integer({ min: 0, max: 100 }), expiresInDays: fc.option(fc.integer({ min: 1, max: 40 }), { nil: undefined }) }), { maxLength: 4 }),
@@ -61,7 +63,7 @@ describe('upcoming invoice: a preview never differs from the invoice issued for 
         const now = await suite.now();
         const start = new Date(Math.ceil((now + HOUR) / DAY) * DAY).toISOString();
         const seats = { lineId: 'seats', sku: 'SEAT', quantity: c.seats.quantity, listPrice: usd(c.seats.price), discountPercent: c.seats.discount, pricingModel: 'per_unit', billing: { interval: 'month', timing: 'advance' } };
-        const checked = { ...playbook, definition: { ...playbook.definition, billing: { ...playbook.definition.billing, anomaly: { ...playbook.definition.billing.anomaly, thresholdPercent: c.holdThresholdPercent } } } };
+        const checked = { ...playbook, definition: { ...playbook.definition, billing: { ...playbook.definition.billing, lateUsageOn: c.lateUsageOn, anomaly: { ...playbook.definition.billing.anomaly, thresholdPercent: c.holdThresholdPercent } } } };
         const { contractId, handle } = await startContract(suite.env, { taskQueue: suite.worker.taskQueue, tenantId, playbook: checked, start, lines: lines(seats, ...c.usage) });
         await send(handle, { type: 'contract.signed', signedBy: 'Initech CFO' });
         await suite.env.sleep(Date.parse(start) - now + HOUR);
@@ -109,19 +111,25 @@ describe('upcoming invoice: a preview never differs from the invoice issued for 
 
         const before = new Set((await contractInvoices(db, tenantId, contractId)).map((i) => i.id));
         await suite.env.sleep(2 * HOUR);
+        // The period's invoice, then (by playbook) an adjustment invoice for the late usage.
+        const expected = [preview, ...(preview.adjustment ? [preview.adjustment] : [])];
         const fresh = (rows: Awaited<ReturnType<typeof contractInvoices>>) => rows.filter((i) => i.kind === 'invoice' && !before.has(i.id));
-        const issued = fresh(await invoicesUntil(db, tenantId, contractId, (r) => fresh(r).length === 1))[0]!;
-        const issuedLines = (await linesOf(db, tenantId, issued.id)).map((l) => ({
-          description: l.description,
-          quantity: Number(l.quantity),
-          unitAmount: l.unitAmount,
-          amount: l.amount,
-          ...(l.lineRef ? { lineRef: l.lineRef } : {}),
-          ...(l.periodStart ? { periodStart: l.periodStart.toISOString() } : {}),
-          ...(l.periodEnd ? { periodEnd: l.periodEnd.toISOString() } : {}),
-        }));
-        expect(preview.lines).toEqual(issuedLines);
-        expect(preview.total).toEqual(usd(issued.total));
+        const issuedNow = fresh(await invoicesUntil(db, tenantId, contractId, (r) => fresh(r).length === expected.length));
+        const issued = issuedNow[0]!;
+        for (const [k, inv] of issuedNow.entries()) {
+          const issuedLines = (await linesOf(db, tenantId, inv.id)).map((l) => ({
+            description: l.description,
+            quantity: Number(l.quantity),
+            unitAmount: l.unitAmount,
+            amount: l.amount,
+            ...(l.lineRef ? { lineRef: l.lineRef } : {}),
+            ...(l.periodStart ? { periodStart: l.periodStart.toISOString() } : {}),
+            ...(l.periodEnd ? { periodEnd: l.periodEnd.toISOString() } : {}),
+          }));
+          expect(expected[k]!.lines).toEqual(issuedLines);
+          expect(expected[k]!.total).toEqual(usd(inv.total));
+        }
+        if (c.lateUsageOn === 'adjustment_invoice') expect(preview.lines.some((l) => l.description.startsWith('Late usage'))).toBe(false);
         // Recognised over the contract's life = billed − credits: every issued invoice's lines (but
         // account credit applied, which its credit note already counted) and every credit note.
         const issuedSoFar = (await contractInvoices(db, tenantId, contractId)).filter((i) => i.status !== 'held');

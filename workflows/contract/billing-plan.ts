@@ -65,6 +65,8 @@ export const usageKey = (lineId: string, period: Period) => `${lineId}@${period.
 
 export interface BillingPlan {
   draft: Draft;
+  /** Late usage on an invoice of its own, issued after the period's (playbook `billing.lateUsageOn`). */
+  adjustment?: Draft;
   /** The lines as they stand once billed: next periods, arrears segments. */
   lines: ContractLine[];
   oneTimeBilled: string[];
@@ -82,9 +84,11 @@ export interface BillingPlan {
  * rated from `usage` (keyed by `usageKey`), a partial last period pro rata. The memory is not
  * changed: the plan says what it becomes.
  */
-export function planBilling(m: Pick<ContractMemory, 'term' | 'lines' | 'oneTimeBilled' | 'wallet'>, at: number, usage: ReadonlyMap<string, PeriodUsage>): BillingPlan {
+export function planBilling(m: Pick<ContractMemory, 'term' | 'lines' | 'oneTimeBilled' | 'wallet'>, at: number, usage: ReadonlyMap<string, PeriodUsage>, options: { lateUsageOn?: 'next_invoice' | 'adjustment_invoice' } = {}): BillingPlan {
   const term = m.term!;
   const draft = emptyDraft({ useWallet: true });
+  // Late usage goes on the period's invoice, or (by playbook) on an adjustment invoice of its own.
+  const lateDraft = options.lateUsageOn === 'adjustment_invoice' ? emptyDraft({ skipChecks: true }) : draft;
   let wallet = m.wallet;
   const oneTimeBilled = [...m.oneTimeBilled];
   const refused: BillingPlan['refused'] = [];
@@ -122,7 +126,7 @@ export function planBilling(m: Pick<ContractMemory, 'term' | 'lines' | 'oneTimeB
         });
         if (rated) addLine(draft, line, share(rated.amount), measured.quantity, `${rated.description} (${measured.records} record(s)${prepaid})`, period, { kind: 'usage', usagePeriod: period }, measured.quantity);
         else refused.push({ lineId: l.lineId, period, quantity: measured.quantity });
-        for (const late of measured.late ?? []) lateAdjustment(draft, term, line, late, period, lateUsage, refused);
+        for (const late of measured.late ?? []) lateAdjustment(lateDraft, term, line, late, period, lateUsage, refused);
       } else if (l.billing.timing === 'arrears') {
         const amount = line.segments.length ? blendedPeriodAmount(line.segments, period) : rateQuantity(l, l.quantity).amount;
         addLine(draft, line, share(amount), l.quantity, rateQuantity(l, l.quantity).description, period, { kind: 'subscription', servicePeriod: period }, null);
@@ -135,11 +139,16 @@ export function planBilling(m: Pick<ContractMemory, 'term' | 'lines' | 'oneTimeB
     }
     return line;
   });
-  if (draft.lines.length > 0) {
-    const periods = draft.lines.filter((x) => x.periodStart && x.periodEnd && x.periodStart !== x.periodEnd);
-    if (periods.length) draft.period = { start: periods.map((x) => x.periodStart!).sort()[0]!, end: periods.map((x) => x.periodEnd!).sort().at(-1)! };
-  }
-  return { draft, lines, oneTimeBilled, refused, lateUsage, ...(wallet ? { wallet } : {}) };
+  spanPeriods(draft);
+  spanPeriods(lateDraft);
+  return { draft, ...(lateDraft !== draft && lateDraft.lines.length ? { adjustment: lateDraft } : {}), lines, oneTimeBilled, refused, lateUsage, ...(wallet ? { wallet } : {}) };
+}
+
+/** An invoice's period: from its lines' earliest start to their latest end. */
+function spanPeriods(draft: Draft): void {
+  if (draft.lines.length === 0) return;
+  const periods = draft.lines.filter((x) => x.periodStart && x.periodEnd && x.periodStart !== x.periodEnd);
+  if (periods.length) draft.period = { start: periods.map((x) => x.periodStart!).sort()[0]!, end: periods.map((x) => x.periodEnd!).sort().at(-1)! };
 }
 
 /**

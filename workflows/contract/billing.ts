@@ -31,13 +31,14 @@ export async function bill(d: Deal): Promise<void> {
   for (const { key, request } of usageNeeds(d.memory, d.input, d.playbook, now, { lateUsage: d.lateUsage })) {
     usage.set(key, await local.closeUsagePeriod.executeWithOptions({ ...localOptions, summary: `rate ${request.metric} ${request.from.slice(0, 10)} → ${request.to.slice(0, 10)}` }, [request]));
   }
-  const plan = planBilling(d.memory, now, usage);
+  const plan = planBilling(d.memory, now, usage, { lateUsageOn: d.playbook.billing.lateUsageOn });
   d.memory.lines = plan.lines;
   d.memory.oneTimeBilled = plan.oneTimeBilled;
   if (plan.wallet) d.memory.wallet = plan.wallet;
   for (const r of plan.refused) refuseToBill(d, r.lineId, r.period, r.quantity);
   for (const late of plan.lateUsage) d.leaks.lateUsage(late.lineId, late.period, late.billedWith, late.records, late.amount);
   if (plan.draft.lines.length > 0) await issueDraft(d, plan.draft);
+  if (plan.adjustment) await issueDraft(d, plan.adjustment);
   scheduleBilling(d);
 }
 

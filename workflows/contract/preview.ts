@@ -1,4 +1,6 @@
 import type { PeriodUsage } from '../../activities/usage';
+import type { Wallet } from '../../domain/billing/wallet';
+import type { Draft } from './drafts';
 import type { UpcomingInvoice, UpcomingUsage } from '../contract-definitions';
 import { creditFor } from '../on-account';
 import { planBilling, usageNeeds } from './billing-plan';
@@ -22,14 +24,33 @@ export function upcomingInvoice(d: Deal, measured: ReadonlyArray<{ key: string; 
   const usage = new Map(measured.map((m) => [m.key, m.usage]));
   // A period the caller did not measure has no usage yet.
   for (const need of usageNeeds(d.memory, d.input, d.playbook, at, { lateUsage: d.lateUsage })) if (!usage.has(need.key)) usage.set(need.key, { quantity: 0, records: 0 });
-  const plan = planBilling(d.memory, at, usage);
-  const figures = invoiceFigures({ ...d.memory, ...(plan.wallet ? { wallet: plan.wallet } : {}) }, d.playbook, d.input.currency, plan.draft, at);
-  const draft = plan.draft;
+  const plan = planBilling(d.memory, at, usage, { lateUsageOn: d.playbook.billing.lateUsageOn });
+  // The period's invoice is issued first; an adjustment invoice after it takes what credit is left.
+  const state: Seen = { accountCredit: d.memory.accountCredit, onAccount: d.memory.onAccount ?? 0, ...(plan.wallet ?? d.memory.wallet ? { wallet: plan.wallet ?? d.memory.wallet } : {}) };
+  const main = drawnUp(d, plan.draft, state, at);
+  const adjustment = plan.adjustment ? drawnUp(d, plan.adjustment, state, at) : null;
+  return { at: new Date(at).toISOString(), ...main, adjustment };
+}
+
+/** What issuing leaves for the next invoice of the same boundary. */
+interface Seen {
+  accountCredit: number;
+  onAccount: number;
+  wallet?: Wallet;
+}
+
+/** One drawn-up invoice as issuing will make it, and what it leaves of credit, cash on account and wallet. */
+function drawnUp(d: Deal, draft: Draft, state: Seen, at: number): Omit<UpcomingInvoice, 'at' | 'adjustment'> {
+  const figures = invoiceFigures({ ...d.memory, accountCredit: state.accountCredit, ...(state.wallet ? { wallet: state.wallet } : {}) }, d.playbook, d.input.currency, draft, at);
   const lines = [...draft.lines, ...walletLines(figures.freeCredit), ...(figures.creditApplied > 0 ? [creditLine(figures.creditApplied)] : [])];
+  // Prepaid credit is drawn when the invoice is drawn up; cash on account pays it when it is
+  // issued, which for a held invoice is when someone releases it.
   const paidFromWallet = Math.min(figures.walletPaid, figures.total);
-  const paidFromAccount = creditFor(d.memory.onAccount ?? 0, figures.total - paidFromWallet);
+  const paidFromAccount = figures.hold ? 0 : creditFor(state.onAccount, figures.total - paidFromWallet);
+  state.accountCredit -= figures.creditApplied;
+  state.onAccount -= paidFromAccount;
+  if (figures.wallet) state.wallet = figures.wallet;
   return {
-    at: new Date(at).toISOString(),
     period: draft.period ?? null,
     lines,
     subtotal: d.money(figures.subtotal),
