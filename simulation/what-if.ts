@@ -108,7 +108,7 @@ export async function simulateWhatIf(options: WhatIfOptions): Promise<WhatIfRepo
     .select({ subjectId: messages.subjectId, kind: messages.kind, sentAt: messages.sentAt })
     .from(messages)
     .where(and(eq(messages.tenantId, tenantId), eq(messages.subjectType, 'customer'), inArray(messages.subjectId, subjects.map((s) => s.id)), ne(messages.status, 'suppressed')));
-  for (const m of real) sent.set(m.subjectId, [...(sent.get(m.subjectId) ?? []), { kind: m.kind, sentAt: m.sentAt.getTime() }]);
+  for (const m of real) pushTo(sent, m.subjectId, { kind: m.kind, sentAt: m.sentAt.getTime() });
 
   const runs = { baseline: `whatif-${randomBytes(5).toString('hex')}-a`, candidate: `whatif-${randomBytes(5).toString('hex')}-b` };
   await db.insert(tenants).values(Object.values(runs).map((id) => ({ id, name: `What-if of ${tenantId}` })));
@@ -186,7 +186,7 @@ async function replayShard(options: WhatIfOptions, shard: Shard): Promise<number
     // Each run keeps, per customer, the events still to come, in recorded order, each with the
     // message it answers (if any): a reply may come sooner in one run than in the other.
     const ownEvents = new Map<string, Array<{ e: Shard['events'][number]; order: number }>>();
-    events.forEach((e, order) => ownEvents.set(e.subjectId, [...(ownEvents.get(e.subjectId) ?? []), { e, order }]));
+    events.forEach((e, order) => pushTo(ownEvents, e.subjectId, { e, order }));
     const queues = (['baseline', 'candidate'] as const).flatMap((run) =>
       subjects.map((s) => {
         const own = (ownEvents.get(s.id) ?? []).map(({ e }) => e);
@@ -265,13 +265,15 @@ async function promptsSent(db: Database, runs: Shard['runs'], waiting: Array<{ s
     .from(messages)
     .where(and(inArray(messages.tenantId, [runs.baseline, runs.candidate]), eq(messages.subjectType, 'customer'), inArray(messages.subjectId, [...new Set(waiting.map((w) => w.subject.id))]), ne(messages.status, 'suppressed')));
   const out = new Map<string, SentMessage[]>();
-  for (const r of rows) {
-    const key = `${r.tenantId}/${r.subjectId}`;
-    const list = out.get(key) ?? [];
-    list.push({ kind: r.kind, sentAt: r.sentAt.getTime() });
-    out.set(key, list);
-  }
+  for (const r of rows) pushTo(out, `${r.tenantId}/${r.subjectId}`, { kind: r.kind, sentAt: r.sentAt.getTime() });
   return out;
+}
+
+/** Appends to the list a map keeps under `key`. */
+function pushTo<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 async function sampleOf(db: Database, tenantId: string, sample: WhatIfOptions['sample']) {

@@ -12,6 +12,7 @@ import { findBuiltinContractPlaybook, type B2BPlaybook, type ResolvedPlaybook } 
 import type { contract } from '../../workflows/contract';
 import { queryWithin } from './temporal';
 import { approvalDecisionUpdate, contractEventUpdate, contractStateQuery, type ApprovalDecision, type ContractView } from '../../workflows/contract-definitions';
+import { createTestTenant as createTenantFor } from './database';
 import { eventually } from './eventually';
 
 export type ContractHandle = WorkflowHandle<typeof contract>;
@@ -117,4 +118,21 @@ export async function contractTasks(db: Database, tenantId: string, contractId: 
 /** Waits until the contract's invoices in PostgreSQL satisfy `until`. */
 export function invoicesUntil(db: Database, tenantId: string, contractId: string, until: (rows: Awaited<ReturnType<typeof contractInvoices>>) => boolean) {
   return eventually(() => contractInvoices(db, tenantId, contractId), { until });
+}
+
+/**
+ * A contract of `lines` signed now, its term starting at the next UTC midnight, with the suite's
+ * clock an hour into the term (whatever it bills at the start is under way).
+ */
+export async function signedContract(
+  suite: { env: TestWorkflowEnvironment; worker: { taskQueue: string }; database: { db: Database }; now: () => Promise<number> },
+  options: { lines: QuoteLine[]; playbook: ResolvedPlaybook<B2BPlaybook>; term?: string; autoRenew?: boolean },
+) {
+  const tenantId = await createTenantFor(suite.database.db);
+  const now = await suite.now();
+  const start = new Date(Math.ceil((now + 3_600_000) / 86_400_000) * 86_400_000).toISOString();
+  const { contractId, handle } = await startContract(suite.env, { taskQueue: suite.worker.taskQueue, tenantId, start, ...options });
+  await send(handle, { type: 'contract.signed', signedBy: 'Initech CFO' });
+  await suite.env.sleep(Date.parse(start) - now + 3_600_000);
+  return { tenantId, contractId, handle, start };
 }

@@ -1,8 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { leakageEntries, usageRecords } from '../../db/schema';
-import { invoicesUntil, lines, linesOf, revenueOf, saasPlaybook, send, startContract, state, usd } from '../support/contracts';
-import { createTestTenant } from '../support/database';
+import { invoicesUntil, lines, linesOf, revenueOf, saasPlaybook, signedContract, state, usd } from '../support/contracts';
 import { recordHistory } from '../support/histories';
 import { DAY, HOUR, timeSkippingSuite } from '../support/suite';
 
@@ -23,19 +22,7 @@ describe('late usage after a period closed', () => {
 
   it('bills it on the next invoice as a dated adjustment, once, and counts what came after the grace window', async () => {
     const db = suite.database.db;
-    const tenantId = await createTestTenant(db);
-    const now = await suite.now();
-    const start = new Date(Math.ceil((now + HOUR) / DAY) * DAY).toISOString();
-    const { contractId, handle } = await startContract(suite.env, {
-      taskQueue: suite.worker.taskQueue,
-      tenantId,
-      playbook,
-      start,
-      term: 'P3M',
-      lines: lines({ lineId: 'calls', sku: 'API', description: 'API calls', listPrice: usd(0), pricingModel: 'tiered', tiers: [{ upTo: 1000, unitAmount: 0 }, { upTo: null, unitAmount: 2 }], usageMetric: 'api_calls', billing: { interval: 'month', timing: 'arrears' } }),
-    });
-    await send(handle, { type: 'contract.signed', signedBy: 'Initech CFO' });
-    await suite.env.sleep(Date.parse(start) - now + HOUR);
+    const { tenantId, contractId, handle } = await signedContract(suite, { playbook, term: 'P3M', lines: lines({ lineId: 'calls', sku: 'API', description: 'API calls', listPrice: usd(0), pricingModel: 'tiered', tiers: [{ upTo: 1000, unitAmount: 0 }, { upTo: null, unitAmount: 2 }], usageMetric: 'api_calls', billing: { interval: 'month', timing: 'arrears' } }) });
     const first = (await state(handle)).currentPeriods[0]!;
     const record = (id: string, quantity: number, at: number, late = false, receivedAt = at) => ({ tenantId, contractId, id, metric: 'api_calls', quantity: String(quantity), occurredAt: new Date(at), late, receivedAt: new Date(receivedAt) });
     const p1 = { from: Date.parse(first.start), to: Date.parse(first.end) };

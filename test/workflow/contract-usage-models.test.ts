@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { usageRecords } from '../../db/schema';
-import { contractInvoices, invoicesUntil, lines, linesOf, saasPlaybook, send, startContract, state, usd } from '../support/contracts';
-import { createTestTenant } from '../support/database';
+import { contractInvoices, invoicesUntil, lines, linesOf, saasPlaybook, signedContract, state, usd } from '../support/contracts';
 import { recordHistory } from '../support/histories';
 import { DAY, HOUR, timeSkippingSuite } from '../support/suite';
 
@@ -23,14 +22,8 @@ describe('contract usage priced by the models and aggregations beyond sum', () =
 
   it('bills a gauge by its time-weighted average, a take rate per transaction, unique users, and sub-cent calls', async () => {
     const db = suite.database.db;
-    const tenantId = await createTestTenant(db);
-    const now = await suite.now();
-    const start = new Date(Math.ceil((now + HOUR) / DAY) * DAY).toISOString();
-    const { contractId, handle } = await startContract(suite.env, {
-      taskQueue: suite.worker.taskQueue,
-      tenantId,
+    const { tenantId, contractId, handle } = await signedContract(suite, {
       playbook,
-      start,
       lines: lines(
         { lineId: 'seats', sku: 'SEAT', description: 'Seats', listPrice: usd(3000), pricingModel: 'per_unit', usageMetric: 'seats', ...arrears },
         { lineId: 'take', sku: 'PAY', description: 'Payments', listPrice: usd(0), pricingModel: 'percentage', percentage: { rate: '1.2', fixedFee: 10, perTransactionMin: 50 }, usageMetric: 'payments', ...arrears },
@@ -38,8 +31,6 @@ describe('contract usage priced by the models and aggregations beyond sum', () =
         { lineId: 'calls', sku: 'API', description: 'API calls', listPrice: usd(0), unitAmountDecimal: '0.06', pricingModel: 'per_unit', usageMetric: 'api_calls', ...arrears },
       ),
     });
-    await send(handle, { type: 'contract.signed', signedBy: 'Initech CFO' });
-    await suite.env.sleep(Date.parse(start) - now + HOUR);
     const period = (await state(handle)).currentPeriods.find((p) => p.lineId === 'seats')!;
     const from = Date.parse(period.start);
     const to = Date.parse(period.end);

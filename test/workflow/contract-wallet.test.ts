@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { payments, usageRecords } from '../../db/schema';
 import { scheduleByMonth, type RevenueLine } from '../../domain/billing/recognition';
 import { and, eq } from 'drizzle-orm';
-import { contractInvoices, invoicesUntil, lines, linesOf, revenueOf, saasPlaybook, send, startContract, state, usd } from '../support/contracts';
-import { createTestTenant, timelineOf } from '../support/database';
+import { contractInvoices, invoicesUntil, lines, linesOf, revenueOf, saasPlaybook, send, signedContract, state, usd } from '../support/contracts';
+import { timelineOf } from '../support/database';
 import { eventually } from '../support/eventually';
 import { recordHistory } from '../support/histories';
 import { DAY, HOUR, timeSkippingSuite } from '../support/suite';
@@ -23,20 +23,7 @@ describe('contract wallet: prepaid units, free credit and paid top-ups used by u
 
   it('bills each month net of the wallet, shows the balance, alerts when it runs low, and recognises billed less credits', async () => {
     const db = suite.database.db;
-    const tenantId = await createTestTenant(db);
-    const now = await suite.now();
-    const start = new Date(Math.ceil((now + HOUR) / DAY) * DAY).toISOString();
-    const { contractId, handle } = await startContract(suite.env, {
-      taskQueue: suite.worker.taskQueue,
-      tenantId,
-      playbook,
-      start,
-      term: 'P3M',
-      autoRenew: false,
-      lines: lines({ lineId: 'calls', sku: 'API', description: 'API calls', listPrice: usd(2), pricingModel: 'per_unit', usageMetric: 'api_calls', billing: { interval: 'month', timing: 'arrears' } }),
-    });
-    await send(handle, { type: 'contract.signed', signedBy: 'Initech CFO' });
-    await suite.env.sleep(Date.parse(start) - now + HOUR);
+    const { tenantId, contractId, handle, start } = await signedContract(suite, { playbook, term: 'P3M', autoRenew: false, lines: lines({ lineId: 'calls', sku: 'API', description: 'API calls', listPrice: usd(2), pricingModel: 'per_unit', usageMetric: 'api_calls', billing: { interval: 'month', timing: 'arrears' } }) });
     await send(handle, { type: 'credit.granted', grantId: 'calls-1k', units: { metric: 'api_calls', quantity: 1000 }, paid: false, priority: 50 });
     await send(handle, { type: 'credit.granted', grantId: 'promo', amount: usd(1000), paid: false, priority: 10 });
     await send(handle, { type: 'credit.granted', grantId: 'promo-short', amount: usd(800), paid: false, priority: 20, expiresAt: new Date(Date.parse(start) + 5 * DAY).toISOString() });

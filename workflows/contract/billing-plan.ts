@@ -1,7 +1,7 @@
 import type { LatePeriodUsage, PeriodUsage, UsagePeriod } from '../../activities/usage';
 import { addDuration } from '../../domain/durations';
 import { perUnit, shareOf } from '../../domain/billing/amounts';
-import { exact, exactFromText, plus, toNumber, ZERO, type Exact } from '../../domain/billing/exact';
+import { exact, exactFromText, minus, plus, toNumber, ZERO, type Exact } from '../../domain/billing/exact';
 import { useUnits, type Wallet } from '../../domain/billing/wallet';
 import { invoiceDate, utcDays, type Period } from '../../domain/billing/periods';
 import { blendedPeriodAmount } from '../../domain/billing/proration';
@@ -167,11 +167,12 @@ function lateAdjustment(draft: Draft, term: Term, line: ContractLine, late: Late
   const after = rate(late.after);
   if (!before || !after) return void refused.push({ lineId: l.lineId, period: late.period, quantity: late.after.quantity });
   const amount = share(after.amount) - share(before.amount);
-  const added = late.after.quantity - late.before.quantity;
+  const quantityOf = (u: PeriodUsage) => (u.exactQuantity ? exactFromText(u.exactQuantity) : exact(u.quantity));
+  const added = toNumber(minus(quantityOf(late.after), quantityOf(late.before)));
   if (late.records > 0 || amount !== 0) {
     const what = late.records > 0 ? `${late.records} record(s) received after the period was invoiced` : 'a late level change carried in';
     draft.lines.push({
-      description: `Late usage of ${l.usageMetric} for ${late.period.start.slice(0, 10)} → ${late.period.end.slice(0, 10)}: ${added >= 0 ? '+' : ''}${Math.round(added * 10_000) / 10_000} (${what})`,
+      description: `Late usage of ${l.usageMetric} for ${late.period.start.slice(0, 10)} → ${late.period.end.slice(0, 10)}: ${added >= 0 ? '+' : ''}${formatQuantity(added)} (${what})`,
       quantity: added,
       unitAmount: added ? perUnit(amount, added) : amount,
       amount,

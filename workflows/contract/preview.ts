@@ -26,21 +26,21 @@ export function upcomingInvoice(d: Deal, measured: ReadonlyArray<{ key: string; 
   for (const need of usageNeeds(d.memory, d.input, d.playbook, at, { lateUsage: d.lateUsage })) if (!usage.has(need.key)) usage.set(need.key, { quantity: 0, records: 0 });
   const plan = planBilling(d.memory, at, usage, { lateUsageOn: d.playbook.billing.lateUsageOn });
   // The period's invoice is issued first; an adjustment invoice after it takes what credit is left.
-  const state: Seen = { accountCredit: d.memory.accountCredit, onAccount: d.memory.onAccount ?? 0, ...(plan.wallet ?? d.memory.wallet ? { wallet: plan.wallet ?? d.memory.wallet } : {}) };
+  const state: Carried = { accountCredit: d.memory.accountCredit, onAccount: d.memory.onAccount ?? 0, ...(plan.wallet ?? d.memory.wallet ? { wallet: plan.wallet ?? d.memory.wallet } : {}) };
   const main = drawnUp(d, plan.draft, state, at);
   const adjustment = plan.adjustment ? drawnUp(d, plan.adjustment, state, at) : null;
   return { at: new Date(at).toISOString(), ...main, adjustment };
 }
 
 /** What issuing leaves for the next invoice of the same boundary. */
-interface Seen {
+interface Carried {
   accountCredit: number;
   onAccount: number;
   wallet?: Wallet;
 }
 
 /** One drawn-up invoice as issuing will make it, and what it leaves of credit, cash on account and wallet. */
-function drawnUp(d: Deal, draft: Draft, state: Seen, at: number): Omit<UpcomingInvoice, 'at' | 'adjustment'> {
+function drawnUp(d: Deal, draft: Draft, state: Carried, at: number): Omit<UpcomingInvoice, 'at' | 'adjustment'> {
   const figures = invoiceFigures({ ...d.memory, accountCredit: state.accountCredit, ...(state.wallet ? { wallet: state.wallet } : {}) }, d.playbook, d.input.currency, draft, at);
   const lines = [...draft.lines, ...walletLines(figures.freeCredit), ...(figures.creditApplied > 0 ? [creditLine(figures.creditApplied)] : [])];
   // Prepaid credit is drawn when the invoice is drawn up; cash on account pays it when it is
