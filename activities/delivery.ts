@@ -23,7 +23,6 @@ export interface DeliveryDependencies {
 const TIMEOUT_MS = 10_000;
 
 export function createDeliveryActivities(deps: DeliveryDependencies) {
-  const targets = deps.webhookTargets ?? 'public';
   return {
     /**
      * POSTs one outbox message, signed, to the tenant's webhook. Each failed attempt is counted on
@@ -64,24 +63,8 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
           await db.transaction(async (tx) => {
             await tx.update(messages).set({ attempts: info.attempt, statusReason: reason, status: 'failed' }).where(whereOf(bounced));
             await recordOutcome(tx as unknown as Database, bounced, 'bounced', `${bounced.kind} to ${bounced.recipient} bounced: ${outcome.reason}${fallback ? `; sent by SMS to ${fallback.recipient} instead` : ''}`);
-            if (fallback) {
-              await tx.insert(messages).values(fallback).onConflictDoNothing();
-              await tx
-                .insert(timelineEntries)
-                .values({
-                  tenantId: fallback.tenantId,
-                  subjectType: fallback.subjectType,
-                  subjectId: fallback.subjectId,
-                  id: `msg:${fallback.id}`,
-                  kind: 'action',
-                  type: 'message.sent',
-                  summary: `${fallback.kind} sent by sms: the email to ${bounced.recipient} bounced`,
-                  data: { messageId: fallback.id, kind: fallback.kind, channel: 'sms', purpose: fallback.purpose, fallbackFor: bounced.id },
-                  occurredAt: new Date(),
-                  seq: 0,
-                })
-                .onConflictDoNothing();
-            } else await recordUndeliverable(tx as unknown as Database, bounced, reason, info.workflowExecution?.workflowId);
+            if (fallback) await recordFallback(tx as unknown as Database, bounced, fallback);
+            else await recordUndeliverable(tx as unknown as Database, bounced, reason, info.workflowExecution?.workflowId);
           });
           if (!fallback) return { status: 'failed' };
           const next = await load(fallback.id);
@@ -90,41 +73,17 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
         } else failure = `SMTP: ${outcome.reason}`;
       }
       if (!failure && !(settings?.transport === 'smtp' && message.channel === 'email')) {
-        if (!settings?.webhookUrl || !settings.webhookSecret) failure = 'no webhook configured for this tenant';
-        else {
-          const body = JSON.stringify({
-            id: message.id,
-            kind: message.kind,
-            purpose: message.purpose,
-            channel: message.channel,
-            recipient: message.recipient,
-            body: message.body,
-            subject: { type: message.subjectType, id: message.subjectId },
-            sentAt: message.sentAt.toISOString(),
+        const posted = await postSigned(deps, settings, message);
+        failure = posted.failure;
+        // An address refused now is refused on every retry: say so at once.
+        if (posted.refused) {
+          const refused = message;
+          await db.transaction(async (tx) => {
+            await tx.update(messages).set({ attempts: info.attempt, statusReason: failure, status: 'failed' }).where(whereOf(refused));
+            await recordOutcome(tx as unknown as Database, refused, 'failed', `${refused.kind} (${refused.channel}) could not be delivered: ${failure!.slice(0, 200)}`);
+            await recordUndeliverable(tx as unknown as Database, refused, failure!, info.workflowExecution?.workflowId);
           });
-          try {
-            const secret = deps.secrets.open(settings.webhookSecret, sealedIn.messagingWebhookSecret(input.tenantId));
-            const headers = {
-              'Content-Type': 'application/json',
-              'Revloop-Signature': signPayload(secret, body, Math.floor(Date.now() / 1000)),
-              'Revloop-Message-Id': message.id,
-            };
-            const { status } = await postToWebhook(settings.webhookUrl, headers, body, { targets, timeoutMs: TIMEOUT_MS });
-            // A redirect is an answer, not a new address to try: the tenant's URL is the one it gave.
-            if (status < 200 || status >= 300) failure = `webhook answered ${status}`;
-          } catch (error) {
-            failure = deliveryFailure(error);
-            // An address refused now is refused on every retry: say so at once.
-            if (isRefusedTarget(error)) {
-              const refused = message;
-              await db.transaction(async (tx) => {
-                await tx.update(messages).set({ attempts: info.attempt, statusReason: failure, status: 'failed' }).where(whereOf(refused));
-                await recordOutcome(tx as unknown as Database, refused, 'failed', `${refused.kind} (${refused.channel}) could not be delivered: ${failure!.slice(0, 200)}`);
-                await recordUndeliverable(tx as unknown as Database, refused, failure!, info.workflowExecution?.workflowId);
-              });
-              return { status: 'failed' };
-            }
-          }
+          return { status: 'failed' };
         }
       }
 
@@ -155,6 +114,69 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
 type Message = typeof messages.$inferSelect;
 type Settings = typeof messagingSettings.$inferSelect;
 
+/**
+ * One signed POST of a message to the tenant's webhook (their SMS bridge, their own system): why
+ * it failed, if it did, and whether the address is refused for good.
+ */
+export async function postSigned(deps: DeliveryDependencies, settings: Settings | undefined, message: Message): Promise<{ failure?: string; refused?: boolean }> {
+  if (!settings?.webhookUrl || !settings.webhookSecret) return { failure: 'no webhook configured for this tenant' };
+  const body = JSON.stringify({
+    id: message.id,
+    kind: message.kind,
+    purpose: message.purpose,
+    channel: message.channel,
+    recipient: message.recipient,
+    body: message.body,
+    subject: { type: message.subjectType, id: message.subjectId },
+    sentAt: message.sentAt.toISOString(),
+  });
+  try {
+    const secret = deps.secrets.open(settings.webhookSecret, sealedIn.messagingWebhookSecret(message.tenantId));
+    const headers = {
+      'Content-Type': 'application/json',
+      'Revloop-Signature': signPayload(secret, body, Math.floor(Date.now() / 1000)),
+      'Revloop-Message-Id': message.id,
+    };
+    const { status } = await postToWebhook(settings.webhookUrl, headers, body, { targets: deps.webhookTargets ?? 'public', timeoutMs: TIMEOUT_MS });
+    // A redirect is an answer, not a new address to try: the tenant's URL is the one it gave.
+    return status >= 200 && status < 300 ? {} : { failure: `webhook answered ${status}` };
+  } catch (error) {
+    return { failure: deliveryFailure(error), refused: isRefusedTarget(error) };
+  }
+}
+
+/**
+ * The Message-ID an email carries: the message's own id, base64url so that any id survives the
+ * header, and a bounce reported later (a delivery-status notice) names the message exactly.
+ */
+export const emailMessageId = (messageId: string) => `<${Buffer.from(messageId, 'utf8').toString('base64url')}@revloop>`;
+
+/** The message a Message-ID names (as `emailMessageId` wrote it), or the text as given when it is a plain id. */
+export function messageIdFromEmail(header: string): string {
+  const m = /^<?([A-Za-z0-9_-]+)@revloop>?$/.exec(header.trim());
+  return m ? Buffer.from(m[1]!, 'base64url').toString('utf8') : header.trim();
+}
+
+/** The text standing in for a bounced email, and the timeline entry that says it was sent, once. */
+export async function recordFallback(db: Database, bounced: Message, fallback: typeof messages.$inferInsert): Promise<void> {
+  await db.insert(messages).values(fallback).onConflictDoNothing();
+  await db
+    .insert(timelineEntries)
+    .values({
+      tenantId: fallback.tenantId,
+      subjectType: fallback.subjectType,
+      subjectId: fallback.subjectId,
+      id: `msg:${fallback.id}`,
+      kind: 'action',
+      type: 'message.sent',
+      summary: `${fallback.kind} sent by sms: the email to ${bounced.recipient} bounced`,
+      data: { messageId: fallback.id, kind: fallback.kind, channel: 'sms', purpose: fallback.purpose, fallbackFor: bounced.id },
+      occurredAt: new Date(),
+      seq: 0,
+    })
+    .onConflictDoNothing();
+}
+
 /** The SMS that stands in for a bounced email: its id follows from the email's, so a retry finds it. */
 export const fallbackIdOf = (emailMessageId: string) => `${emailMessageId}~sms`;
 
@@ -163,7 +185,7 @@ export const fallbackIdOf = (emailMessageId: string) => `${emailMessageId}~sms`;
  * no opt-out of texts standing on the timeline (the latest of `contact.opted_out` and
  * `contact.opted_in` for sms or all decides). The body is the email's, without its subject line.
  */
-async function smsFallbackOf(db: Database, email: Message): Promise<typeof messages.$inferInsert | undefined> {
+export async function smsFallbackOf(db: Database, email: Message): Promise<typeof messages.$inferInsert | undefined> {
   if (email.subjectType !== 'customer') return undefined;
   const [owner] = await db.select({ phone: customers.phone }).from(customers).where(and(eq(customers.tenantId, email.tenantId), eq(customers.id, email.subjectId)));
   if (!owner?.phone) return undefined;
@@ -208,7 +230,7 @@ async function deliverEmail(deps: DeliveryDependencies, settings: Settings, mess
     text: `${text}\n\nUnsubscribe: ${unsubscribeUrl}\n`,
     html: htmlBody(text, unsubscribeUrl),
     unsubscribeUrl,
-    messageId: `<${message.id.replace(/[^A-Za-z0-9._-]/g, '.')}@revloop>`,
+    messageId: emailMessageId(message.id),
   });
 }
 

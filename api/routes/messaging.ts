@@ -2,6 +2,7 @@ import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { messagingSettings } from '../../db/schema';
 import { sealedIn } from '../../db/sealed';
+import { recordLateBounce } from '../../activities/bounces';
 import { webhookTargetIssue } from '../../activities/outbound-address';
 import { newSecret } from '../ids';
 import { problems } from '../http/problem';
@@ -32,6 +33,14 @@ const MessagingSettingsBody = z.discriminatedUnion('transport', [
     webhookSecret: z.string().min(24).max(200).optional(),
   }),
 ]);
+
+/** Bounces as a tenant's bridge reports them: the message (its id or the Message-ID the bounce quotes), hard or soft, and why. */
+const BouncesBody = z.strictObject({
+  bounces: z
+    .array(z.strictObject({ messageId: z.string().min(1).max(300), kind: z.enum(['hard', 'soft']), reason: z.string().min(1).max(1000) }))
+    .min(1)
+    .max(100),
+});
 
 function view(row: { transport: string; webhookUrl: string | null; webhookSecret: string | null; smtp?: { host: string; port: number; secure: boolean; from: string; username?: string } | null; smtpPassword?: string | null } | undefined) {
   return {
@@ -93,6 +102,25 @@ export const messagingRoutes = [
         .values({ tenantId: auth.tenantId, ...values })
         .onConflictDoUpdate({ target: messagingSettings.tenantId, set: values });
       return { status: 200, body: { ...view(values), ...(generated ? { webhookSecret: generated } : {}) } };
+    },
+  }),
+
+  defineRoute({
+    method: 'post',
+    path: '/v1/messaging/bounces',
+    operationId: 'reportBounces',
+    summary: 'Bounces reported after an email was sent (a delivery-status notice, an email provider webhook): a hard bounce fails the message and falls back to SMS where it can',
+    tag: 'Messaging',
+    access: { kind: 'tenant', scope: 'write' },
+    body: BouncesBody,
+    example: { body: { bounces: [{ messageId: '<bXNnOmV4YW1wbGU@revloop>', kind: 'hard', reason: '550 5.1.1 mailbox unavailable' }] } },
+    responses: { 200: { description: 'What each report did: bounced, fell_back_to_sms, noted (soft), already_bounced, not_sent, or unknown (no such message of this tenant)' } },
+    async handler({ auth, body, deps }) {
+      const results = [];
+      for (const bounce of body.bounces) {
+        results.push(await recordLateBounce({ db: deps.db, secrets: deps.secrets, ...(deps.config.webhookTargets ? { webhookTargets: deps.config.webhookTargets } : {}) }, auth.tenantId, bounce));
+      }
+      return { status: 200, body: { results } };
     },
   }),
 ];

@@ -168,4 +168,34 @@ describe('email channel: SMTP delivery, unsubscribe link and bounces', () => {
     });
     expect(texted.filter((t) => t.recipient === '+15555550188')).toEqual([]);
   });
+
+  it('takes a bounce reported after the email was accepted: the message fails, falls back to a text once, and says so', async () => {
+    expect((await shop.request('POST', '/v1/customers', { id: 'jo', name: 'Jo March', email: 'jo@example.com', phone: '+15555550177', playbook: 'email-first', timezone: 'America/Chicago' })).status).toBe(201);
+    expect((await shop.request('POST', '/v1/customers/jo/events', { type: 'inquiry.received', channel: 'email' })).status).toBe(202);
+    const mail = await eventually(async () => received.find((r) => r.to.includes('jo@example.com')), { until: (m) => m !== undefined });
+    await eventually(() => timeline('jo'), { until: (t) => t.some((e) => e.type === 'message.delivered') });
+    // The bounce quotes the Message-ID the email went out with.
+    const header = /^Message-ID:\s*(<[^>]+>)/im.exec(mail!.raw.replace(/\r?\n\s+/g, ' '))![1]!;
+    const report = { bounces: [{ messageId: header, kind: 'hard', reason: '550 5.1.1 mailbox full for good' }] };
+    const first = await shop.request('POST', '/v1/messaging/bounces', report);
+    expect(first.status).toBe(200);
+    expect(first.body.results[0].outcome).toBe('fell_back_to_sms');
+    const text = await eventually(async () => texted.find((t) => t.recipient === '+15555550177'), { until: (t) => t !== undefined });
+    expect(text).toMatchObject({ channel: 'sms', body: 'We will call you back within the hour.' });
+    const story = await timeline('jo');
+    expect(story.find((e) => e.type === 'message.bounced')!.summary).toContain('bounced after it was sent: 550 5.1.1 mailbox full for good; sent by SMS to +15555550177 instead');
+    const sent = (await shop.request('GET', '/v1/customers/jo/messages')).body.data as Array<{ kind: string; channel: string; status: string }>;
+    expect(sent.filter((m) => m.kind === 'inquiry.acknowledgement').map((m) => `${m.channel} ${m.status}`).sort()).toEqual(['email failed', 'sms delivered']);
+
+    // Reported again (providers retry their webhooks): nothing more happens.
+    expect((await shop.request('POST', '/v1/messaging/bounces', report)).body.results[0].outcome).toBe('already_bounced');
+    expect(texted.filter((t) => t.recipient === '+15555550177')).toHaveLength(1);
+    // A soft bounce is noted; a message of no one this tenant knows is unknown, and so is another tenant's.
+    const dana = ((await shop.request('GET', '/v1/customers/dana/messages')).body.data as Array<{ id: string; channel: string; status: string }>).find((m) => m.channel === 'email' && m.status === 'delivered')!;
+    const other = await stack.tenant('Someone Else');
+    expect((await other.request('POST', '/v1/messaging/bounces', { bounces: [{ messageId: dana.id, kind: 'hard', reason: 'x' }] })).body.results[0].outcome).toBe('unknown');
+    const mixed = await shop.request('POST', '/v1/messaging/bounces', { bounces: [{ messageId: dana.id, kind: 'soft', reason: '452 mailbox full' }, { messageId: 'no-such-message', kind: 'hard', reason: 'x' }] });
+    expect(mixed.body.results.map((r: { outcome: string }) => r.outcome)).toEqual(['noted', 'unknown']);
+    expect((await timeline('dana')).some((e) => e.type === 'message.soft_bounced')).toBe(true);
+  });
 });
