@@ -5,7 +5,7 @@ import type { Period } from '../domain/billing/periods';
 import type { QuoteLine } from '../domain/billing/quote-line';
 import type { ApprovalDecisionInput, ContractEvent } from '../domain/contracts/contract-events';
 import type { Money } from '../domain/money';
-import type { Wallet, WalletGrant } from '../domain/billing/wallet';
+import type { Wallet } from '../domain/billing/wallet';
 import type { B2BPlaybook } from '../playbooks/b2b-schema';
 import type { ResolvedPlaybook } from '../playbooks/schema';
 import type { AgendaItem } from './agenda';
@@ -160,13 +160,27 @@ export interface ContractView {
   invoices: ContractInvoice[];
   balanceDue: Money;
   /** Prepaid credit left: money (free and paid, less overdraft) and units by metric; null before the first grant. */
-  wallet: { balance: Money; paid: Money; free: Money; overdrawn: Money; units: Record<string, number>; grants: WalletGrant[] } | null;
+  wallet: { balance: Money; paid: Money; free: Money; overdrawn: Money; units: Record<string, number>; grants: WalletGrantView[] } | null;
   nextActions: NextAction[];
   eventsApplied: number;
   recentEventIds: string[];
   /** True while the contract is writing a step or acting; false while it waits. */
   busy: boolean;
   runs: number;
+}
+
+/** A wallet grant as the contract shows it: what was granted and what is left, money in minor units. */
+export interface WalletGrantView {
+  grantId: string;
+  kind: 'money' | 'units';
+  metric?: string;
+  granted: number;
+  remaining: number;
+  paid: boolean;
+  priority: number;
+  grantedAt: string;
+  expiresAt: string | null;
+  reason?: string;
 }
 
 export const contractStateQuery = defineQuery<ContractView>('state');

@@ -147,5 +147,6 @@ describe('upcoming invoice: a preview never differs from the invoice issued for 
       }),
       { numRuns: 10 },
     );
-  });
+    // Ten contracts of two months each: about 15 s alone, several times that beside the rest of the suite.
+  }, 300_000);
 });

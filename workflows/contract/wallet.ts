@@ -1,3 +1,4 @@
+import { exactFromText, ratio, roundHalfAway, times } from '../../domain/billing/exact';
 import { addGrant, balanceOf, emptyWallet, expire, expiring, inUseOrder, type Wallet } from '../../domain/billing/wallet';
 import type { ContractEvent } from '../../domain/contracts/contract-events';
 import { formatMoney } from '../../domain/money';
@@ -77,10 +78,16 @@ export function walletView(d: Deal): ContractView['wallet'] {
   const wallet: Wallet | undefined = d.memory.wallet;
   if (!wallet) return null;
   const b = balanceOf(wallet, Date.now());
-  return { balance: d.money(b.money), paid: d.money(b.paid), free: d.money(b.free), overdrawn: d.money(b.overdrawn), units: b.units, grants: wallet.grants };
+  const grants = inUseOrder(wallet.grants).map(({ remaining, granted, ...g }) => ({ ...g, granted: Number(granted), remaining: leftOf(g.kind, remaining) }));
+  return { balance: d.money(b.money), paid: d.money(b.paid), free: d.money(b.free), overdrawn: d.money(b.overdrawn), units: b.units, grants };
+}
+
+/** What a grant has left, as a number: whole minor units of money, units to 4 places (for people and the API). */
+function leftOf(kind: 'money' | 'units', remaining: string): number {
+  const left = exactFromText(remaining);
+  return kind === 'money' ? Number(left.n / left.d) : Number(roundHalfAway(times(left, ratio(10_000, 1)))) / 10_000;
 }
 
 function describeLeft(d: Deal, kind: 'money' | 'units', remaining: string, metric: string | undefined): string {
-  const [n, den] = remaining.split('/').map(BigInt) as [bigint, bigint];
-  return kind === 'money' ? formatMoney(d.money(Number(n / den))) : `${Number(n) / Number(den)} ${metric}`;
+  return kind === 'money' ? formatMoney(d.money(leftOf(kind, remaining))) : `${leftOf(kind, remaining)} ${metric}`;
 }

@@ -442,10 +442,7 @@ function invoiceTable(invoices, timeZone) {
 /** The prepaid wallet: what is left, and every grant with what it has left. */
 function walletSection(wallet, currency) {
   if (!wallet) return null;
-  const left = (g) => {
-    const [n, d] = g.remaining.split('/').map(Number);
-    return g.kind === 'money' ? money(Math.floor(n / d), currency) : `${Math.round((n / d) * 10_000) / 10_000} ${g.metric}`;
-  };
+  const left = (g) => (g.kind === 'money' ? money(g.remaining, currency) : `${g.remaining} ${g.metric}`);
   return section(
     'Prepaid credit',
     h('p', { 'data-wallet-balance': String(wallet.balance.amount) }, `Balance ${money(wallet.balance.amount, currency)} (paid ${money(wallet.paid.amount, currency)}, free ${money(wallet.free.amount, currency)}${wallet.overdrawn.amount ? `, overdrawn ${money(wallet.overdrawn.amount, currency)}` : ''})`, ...Object.entries(wallet.units).map(([metric, q]) => ` · ${q} ${metric} prepaid`)),
@@ -455,7 +452,7 @@ function walletSection(wallet, currency) {
       { label: 'Priority', num: true, cell: (g) => String(g.priority) },
       { label: 'Expires', cell: (g) => (g.expiresAt ? g.expiresAt.slice(0, 10) : 'never') },
       { label: 'Left', num: true, cell: left },
-    ], [...wallet.grants].sort((a, b) => a.priority - b.priority)),
+    ], wallet.grants),
   );
 }
 
