@@ -1,4 +1,4 @@
-import { compare, exactDecimal, exactFromText, exactText, minus, min, plus, toNumber, ZERO, type Exact } from './exact';
+import { compare, exactDecimal, exactFromText, exactText, minus, min, plus, ratio, roundHalfAway, times, ZERO, type Exact } from './exact';
 
 /**
  * A contract's prepaid wallet (Lago's wallets, OpenMeter's grants): credit granted or bought, in
@@ -45,6 +45,18 @@ export const emptyWallet = (): Wallet => ({ grants: [], overdrawn: 0, lowBalance
 
 const live = (g: WalletGrant, at: number) => g.expiresAt === null || Date.parse(g.expiresAt) > at;
 const left = (g: WalletGrant): Exact => exactFromText(g.remaining);
+
+/** Units for people and the API: to 4 places, exactly rounded. */
+const unitsShown = (q: Exact) => Number(roundHalfAway(times(q, ratio(10_000, 1)))) / 10_000;
+
+/** What a grant has left as a number: whole minor units of money, or units to 4 places. */
+export function leftOf(g: Pick<WalletGrant, 'kind' | 'remaining'>): number {
+  const q = exactFromText(g.remaining);
+  return g.kind === 'money' ? Number(q.n / q.d) : unitsShown(q);
+}
+
+/** A grant with something left to use (expired or not). */
+export const hasLeft = (g: WalletGrant) => compare(left(g), ZERO) > 0;
 
 /** The order grants are used in. */
 export function inUseOrder(grants: readonly WalletGrant[]): WalletGrant[] {
@@ -160,13 +172,13 @@ export function balanceOf(wallet: Wallet, at: number): WalletBalance {
     paid,
     free,
     overdrawn: wallet.overdrawn,
-    units: Object.fromEntries(Object.entries(units).map(([metric, q]) => [metric, Math.round(toNumber(q) * 10_000) / 10_000])),
+    units: Object.fromEntries(Object.entries(units).map(([metric, q]) => [metric, unitsShown(q)])),
   };
 }
 
 /** Grants that expire by `at` with something left: what expiring them forgoes. */
 export function expiring(wallet: Wallet, at: number): WalletGrant[] {
-  return wallet.grants.filter((g) => g.expiresAt !== null && Date.parse(g.expiresAt) <= at && compare(left(g), ZERO) > 0);
+  return wallet.grants.filter((g) => g.expiresAt !== null && Date.parse(g.expiresAt) <= at && hasLeft(g));
 }
 
 /** The wallet with the given grants emptied (expired). */

@@ -30,6 +30,19 @@ export function saasPlaybook(overrides: (p: B2BPlaybook) => B2BPlaybook = (p) =>
   return { ...builtin, definition: overrides(structuredClone(builtin.definition)) };
 }
 
+/**
+ * The built-in SaaS playbook as billing tests want it: short terms standard (a whole term runs in
+ * one test), no first-invoice hold; `billing` and `rest` change what else a test needs.
+ */
+export function quietSaasPlaybook(billing: Partial<Omit<B2BPlaybook['billing'], 'anomaly'>> & { anomaly?: Partial<B2BPlaybook['billing']['anomaly']> } = {}, rest: Partial<B2BPlaybook> = {}): ResolvedPlaybook<B2BPlaybook> {
+  return saasPlaybook((p) => ({
+    ...p,
+    guardrails: { ...p.guardrails, standardTerms: ['P3M', 'P12M'] },
+    billing: { ...p.billing, ...billing, anomaly: { ...p.billing.anomaly, firstInvoiceAbove: 100_000_000, ...billing.anomaly } },
+    ...rest,
+  }));
+}
+
 export async function startContract(
   env: TestWorkflowEnvironment,
   options: {

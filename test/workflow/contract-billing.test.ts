@@ -4,7 +4,7 @@ import { payments, usageRecords } from '../../db/schema';
 import { addDuration } from '../../domain/durations';
 import { scheduleByMonth, type RevenueLine } from '../../domain/billing/recognition';
 import { roundMinor } from '../../domain/money';
-import { changesOf, contractInvoices, invoicesUntil, lines, linesOf, revenueOf, saasPlaybook, send, startContract, state, usd } from '../support/contracts';
+import { changesOf, contractInvoices, invoicesUntil, lines, linesOf, revenueOf, quietSaasPlaybook, send, startContract, state, usd } from '../support/contracts';
 import { createTestTenant, messagesOfSubject } from '../support/database';
 import { eventually } from '../support/eventually';
 import { recordHistory } from '../support/histories';
@@ -14,11 +14,7 @@ describe('contract workflow: billing periods, usage, holds, amendments, credits 
   const suite = timeSkippingSuite();
   // Quiet test data: no first-invoice hold unless a test asks for one.
   // Short terms are standard here, so a whole term runs in one test.
-  const playbook = saasPlaybook((p) => ({
-    ...p,
-    guardrails: { ...p.guardrails, standardTerms: ['P3M', 'P12M'] },
-    billing: { ...p.billing, anomaly: { ...p.billing.anomaly, firstInvoiceAbove: 100_000_000 } },
-  }));
+  const playbook = quietSaasPlaybook();
 
   const seats = { lineId: 'seats', sku: 'SEAT', description: 'Seats', quantity: 20, listPrice: usd(5000), discountPercent: 10, pricingModel: 'per_unit', billing: { interval: 'month', timing: 'advance' } };
   const setup = { lineId: 'setup', sku: 'SETUP', description: 'Onboarding', listPrice: usd(150000), pricingModel: 'flat', billing: { interval: 'one_time', timing: 'advance' } };

@@ -1,7 +1,7 @@
 import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { leakageEntries, usageRecords } from '../../db/schema';
-import { invoicesUntil, lines, linesOf, revenueOf, saasPlaybook, signedContract, state, usd } from '../support/contracts';
+import { invoicesUntil, lines, linesOf, revenueOf, quietSaasPlaybook, signedContract, state, usd } from '../support/contracts';
 import { recordHistory } from '../support/histories';
 import { DAY, HOUR, timeSkippingSuite } from '../support/suite';
 
@@ -14,11 +14,7 @@ import { DAY, HOUR, timeSkippingSuite } from '../support/suite';
  */
 describe('late usage after a period closed', () => {
   const suite = timeSkippingSuite();
-  const playbook = saasPlaybook((p) => ({
-    ...p,
-    guardrails: { ...p.guardrails, standardTerms: ['P3M', 'P12M'] },
-    billing: { ...p.billing, lateUsageGrace: 'P3D', anomaly: { ...p.billing.anomaly, firstInvoiceAbove: 100_000_000, thresholdPercent: 1000 } },
-  }));
+  const playbook = quietSaasPlaybook({ lateUsageGrace: 'P3D', anomaly: { thresholdPercent: 1000 } });
 
   it('bills it on the next invoice as a dated adjustment, once, and counts what came after the grace window', async () => {
     const db = suite.database.db;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { usageRecords } from '../../db/schema';
-import { contractInvoices, invoicesUntil, lines, linesOf, saasPlaybook, signedContract, state, usd } from '../support/contracts';
+import { contractInvoices, invoicesUntil, lines, linesOf, quietSaasPlaybook, signedContract, state, usd } from '../support/contracts';
 import { recordHistory } from '../support/histories';
 import { DAY, HOUR, timeSkippingSuite } from '../support/suite';
 
@@ -12,12 +12,7 @@ import { DAY, HOUR, timeSkippingSuite } from '../support/suite';
  */
 describe('contract usage priced by the models and aggregations beyond sum', () => {
   const suite = timeSkippingSuite();
-  const playbook = saasPlaybook((p) => ({
-    ...p,
-    guardrails: { ...p.guardrails, standardTerms: ['P3M', 'P12M'] },
-    billing: { ...p.billing, anomaly: { ...p.billing.anomaly, firstInvoiceAbove: 100_000_000 } },
-    usageMetrics: { seats: { aggregation: 'time_weighted' }, active_users: { aggregation: 'unique_count', property: 'user_id' }, payments: { aggregation: 'sum' } },
-  }));
+  const playbook = quietSaasPlaybook({}, { usageMetrics: { seats: { aggregation: 'time_weighted' }, active_users: { aggregation: 'unique_count', property: 'user_id' }, payments: { aggregation: 'sum' } } });
   const arrears = { billing: { interval: 'month', timing: 'arrears' } };
 
   it('bills a gauge by its time-weighted average, a take rate per transaction, unique users, and sub-cent calls', async () => {

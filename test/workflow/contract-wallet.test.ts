@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { payments, usageRecords } from '../../db/schema';
 import { scheduleByMonth, type RevenueLine } from '../../domain/billing/recognition';
 import { and, eq } from 'drizzle-orm';
-import { contractInvoices, invoicesUntil, lines, linesOf, revenueOf, saasPlaybook, send, signedContract, state, usd } from '../support/contracts';
+import { contractInvoices, invoicesUntil, lines, linesOf, revenueOf, quietSaasPlaybook, send, signedContract, state, usd } from '../support/contracts';
 import { timelineOf } from '../support/database';
 import { eventually } from '../support/eventually';
 import { recordHistory } from '../support/histories';
@@ -15,11 +15,7 @@ import { DAY, HOUR, timeSkippingSuite } from '../support/suite';
  */
 describe('contract wallet: prepaid units, free credit and paid top-ups used by usage before anything is charged', () => {
   const suite = timeSkippingSuite();
-  const playbook = saasPlaybook((p) => ({
-    ...p,
-    guardrails: { ...p.guardrails, standardTerms: ['P3M', 'P12M'] },
-    billing: { ...p.billing, wallet: { lowBalanceBelow: 2000, overdraftUpTo: 0 }, anomaly: { ...p.billing.anomaly, firstInvoiceAbove: 100_000_000, thresholdPercent: 100_000 } },
-  }));
+  const playbook = quietSaasPlaybook({ wallet: { lowBalanceBelow: 2000, overdraftUpTo: 0 }, anomaly: { thresholdPercent: 100_000 } });
 
   it('bills each month net of the wallet, shows the balance, alerts when it runs low, and recognises billed less credits', async () => {
     const db = suite.database.db;

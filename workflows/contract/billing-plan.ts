@@ -5,7 +5,7 @@ import { exact, exactFromText, minus, plus, toNumber, ZERO, type Exact } from '.
 import { useUnits, type Wallet } from '../../domain/billing/wallet';
 import { invoiceDate, utcDays, type Period } from '../../domain/billing/periods';
 import { blendedPeriodAmount } from '../../domain/billing/proration';
-import { formatQuantity, rateQuantity, rateWithinBounds } from '../../domain/billing/rating';
+import { formatQuantity, rateQuantity, rateWithinBounds, type UsageMeasure } from '../../domain/billing/rating';
 import type { B2BPlaybook } from '../../playbooks/b2b-schema';
 import type { ContractLine, ContractMemory } from '../contract-definitions';
 import { addLine, emptyDraft, type Draft } from './drafts';
@@ -104,12 +104,11 @@ export function planBilling(m: Pick<ContractMemory, 'term' | 'lines' | 'oneTimeB
       return line;
     }
     for (const { period, index } of duePeriods(term, line, at)) {
-      const full = fullPeriodOf(term, period, index, l.billing.interval as 'month' | 'quarter' | 'year');
-      const share = (amount: number) => (full ? shareOf(amount, utcDays(period.start, period.end), utcDays(full.start, full.end)) : amount);
+      const share = shareOfPeriod(term, line, period, index);
       if (l.usageMetric) {
         const measured = usage.get(usageKey(l.lineId, period));
         if (!measured) throw new Error(`usage of line ${l.lineId} for ${period.start} was not measured`);
-        let quantity: number | Exact = measured.exactQuantity ? exactFromText(measured.exactQuantity) : measured.quantity;
+        let quantity = quantityOf(measured);
         // Prepaid units of the metric come off before the period is rated.
         let prepaid = '';
         if (wallet && l.pricingModel !== 'percentage') {
@@ -120,10 +119,7 @@ export function planBilling(m: Pick<ContractMemory, 'term' | 'lines' | 'oneTimeB
             prepaid = `, ${formatQuantity(toNumber(units.used.reduce((sum, u) => plus(sum, u.units), ZERO)))} from prepaid units`;
           }
         }
-        const rated = rateWithinBounds(l, quantity, {
-          records: measured.records,
-          ...(measured.percentageFee ? { percentageFee: exactFromText(measured.percentageFee) } : {}),
-        });
+        const rated = rateWithinBounds(l, quantity, measureOf(measured));
         if (rated) addLine(draft, line, share(rated.amount), measured.quantity, `${rated.description} (${measured.records} record(s)${prepaid})`, period, { kind: 'usage', usagePeriod: period }, measured.quantity);
         else refused.push({ lineId: l.lineId, period, quantity: measured.quantity });
         for (const late of measured.late ?? []) lateAdjustment(lateDraft, term, line, late, period, lateUsage, refused);
@@ -159,16 +155,13 @@ function spanPeriods(draft: Draft): void {
  */
 function lateAdjustment(draft: Draft, term: Term, line: ContractLine, late: LatePeriodUsage, closing: Period, report: LateUsageNote[], refused: BillingPlan['refused']): void {
   const l = line.line;
-  const index = periodsOf(term, line).findIndex((p) => p.start === late.period.start);
-  const full = index >= 0 ? fullPeriodOf(term, late.period, index, l.billing.interval as 'month' | 'quarter' | 'year') : null;
-  const share = (amount: number) => (full ? shareOf(amount, utcDays(late.period.start, late.period.end), utcDays(full.start, full.end)) : amount);
-  const rate = (u: PeriodUsage) => rateWithinBounds(l, u.exactQuantity ? exactFromText(u.exactQuantity) : u.quantity, { records: u.records, ...(u.percentageFee ? { percentageFee: exactFromText(u.percentageFee) } : {}) });
-  const before = rate(late.before);
-  const after = rate(late.after);
+  const share = shareOfPeriod(term, line, late.period, periodsOf(term, line).findIndex((p) => p.start === late.period.start));
+  const before = rateWithinBounds(l, quantityOf(late.before), measureOf(late.before));
+  const after = rateWithinBounds(l, quantityOf(late.after), measureOf(late.after));
   if (!before || !after) return void refused.push({ lineId: l.lineId, period: late.period, quantity: late.after.quantity });
   const amount = share(after.amount) - share(before.amount);
-  const quantityOf = (u: PeriodUsage) => (u.exactQuantity ? exactFromText(u.exactQuantity) : exact(u.quantity));
-  const added = toNumber(minus(quantityOf(late.after), quantityOf(late.before)));
+  const asExact = (q: number | Exact) => (typeof q === 'number' ? exact(q) : q);
+  const added = toNumber(minus(asExact(quantityOf(late.after)), asExact(quantityOf(late.before))));
   if (late.records > 0 || amount !== 0) {
     const what = late.records > 0 ? `${late.records} record(s) received after the period was invoiced` : 'a late level change carried in';
     draft.lines.push({
@@ -183,6 +176,22 @@ function lateAdjustment(draft: Draft, term: Term, line: ContractLine, late: Late
     draft.revenue.push({ kind: 'usage', usagePeriod: late.period, amount, lineNo: draft.lines.length });
   }
   if (late.afterGrace > 0) report.push({ lineId: l.lineId, period: late.period, billedWith: closing, records: late.afterGrace, amount });
+}
+
+/** What a measured period rates at: its exact quantity when the measure has one, else the plain sum. */
+function quantityOf(u: PeriodUsage): number | Exact {
+  return u.exactQuantity ? exactFromText(u.exactQuantity) : u.quantity;
+}
+
+/** What the rating models beyond a quantity need of a measured period. */
+function measureOf(u: PeriodUsage): UsageMeasure {
+  return { records: u.records, ...(u.percentageFee ? { percentageFee: exactFromText(u.percentageFee) } : {}) };
+}
+
+/** A period's amount as billed: whole, or pro rata against the full period when the term cuts it short. */
+function shareOfPeriod(term: Term, line: ContractLine, period: Period, index: number): (amount: number) => number {
+  const full = index >= 0 ? fullPeriodOf(term, period, index, line.line.billing.interval as 'month' | 'quarter' | 'year') : null;
+  return (amount) => (full ? shareOf(amount, utcDays(period.start, period.end), utcDays(full.start, full.end)) : amount);
 }
 
 /** Late usage that came after the grace window: the leakage ledger counts it (billed, but late). */

@@ -1,5 +1,4 @@
-import { exactFromText, ratio, roundHalfAway, times } from '../../domain/billing/exact';
-import { addGrant, balanceOf, emptyWallet, expire, expiring, inUseOrder, type Wallet } from '../../domain/billing/wallet';
+import { addGrant, balanceOf, emptyWallet, expire, expiring, hasLeft, inUseOrder, leftOf, type Wallet, type WalletGrant } from '../../domain/billing/wallet';
 import type { ContractEvent } from '../../domain/contracts/contract-events';
 import { formatMoney } from '../../domain/money';
 import type { ContractAgendaKind, ContractView } from '../contract-definitions';
@@ -46,7 +45,7 @@ export const walletAgenda = {
     const gone = expiring(wallet, Date.now());
     if (gone.length) {
       d.memory.wallet = expire(wallet, gone.map((g) => g.grantId));
-      for (const g of gone) d.messenger.note('credit.expired', `${g.paid ? 'prepaid top-up' : 'credit'} ${g.grantId} expired with ${describeLeft(d, g.kind, g.remaining, g.metric)} unused`, { grantId: g.grantId });
+      for (const g of gone) d.messenger.note('credit.expired', `${g.paid ? 'prepaid top-up' : 'credit'} ${g.grantId} expired with ${describeLeft(d, g)} unused`, { grantId: g.grantId });
       lowBalanceCheck(d);
     }
     scheduleExpiry(d);
@@ -56,7 +55,7 @@ export const walletAgenda = {
 /** One timer for the wallet: the next grant to expire with something left. */
 function scheduleExpiry(d: Deal): void {
   const wallet = d.memory.wallet;
-  const next = wallet ? inUseOrder(wallet.grants).filter((g) => g.expiresAt !== null && !g.remaining.startsWith('0/')).map((g) => Date.parse(g.expiresAt!)).sort((a, b) => a - b)[0] : undefined;
+  const next = wallet ? inUseOrder(wallet.grants).filter((g) => g.expiresAt !== null && hasLeft(g)).map((g) => Date.parse(g.expiresAt!)).sort((a, b) => a - b)[0] : undefined;
   if (next === undefined) d.agenda.cancel('wallet.expire');
   else d.agenda.schedule({ key: 'wallet.expire', kind: 'wallet.expire', dueAt: next, summary: 'prepaid credit expires' });
 }
@@ -78,16 +77,10 @@ export function walletView(d: Deal): ContractView['wallet'] {
   const wallet: Wallet | undefined = d.memory.wallet;
   if (!wallet) return null;
   const b = balanceOf(wallet, Date.now());
-  const grants = inUseOrder(wallet.grants).map(({ remaining, granted, ...g }) => ({ ...g, granted: Number(granted), remaining: leftOf(g.kind, remaining) }));
+  const grants = inUseOrder(wallet.grants).map(({ remaining, granted, ...g }) => ({ ...g, granted: Number(granted), remaining: leftOf({ kind: g.kind, remaining }) }));
   return { balance: d.money(b.money), paid: d.money(b.paid), free: d.money(b.free), overdrawn: d.money(b.overdrawn), units: b.units, grants };
 }
 
-/** What a grant has left, as a number: whole minor units of money, units to 4 places (for people and the API). */
-function leftOf(kind: 'money' | 'units', remaining: string): number {
-  const left = exactFromText(remaining);
-  return kind === 'money' ? Number(left.n / left.d) : Number(roundHalfAway(times(left, ratio(10_000, 1)))) / 10_000;
-}
-
-function describeLeft(d: Deal, kind: 'money' | 'units', remaining: string, metric: string | undefined): string {
-  return kind === 'money' ? formatMoney(d.money(leftOf(kind, remaining))) : `${leftOf(kind, remaining)} ${metric}`;
+function describeLeft(d: Deal, g: WalletGrant): string {
+  return g.kind === 'money' ? formatMoney(d.money(leftOf(g))) : `${leftOf(g)} ${g.metric}`;
 }
