@@ -51,8 +51,18 @@ describe('upcoming invoice: a preview never differs from the invoice issued for 
     // Late usage on the next invoice, or on an adjustment invoice of its own.
     lateUsageOn: fc.constantFrom('next_invoice' as const, 'adjustment_invoice' as const),
     // Prepaid credit put in the wallet during the second month: money (free or paid) or units of
-    // the first usage line's metric, some expiring before the close, some just after it.
-    grants: fc.array(fc.record({ units: fc.boolean(), amount: fc.integer({ min: 1, max: 50_000 }), paid: fc.boolean(), priority: fc.integer({ min: 0, max: 100 }), expiresInDays: fc.option(fc.integer({ min: 1, max: 40 }), { nil: undefined }) }), { maxLength: 4 }),
+    // the first usage line's metric, some expiring before the close, some after it, some a
+    // millisecond after the close itself (live at the boundary, gone by the time its timer fires).
+    grants: fc.array(
+      fc.record({
+        units: fc.boolean(),
+        amount: fc.integer({ min: 1, max: 50_000 }),
+        paid: fc.boolean(),
+        priority: fc.integer({ min: 0, max: 100 }),
+        expiresInDays: fc.option(fc.oneof(fc.integer({ min: 1, max: 40 }), fc.constant('just after the close' as const)), { nil: undefined }),
+      }),
+      { maxLength: 4 },
+    ),
   });
 
   it('holds for random contracts, usage and credits', async () => {
@@ -95,7 +105,7 @@ describe('upcoming invoice: a preview never differs from the invoice issued for 
           }
           const metered = c.usage.find((l) => l.pricingModel !== 'percentage');
           for (const [i, g] of c.grants.entries()) {
-            const expiresAt = g.expiresInDays ? { expiresAt: new Date((await suite.now()) + g.expiresInDays * DAY).toISOString() } : {};
+            const expiresAt = g.expiresInDays === undefined ? {} : { expiresAt: new Date(g.expiresInDays === 'just after the close' ? to + 1 : (await suite.now()) + g.expiresInDays * DAY).toISOString() };
             if (g.units && metered) await send(handle, { type: 'credit.granted', grantId: `g${i}`, units: { metric: metered.usageMetric, quantity: g.amount }, paid: false, priority: g.priority, ...expiresAt });
             else await send(handle, { type: 'credit.granted', grantId: `g${i}`, amount: usd(g.amount), paid: g.paid, priority: g.priority, ...expiresAt });
           }

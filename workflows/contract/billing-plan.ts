@@ -84,9 +84,15 @@ export interface BillingPlan {
  * rated from `usage` (keyed by `usageKey`), a partial last period pro rata. The memory is not
  * changed: the plan says what it becomes.
  */
-export function planBilling(m: Pick<ContractMemory, 'term' | 'lines' | 'oneTimeBilled' | 'wallet'>, at: number, usage: ReadonlyMap<string, PeriodUsage>, options: { lateUsageOn?: 'next_invoice' | 'adjustment_invoice' } = {}): BillingPlan {
+export function planBilling(
+  m: Pick<ContractMemory, 'term' | 'lines' | 'oneTimeBilled' | 'wallet'>,
+  at: number,
+  usage: ReadonlyMap<string, PeriodUsage>,
+  options: { lateUsageOn?: 'next_invoice' | 'adjustment_invoice'; walletAt?: number } = {},
+): BillingPlan {
   const term = m.term!;
-  const draft = emptyDraft({ useWallet: true });
+  const walletAt = options.walletAt ?? at;
+  const draft = emptyDraft({ useWallet: true, walletAt });
   // Late usage goes on the period's invoice, or (by playbook) on an adjustment invoice of its own.
   const lateDraft = options.lateUsageOn === 'adjustment_invoice' ? emptyDraft({ skipChecks: true }) : draft;
   let wallet = m.wallet;
@@ -112,7 +118,7 @@ export function planBilling(m: Pick<ContractMemory, 'term' | 'lines' | 'oneTimeB
         // Prepaid units of the metric come off before the period is rated.
         let prepaid = '';
         if (wallet && l.pricingModel !== 'percentage') {
-          const units = useUnits(wallet, l.usageMetric, typeof quantity === 'number' ? exact(quantity) : quantity, at);
+          const units = useUnits(wallet, l.usageMetric, typeof quantity === 'number' ? exact(quantity) : quantity, walletAt);
           if (units.used.length) {
             wallet = units.wallet;
             quantity = units.quantity;

@@ -31,7 +31,9 @@ export async function bill(d: Deal): Promise<void> {
   for (const { key, request } of usageNeeds(d.memory, d.input, d.playbook, now, { lateUsage: d.lateUsage })) {
     usage.set(key, await local.closeUsagePeriod.executeWithOptions({ ...localOptions, summary: `rate ${request.metric} ${request.from.slice(0, 10)} → ${request.to.slice(0, 10)}` }, [request]));
   }
-  const plan = planBilling(d.memory, now, usage, { lateUsageOn: d.playbook.billing.lateUsageOn });
+  // The boundary this invoice is for (its timer fires at or just after it): the wallet is judged there.
+  const boundary = Math.min(now, nextBillingAt(d.memory) ?? now);
+  const plan = planBilling(d.memory, now, usage, { lateUsageOn: d.playbook.billing.lateUsageOn, walletAt: boundary });
   d.memory.lines = plan.lines;
   d.memory.oneTimeBilled = plan.oneTimeBilled;
   if (plan.wallet) d.memory.wallet = plan.wallet;

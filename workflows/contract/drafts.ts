@@ -16,9 +16,14 @@ export interface Draft {
   skipChecks?: boolean;
   /** A period's invoice: its usage uses the prepaid wallet (prorations and rebills do not). */
   useWallet?: boolean;
+  /**
+   * The instant the wallet is judged at (which grants have expired): the billing boundary, not
+   * the moment its timer happened to fire, so the upcoming-invoice preview judges it the same.
+   */
+  walletAt?: number;
 }
 
-export function emptyDraft(options: { skipChecks?: boolean; period?: Period; useWallet?: boolean } = {}): Draft {
+export function emptyDraft(options: { skipChecks?: boolean; period?: Period; useWallet?: boolean; walletAt?: number } = {}): Draft {
   return { lines: [], revenue: [], checked: [], ...options };
 }
 

@@ -24,7 +24,7 @@ import type { Draft } from './drafts';
 
 /** Applies account credit, runs the pre-bill checks, and issues the invoice or holds it. */
 export async function issueDraft(d: Deal, draft: Draft): Promise<void> {
-  const figures = invoiceFigures(d.memory, d.playbook, d.input.currency, draft, Date.now());
+  const figures = invoiceFigures(d.memory, d.playbook, d.input.currency, draft, draft.walletAt ?? Date.now());
   const { creditApplied: applied, total, hold } = figures;
   // Free prepaid credit lowers the usage it pays for: a line, and revenue less by as much.
   for (const line of walletLines(figures.freeCredit)) {
