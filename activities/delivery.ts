@@ -25,90 +25,117 @@ const TIMEOUT_MS = 10_000;
 export function createDeliveryActivities(deps: DeliveryDependencies) {
   return {
     /**
-     * POSTs one outbox message, signed, to the tenant's webhook. Each failed attempt is counted on
-     * the message and thrown so Temporal retries with backoff; the last allowed attempt records the
-     * message as failed instead. Already delivered (a retry after success) is a no-op.
+     * Sends one outbox message: email over the tenant's SMTP server when that is its transport,
+     * everything else signed to its webhook. Each failed attempt is counted on the message and
+     * thrown so Temporal retries with backoff; the last allowed attempt records the message as
+     * failed instead. A recipient who can never take it on this channel (a hard bounce) fails it
+     * at once and sends it on the customer's other channel where they have one. Already
+     * delivered (a retry after success) is a no-op.
      */
     async deliverMessage(input: { tenantId: string; messageId: string; maxAttempts: number }): Promise<{ status: 'delivered' | 'failed' | 'skipped' }> {
       const { db } = deps;
       const load = async (id: string) => (await db.select().from(messages).where(and(eq(messages.tenantId, input.tenantId), eq(messages.id, id))))[0];
       let message = await load(input.messageId);
-      // A retry after an email bounced and fell back to SMS goes on with the SMS.
-      if (message?.status === 'failed' && message.channel === 'email') message = await load(fallbackIdOf(message.id));
+      // A retry after the message bounced and fell back to the other channel goes on with that.
+      if (message?.status === 'failed' && otherChannel(message)) message = (await load(fallbackIdOf(message.id, message.channel))) ?? message;
       if (!message || message.status !== 'pending') return { status: 'skipped' };
       const [settings] = await db.select().from(messagingSettings).where(eq(messagingSettings.tenantId, input.tenantId));
       const info = Context.current().info;
       // The workflow passes its retry policy's attempt limit: the last attempt records the failure.
       const lastAttempt = info.attempt >= input.maxAttempts;
-      const whereOf = (m: Message) => and(eq(messages.tenantId, m.tenantId), eq(messages.id, m.id));
+      const sender = info.workflowExecution?.workflowId;
 
-      let failure: string | undefined;
-      if (settings?.transport === 'smtp' && message.channel === 'email') {
-        const outcome = await deliverEmail(deps, settings, message);
-        if (outcome.kind === 'accepted') {
-          const sent = message;
+      for (;;) {
+        const sent = message;
+        const attempt = await attemptDelivery(deps, settings, sent);
+        if (attempt.kind === 'delivered') {
           await db.transaction(async (tx) => {
-            await tx.update(messages).set({ status: 'delivered', statusReason: outcome.response.slice(0, 300), attempts: info.attempt, deliveredAt: new Date() }).where(whereOf(sent));
-            await recordOutcome(tx as unknown as Database, sent, 'delivered', `${sent.kind} delivered to ${sent.recipient} by email`);
+            await tx.update(messages).set({ status: 'delivered', statusReason: attempt.statusReason, attempts: info.attempt, deliveredAt: new Date() }).where(whereOf(sent));
+            await recordOutcome(tx as unknown as Database, sent, 'delivered', attempt.summary);
           });
           return { status: 'delivered' };
         }
-        if (outcome.kind === 'bounced') {
-          // A hard bounce: the address will refuse every retry. Recorded at once; the message goes
-          // by SMS instead where the customer has a number, has not opted out of texts, and the
-          // tenant has a webhook to send texts through. Otherwise it is a row in the ledger.
-          const reason = `bounced: ${outcome.reason}`;
-          const bounced = message;
-          const fallback = settings.webhookUrl && settings.webhookSecret ? await smsFallbackOf(db, bounced) : undefined;
-          await db.transaction(async (tx) => {
-            await tx.update(messages).set({ attempts: info.attempt, statusReason: reason, status: 'failed' }).where(whereOf(bounced));
-            await recordOutcome(tx as unknown as Database, bounced, 'bounced', `${bounced.kind} to ${bounced.recipient} bounced: ${outcome.reason}${fallback ? `; sent by SMS to ${fallback.recipient} instead` : ''}`);
-            if (fallback) await recordFallback(tx as unknown as Database, bounced, fallback);
-            else await recordUndeliverable(tx as unknown as Database, bounced, reason, info.workflowExecution?.workflowId);
-          });
+        if (attempt.kind === 'bounced') {
+          // The recipient will refuse every retry: recorded at once, and sent on the other channel
+          // where the customer can take it, or else a row in the ledger.
+          const fallback = await fallbackOf(db, sent, settings);
+          await recordBounce(db, sent, { attempts: info.attempt, statusReason: `bounced: ${attempt.reason}`, summary: `${sent.kind} to ${sent.recipient} bounced: ${attempt.reason}` }, fallback, sender);
           if (!fallback) return { status: 'failed' };
           const next = await load(fallback.id);
           if (!next || next.status !== 'pending') return { status: 'skipped' };
           message = next;
-        } else failure = `SMTP: ${outcome.reason}`;
-      }
-      if (!failure && !(settings?.transport === 'smtp' && message.channel === 'email')) {
-        const posted = await postSigned(deps, settings, message);
-        failure = posted.failure;
+          continue;
+        }
         // An address refused now is refused on every retry: say so at once.
-        if (posted.refused) {
-          const refused = message;
-          await db.transaction(async (tx) => {
-            await tx.update(messages).set({ attempts: info.attempt, statusReason: failure, status: 'failed' }).where(whereOf(refused));
-            await recordOutcome(tx as unknown as Database, refused, 'failed', `${refused.kind} (${refused.channel}) could not be delivered: ${failure!.slice(0, 200)}`);
-            await recordUndeliverable(tx as unknown as Database, refused, failure!, info.workflowExecution?.workflowId);
-          });
-          return { status: 'failed' };
-        }
-      }
-
-      const done = message;
-      if (!failure) {
+        const final = attempt.kind === 'refused' || lastAttempt;
         await db.transaction(async (tx) => {
-          await tx.update(messages).set({ status: 'delivered', statusReason: null, attempts: info.attempt, deliveredAt: new Date() }).where(whereOf(done));
-          await recordOutcome(tx as unknown as Database, done, 'delivered', `${done.kind} (${done.channel}) delivered to the tenant's webhook`);
+          await tx
+            .update(messages)
+            .set({ attempts: info.attempt, statusReason: attempt.failure, ...(final ? { status: 'failed' as const } : {}) })
+            .where(whereOf(sent));
+          if (final) {
+            await recordOutcome(tx as unknown as Database, sent, 'failed', `${sent.kind} (${sent.channel}) could not be delivered: ${attempt.failure.slice(0, 200)}`);
+            await recordUndeliverable(tx as unknown as Database, sent, attempt.failure, sender);
+          }
         });
-        return { status: 'delivered' };
+        if (final) return { status: 'failed' };
+        throw new Error(attempt.failure);
       }
-      await db.transaction(async (tx) => {
-        await tx
-          .update(messages)
-          .set({ attempts: info.attempt, statusReason: failure, ...(lastAttempt ? { status: 'failed' as const } : {}) })
-          .where(whereOf(done));
-        if (lastAttempt) {
-          await recordOutcome(tx as unknown as Database, done, 'failed', `${done.kind} (${done.channel}) could not be delivered: ${failure!.slice(0, 200)}`);
-          await recordUndeliverable(tx as unknown as Database, done, failure!, info.workflowExecution?.workflowId);
-        }
-      });
-      if (lastAttempt) return { status: 'failed' };
-      throw new Error(failure);
     },
   };
+}
+
+const whereOf = (m: Message) => and(eq(messages.tenantId, m.tenantId), eq(messages.id, m.id));
+
+/** What one try at sending a message came to. */
+export type Attempt =
+  | { kind: 'delivered'; summary: string; statusReason: string | null }
+  /** The recipient can never take it on this channel (an SMTP 5xx; the webhook's 410 or 422). */
+  | { kind: 'bounced'; reason: string }
+  /** The tenant's webhook address is refused for good. */
+  | { kind: 'refused'; failure: string }
+  /** Worth another try. */
+  | { kind: 'failed'; failure: string };
+
+/** One try: email over SMTP when that is the tenant's transport, anything else to its webhook. */
+export async function attemptDelivery(deps: DeliveryDependencies, settings: Settings | undefined, message: Message): Promise<Attempt> {
+  if (settings?.transport === 'smtp' && message.channel === 'email') {
+    const outcome = await deliverEmail(deps, settings, message);
+    if (outcome.kind === 'accepted') return { kind: 'delivered', statusReason: outcome.response.slice(0, 300), summary: `${message.kind} delivered to ${message.recipient} by email` };
+    if (outcome.kind === 'bounced') return { kind: 'bounced', reason: outcome.reason };
+    return { kind: 'failed', failure: `SMTP: ${outcome.reason}` };
+  }
+  const posted = await postSigned(deps, settings, message);
+  if (posted.unreachable) return { kind: 'bounced', reason: `the webhook answered ${posted.unreachable}: this ${message.channel === 'sms' ? 'number' : 'address'} cannot take it` };
+  if (posted.failure) return posted.refused ? { kind: 'refused', failure: posted.failure } : { kind: 'failed', failure: posted.failure };
+  return { kind: 'delivered', statusReason: null, summary: `${message.kind} (${message.channel}) delivered to the tenant's webhook` };
+}
+
+/**
+ * A hard bounce, once: the message failed, its timeline says so (and where it went instead), and
+ * either the stand-in on the other channel is written or the ledger has an undeliverable row.
+ */
+export async function recordBounce(
+  db: Database,
+  bounced: Message,
+  how: { attempts?: number; statusReason: string; summary: string; timelineId?: string; onlyIfStatus?: Message['status'] },
+  fallback: typeof messages.$inferInsert | undefined,
+  sender: string | undefined,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const changed = await tx
+      .update(messages)
+      .set({ status: 'failed', statusReason: how.statusReason, ...(how.attempts !== undefined ? { attempts: how.attempts } : {}) })
+      .where(how.onlyIfStatus ? and(whereOf(bounced), eq(messages.status, how.onlyIfStatus)) : whereOf(bounced))
+      .returning({ id: messages.id });
+    // Only the first report of a bounce changes anything.
+    if (changed.length === 0) return false;
+    const instead = fallback ? `; sent by ${fallback.channel === 'sms' ? 'SMS' : 'email'} to ${fallback.recipient} instead` : '';
+    await recordOutcome(tx as unknown as Database, bounced, 'bounced', `${how.summary}${instead}`, how.timelineId);
+    if (fallback) await recordFallback(tx as unknown as Database, bounced, fallback);
+    else await recordUndeliverable(tx as unknown as Database, bounced, how.statusReason, sender);
+    return true;
+  });
 }
 
 type Message = typeof messages.$inferSelect;
@@ -116,9 +143,10 @@ type Settings = typeof messagingSettings.$inferSelect;
 
 /**
  * One signed POST of a message to the tenant's webhook (their SMS bridge, their own system): why
- * it failed, if it did, and whether the address is refused for good.
+ * it failed, if it did; whether the address is refused for good; and whether the bridge said the
+ * recipient can never take it (410 or 422: a landline, an invalid number, a carrier block).
  */
-export async function postSigned(deps: DeliveryDependencies, settings: Settings | undefined, message: Message): Promise<{ failure?: string; refused?: boolean }> {
+export async function postSigned(deps: DeliveryDependencies, settings: Settings | undefined, message: Message): Promise<{ failure?: string; refused?: boolean; unreachable?: number }> {
   if (!settings?.webhookUrl || !settings.webhookSecret) return { failure: 'no webhook configured for this tenant' };
   const body = JSON.stringify({
     id: message.id,
@@ -139,11 +167,15 @@ export async function postSigned(deps: DeliveryDependencies, settings: Settings 
     };
     const { status } = await postToWebhook(settings.webhookUrl, headers, body, { targets: deps.webhookTargets ?? 'public', timeoutMs: TIMEOUT_MS });
     // A redirect is an answer, not a new address to try: the tenant's URL is the one it gave.
-    return status >= 200 && status < 300 ? {} : { failure: `webhook answered ${status}` };
+    if (status >= 200 && status < 300) return {};
+    return UNREACHABLE_RECIPIENT.has(status) ? { failure: `webhook answered ${status}`, unreachable: status } : { failure: `webhook answered ${status}` };
   } catch (error) {
     return { failure: deliveryFailure(error), refused: isRefusedTarget(error) };
   }
 }
+
+/** The webhook's answers that mean "this recipient, never": the message bounces instead of being retried. */
+const UNREACHABLE_RECIPIENT = new Set([410, 422]);
 
 /**
  * The Message-ID an email carries: the message's own id, base64url so that any id survives the
@@ -157,7 +189,7 @@ export function messageIdFromEmail(header: string): string {
   return m ? Buffer.from(m[1]!, 'base64url').toString('utf8') : header.trim();
 }
 
-/** The text standing in for a bounced email, and the timeline entry that says it was sent, once. */
+/** The message standing in for a bounced one, and the timeline entry that says it was sent, once. */
 export async function recordFallback(db: Database, bounced: Message, fallback: typeof messages.$inferInsert): Promise<void> {
   await db.insert(messages).values(fallback).onConflictDoNothing();
   await db
@@ -169,50 +201,66 @@ export async function recordFallback(db: Database, bounced: Message, fallback: t
       id: `msg:${fallback.id}`,
       kind: 'action',
       type: 'message.sent',
-      summary: `${fallback.kind} sent by sms: the email to ${bounced.recipient} bounced`,
-      data: { messageId: fallback.id, kind: fallback.kind, channel: 'sms', purpose: fallback.purpose, fallbackFor: bounced.id },
+      summary: `${fallback.kind} sent by ${fallback.channel}: the ${bounced.channel === 'sms' ? 'text' : 'email'} to ${bounced.recipient} bounced`,
+      data: { messageId: fallback.id, kind: fallback.kind, channel: fallback.channel, purpose: fallback.purpose, fallbackFor: bounced.id },
       occurredAt: new Date(),
       seq: 0,
     })
     .onConflictDoNothing();
 }
 
-/** The SMS that stands in for a bounced email: its id follows from the email's, so a retry finds it. */
-export const fallbackIdOf = (emailMessageId: string) => `${emailMessageId}~sms`;
+/**
+ * The channel a bounced message goes on instead: an email becomes a text, a text an email. A
+ * stand-in (its id ends `~sms` or `~email`) has no stand-in of its own.
+ */
+export function otherChannel(message: Pick<Message, 'id' | 'channel'>): 'sms' | 'email' | undefined {
+  if (/~(sms|email)$/.test(message.id)) return undefined;
+  return message.channel === 'email' ? 'sms' : message.channel === 'sms' ? 'email' : undefined;
+}
+
+/** The stand-in for a bounced message: its id follows from the message's, so a retry finds it. */
+export const fallbackIdOf = (messageId: string, channel: string) => `${messageId}~${channel === 'email' ? 'sms' : 'email'}`;
 
 /**
- * The text a bounced email becomes, when the customer can take one: a phone number on record and
- * no opt-out of texts standing on the timeline (the latest of `contact.opted_out` and
- * `contact.opted_in` for sms or all decides). The body is the email's, without its subject line.
+ * What a bounced message becomes, when the customer can take it on the other channel: a phone
+ * number (for a text) or an address (for an email) on record, no opt-out of that channel standing
+ * on the timeline (the latest of `contact.opted_out` and `contact.opted_in` for it or all
+ * decides), and a way for the tenant to send it: texts through the webhook, email through SMTP
+ * when that is the transport or else the webhook. A text is the email's body without its subject
+ * line; an email of a text has the text as its body.
  */
-export async function smsFallbackOf(db: Database, email: Message): Promise<typeof messages.$inferInsert | undefined> {
-  if (email.subjectType !== 'customer') return undefined;
-  const [owner] = await db.select({ phone: customers.phone }).from(customers).where(and(eq(customers.tenantId, email.tenantId), eq(customers.id, email.subjectId)));
-  if (!owner?.phone) return undefined;
+export async function fallbackOf(db: Database, message: Message, settings: Settings | undefined): Promise<typeof messages.$inferInsert | undefined> {
+  const channel = otherChannel(message);
+  if (!channel || message.subjectType !== 'customer') return undefined;
+  const webhook = Boolean(settings?.webhookUrl && settings.webhookSecret);
+  const transport = channel === 'email' && settings?.transport === 'smtp' && settings.smtp ? 'smtp' : webhook ? 'webhook' : undefined;
+  if (!transport) return undefined;
+  const [owner] = await db.select({ phone: customers.phone, email: customers.email }).from(customers).where(and(eq(customers.tenantId, message.tenantId), eq(customers.id, message.subjectId)));
+  const recipient = channel === 'sms' ? owner?.phone : owner?.email;
+  if (!recipient) return undefined;
   const choices = await db
     .select({ type: timelineEntries.type, data: timelineEntries.data })
     .from(timelineEntries)
-    .where(and(eq(timelineEntries.tenantId, email.tenantId), eq(timelineEntries.subjectType, 'customer'), eq(timelineEntries.subjectId, email.subjectId), inArray(timelineEntries.type, ['contact.opted_out', 'contact.opted_in'])))
+    .where(and(eq(timelineEntries.tenantId, message.tenantId), eq(timelineEntries.subjectType, 'customer'), eq(timelineEntries.subjectId, message.subjectId), inArray(timelineEntries.type, ['contact.opted_out', 'contact.opted_in'])))
     .orderBy(desc(timelineEntries.position));
-  const latest = choices.find((c) => c.data.channel === 'sms' || c.data.channel === 'all');
+  const latest = choices.find((c) => c.data.channel === channel || c.data.channel === 'all');
   if (latest?.type === 'contact.opted_out') return undefined;
-  const { text } = emailParts(email.body, email.kind);
   return {
-    tenantId: email.tenantId,
-    id: fallbackIdOf(email.id),
-    subjectType: email.subjectType,
-    subjectId: email.subjectId,
-    kind: email.kind,
-    purpose: email.purpose,
-    channel: 'sms',
-    recipient: owner.phone,
-    template: email.template,
-    body: text,
+    tenantId: message.tenantId,
+    id: fallbackIdOf(message.id, message.channel),
+    subjectType: message.subjectType,
+    subjectId: message.subjectId,
+    kind: message.kind,
+    purpose: message.purpose,
+    channel,
+    recipient,
+    template: message.template,
+    body: channel === 'sms' ? emailParts(message.body, message.kind).text : message.body,
     status: 'pending',
-    statusReason: `the email to ${email.recipient} bounced`,
-    transport: 'webhook',
+    statusReason: `the ${message.channel === 'sms' ? 'text' : 'email'} to ${message.recipient} bounced`,
+    transport,
     attempts: 0,
-    sentAt: email.sentAt,
+    sentAt: message.sentAt,
   };
 }
 
@@ -254,14 +302,14 @@ function subjectOf(kind: string): string {
  * What became of a message, on its subject's timeline (`message.delivered`, `message.bounced`,
  * `message.failed`), keyed by the message: a retried delivery writes it once.
  */
-export async function recordOutcome(db: Database, message: Message, outcome: 'delivered' | 'bounced' | 'failed', summary: string): Promise<void> {
+export async function recordOutcome(db: Database, message: Message, outcome: 'delivered' | 'bounced' | 'failed', summary: string, id = `delivery:${message.id}`): Promise<void> {
   await db
     .insert(timelineEntries)
     .values({
       tenantId: message.tenantId,
       subjectType: message.subjectType,
       subjectId: message.subjectId,
-      id: `delivery:${message.id}`,
+      id,
       kind: 'action',
       type: `message.${outcome}`,
       summary,

@@ -23,6 +23,8 @@ export interface ApiConfig {
   secretKeys: SecretKeys;
   /** Which addresses a tenant's webhook URL may reach: public ones unless the operator allows `any`. */
   webhookTargets?: 'public' | 'any' | undefined;
+  /** Where the API answers the public (REVLOOP_PUBLIC_URL): an email sent from here (a stand-in for a bounced text) links back to it to unsubscribe. */
+  publicUrl?: string | undefined;
 }
 
 export interface ApiDependencies {

@@ -34,7 +34,7 @@ const MessagingSettingsBody = z.discriminatedUnion('transport', [
   }),
 ]);
 
-/** Bounces as a tenant's bridge reports them: the message (its id or the Message-ID the bounce quotes), hard or soft, and why. */
+/** Bounces as a tenant's bridge reports them: the message (its id, or the Message-ID an email bounce quotes), hard or soft, and why. */
 const BouncesBody = z.strictObject({
   bounces: z
     .array(z.strictObject({ messageId: z.string().min(1).max(300), kind: z.enum(['hard', 'soft']), reason: z.string().min(1).max(1000) }))
@@ -109,16 +109,17 @@ export const messagingRoutes = [
     method: 'post',
     path: '/v1/messaging/bounces',
     operationId: 'reportBounces',
-    summary: 'Bounces reported after an email was sent (a delivery-status notice, an email provider webhook): a hard bounce fails the message and falls back to SMS where it can',
+    summary: 'Bounces reported after a message was handed over (an email delivery-status notice or bounce webhook, an SMS delivery receipt): a hard bounce fails the message and sends it on the other channel where it can',
     tag: 'Messaging',
     access: { kind: 'tenant', scope: 'write' },
     body: BouncesBody,
     example: { body: { bounces: [{ messageId: '<bXNnOmV4YW1wbGU@revloop>', kind: 'hard', reason: '550 5.1.1 mailbox unavailable' }] } },
-    responses: { 200: { description: 'What each report did: bounced, fell_back_to_sms, noted (soft), already_bounced, not_sent, or unknown (no such message of this tenant)' } },
+    responses: { 200: { description: 'What each report did: bounced, fell_back_to_sms (an email), fell_back_to_email (a text), noted (soft), already_bounced, not_sent, or unknown (no such message of this tenant)' } },
     async handler({ auth, body, deps }) {
       const results = [];
       for (const bounce of body.bounces) {
-        results.push(await recordLateBounce({ db: deps.db, secrets: deps.secrets, ...(deps.config.webhookTargets ? { webhookTargets: deps.config.webhookTargets } : {}) }, auth.tenantId, bounce));
+        const delivery = { db: deps.db, secrets: deps.secrets, ...(deps.config.webhookTargets ? { webhookTargets: deps.config.webhookTargets } : {}), ...(deps.config.publicUrl ? { publicUrl: deps.config.publicUrl } : {}) };
+        results.push(await recordLateBounce(delivery, auth.tenantId, bounce));
       }
       return { status: 200, body: { results } };
     },

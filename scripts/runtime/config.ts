@@ -146,6 +146,7 @@ export function apiConfigOf(config: RevloopConfig, temporalUiUrl = config.tempor
     rateLimit: config.rateLimit,
     requestTimeoutMs: config.requestTimeoutMs,
     webhookTargets: config.webhookTargets,
+    publicUrl: config.publicUrl,
     secretKeys: requireSecretKeys(config),
   };
 }

@@ -7,6 +7,9 @@ import { eventually } from '../support/eventually';
 import { startStack, type Stack, type TenantClient } from '../support/stack';
 import { MINUTE } from '../support/suite';
 
+/** A number the tenant's SMS bridge refuses for good (its provider answers "landline"). */
+const LANDLINE = '+15555550100';
+
 /** One message as the SMTP server received it. */
 interface Received {
   from: string;
@@ -57,8 +60,10 @@ describe('email channel: SMTP delivery, unsubscribe link and bounces', () => {
       let raw = '';
       req.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
       req.on('end', () => {
-        texted.push(JSON.parse(raw));
-        res.writeHead(204).end();
+        const text = JSON.parse(raw) as (typeof texted)[number];
+        texted.push(text);
+        // The bridge's provider knows this number for a landline: it can never take a text.
+        res.writeHead(text.channel === 'sms' && text.recipient === LANDLINE ? 422 : 204).end();
       });
     });
     await new Promise<void>((resolve) => texts.listen(0, '127.0.0.1', resolve));
@@ -81,6 +86,8 @@ describe('email channel: SMTP delivery, unsubscribe link and bounces', () => {
       },
     };
     expect((await shop.request('POST', '/v1/playbooks', playbook)).status).toBe(201);
+    // Texts first: the home-service templates, answered at any hour.
+    expect((await shop.request('POST', '/v1/playbooks', { ...base, id: 'text-first', name: 'Text first', quietHours: null })).status).toBe(201);
     const settings = await shop.request('PUT', '/v1/messaging', { transport: 'smtp', smtp: { host: '127.0.0.1', port: smtpPort, from: 'Harbor Heating <office@harbor.example>' }, webhookUrl: textsUrl });
     expect(settings.status).toBe(200);
     expect(settings.body).toMatchObject({ transport: 'smtp', smtp: { host: '127.0.0.1', port: smtpPort, secure: false, passwordSet: false } });
@@ -197,5 +204,63 @@ describe('email channel: SMTP delivery, unsubscribe link and bounces', () => {
     const mixed = await shop.request('POST', '/v1/messaging/bounces', { bounces: [{ messageId: dana.id, kind: 'soft', reason: '452 mailbox full' }, { messageId: 'no-such-message', kind: 'hard', reason: 'x' }] });
     expect(mixed.body.results.map((r: { outcome: string }) => r.outcome)).toEqual(['noted', 'unknown']);
     expect((await timeline('dana')).some((e) => e.type === 'message.soft_bounced')).toBe(true);
+  });
+
+  it('a text the SMS bridge refuses for good (422) goes by email instead, once, where the customer has an address', async () => {
+    expect((await shop.request('POST', '/v1/customers', { id: 'lena', name: 'Lena Park', phone: LANDLINE, email: 'lena@example.com', playbook: 'text-first', timezone: 'America/Chicago' })).status).toBe(201);
+    expect((await shop.request('POST', '/v1/customers/lena/events', { type: 'inquiry.received', channel: 'web' })).status).toBe(202);
+    const mail = await eventually(async () => received.find((r) => r.to.includes('lena@example.com')), { until: (m) => m !== undefined });
+    const unfolded = mail!.raw.replace(/=\r?\n/g, '').replace(/\r?\n\s+/g, ' ');
+    expect(unfolded).toMatch(/^Subject: Inquiry acknowledgement/im);
+    expect(unfolded).toContain('Hi Lena Park, thanks for reaching out to our team!');
+    const story = await eventually(() => timeline('lena'), { until: (t) => t.some((e) => e.type === 'message.delivered') });
+    expect(story.find((e) => e.type === 'message.bounced')!.summary).toBe(
+      `inquiry.acknowledgement to ${LANDLINE} bounced: the webhook answered 422: this number cannot take it; sent by email to lena@example.com instead`,
+    );
+    expect(story.find((e) => e.type === 'message.delivered')!.summary).toBe('inquiry.acknowledgement delivered to lena@example.com by email');
+    const sent = (await shop.request('GET', '/v1/customers/lena/messages')).body.data as Array<{ id: string; kind: string; channel: string; status: string }>;
+    const ack = sent.filter((m) => m.kind === 'inquiry.acknowledgement');
+    expect(ack.map((m) => `${m.channel} ${m.status}`).sort()).toEqual(['email delivered', 'sms failed']);
+    expect(ack.find((m) => m.channel === 'email')!.id).toBe(`${ack.find((m) => m.channel === 'sms')!.id}~email`);
+    // Refused for good is asked once, not retried; the email reached the customer, so nothing leaked.
+    expect(texted.filter((t) => t.recipient === LANDLINE && t.kind === 'inquiry.acknowledgement')).toHaveLength(1);
+    expect(received.filter((r) => r.to.includes('lena@example.com'))).toHaveLength(1);
+    const leaks = (await shop.request('GET', '/v1/metrics/leakage/entries?limit=100')).body.data as Array<{ kind: string; subject: { id: string } }>;
+    expect(leaks.filter((r) => r.kind === 'message_undeliverable' && r.subject.id === 'lena')).toEqual([]);
+
+    // No address to fall back to: the bounce is the end of it, a row in the ledger.
+    expect((await shop.request('POST', '/v1/customers', { id: 'milo', name: 'Milo Grant', phone: LANDLINE, playbook: 'text-first', timezone: 'America/Chicago' })).status).toBe(201);
+    expect((await shop.request('POST', '/v1/customers/milo/events', { type: 'inquiry.received', channel: 'web' })).status).toBe(202);
+    await eventually(async () => (await shop.request('GET', '/v1/metrics/leakage/entries?limit=100')).body.data as Array<{ kind: string; subject: { id: string } }>, {
+      until: (rows) => rows.some((r) => r.kind === 'message_undeliverable' && r.subject.id === 'milo'),
+    });
+    expect((await timeline('milo')).find((e) => e.type === 'message.bounced')!.summary).not.toContain('instead');
+  });
+
+  it('takes an SMS delivery receipt that says undelivered: the text fails and goes by email, once', async () => {
+    expect((await shop.request('POST', '/v1/customers', { id: 'nora', name: 'Nora Quinn', phone: '+15555550144', email: 'nora@example.com', playbook: 'text-first', timezone: 'America/Chicago' })).status).toBe(201);
+    expect((await shop.request('POST', '/v1/customers/nora/events', { type: 'inquiry.received', channel: 'web' })).status).toBe(202);
+    await eventually(() => timeline('nora'), { until: (t) => t.some((e) => e.type === 'message.delivered') });
+    const text = ((await shop.request('GET', '/v1/customers/nora/messages')).body.data as Array<{ id: string; kind: string; channel: string }>).find((m) => m.kind === 'inquiry.acknowledgement')!;
+    expect(text.channel).toBe('sms');
+    // A phone switched off is a soft bounce: noted, and the text stands.
+    const soft = await shop.request('POST', '/v1/messaging/bounces', { bounces: [{ messageId: text.id, kind: 'soft', reason: 'handset off' }] });
+    expect(soft.body.results).toEqual([{ messageId: text.id, outcome: 'noted' }]);
+    expect((await timeline('nora')).find((e) => e.type === 'message.soft_bounced')!.summary).toBe('inquiry.acknowledgement to +15555550144 soft-bounced: handset off');
+    expect(received.some((r) => r.to.includes('nora@example.com'))).toBe(false);
+    const report = { bounces: [{ messageId: text.id, kind: 'hard', reason: 'carrier: 30003 unreachable destination handset' }] };
+    const first = await shop.request('POST', '/v1/messaging/bounces', report);
+    expect(first.body.results).toEqual([{ messageId: text.id, outcome: 'fell_back_to_email' }]);
+    const mail = await eventually(async () => received.find((r) => r.to.includes('nora@example.com')), { until: (m) => m !== undefined });
+    expect(mail!.raw.replace(/=\r?\n/g, '')).toContain('thanks for reaching out to our team!');
+    const story = await timeline('nora');
+    expect(story.find((e) => e.type === 'message.bounced')!.summary).toBe(
+      'inquiry.acknowledgement to +15555550144 bounced after it was sent: carrier: 30003 unreachable destination handset; sent by email to nora@example.com instead',
+    );
+    const sent = (await shop.request('GET', '/v1/customers/nora/messages')).body.data as Array<{ kind: string; channel: string; status: string }>;
+    expect(sent.filter((m) => m.kind === 'inquiry.acknowledgement').map((m) => `${m.channel} ${m.status}`).sort()).toEqual(['email delivered', 'sms failed']);
+    // Reported again (providers retry their callbacks): nothing more.
+    expect((await shop.request('POST', '/v1/messaging/bounces', report)).body.results[0].outcome).toBe('already_bounced');
+    expect(received.filter((r) => r.to.includes('nora@example.com'))).toHaveLength(1);
   });
 });
