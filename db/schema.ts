@@ -403,6 +403,23 @@ export const contracts = pgTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index('contracts_stage').on(t.tenantId, t.stage, t.id)],
 );
 
+/**
+ * Each quote as the API started its contract workflow: what the what-if simulation starts the
+ * contract from again (the workflow's own input is Temporal's, kept only for the namespace's
+ * retention). The first start of an id is the one kept, as Temporal keeps the first workflow.
+ */
+export const contractQuotes = pgTable(
+  'contract_quotes',
+  {
+    tenantId: tenantRef(),
+    contractId: text('contract_id').notNull(),
+    /** The contract workflow's input without the tenant and the playbook: customer, currency, lines, term, start, renewal terms. */
+    input: jsonb('input').$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.contractId] })],
+);
+
 /** Usage as `POST /v1/contracts/{id}/usage` received it: each record id accepted once. */
 export const usageRecords = pgTable(
   'usage_records',

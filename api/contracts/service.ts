@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { and, eq } from 'drizzle-orm';
-import { contracts } from '../../db/schema';
+import { contractQuotes, contracts } from '../../db/schema';
 import { resolveContractPlaybook } from '../../db/playbook-store';
 import { priceInWords } from '../../domain/billing/rating';
 import { approvalPlan } from '../../domain/contracts/approval-policy';
@@ -36,7 +36,8 @@ export function contractLinks(deps: ApiDependencies, tenantId: string, contractI
 export async function createQuote(deps: ApiDependencies, tenantId: string, quote: QuoteInput, seed: string | undefined) {
   const playbook = await resolveContractPlaybook(deps.db, tenantId, quote.playbook);
   if (!playbook) throw problems.unprocessable(`There is no contract playbook "${quote.playbook}".`, [{ path: 'body.playbook', message: 'unknown contract playbook' }]);
-  const lateStart = startIssue(quote.start, await nowOf(deps));
+  const now = await nowOf(deps);
+  const lateStart = startIssue(quote.start, now);
   if (lateStart) throw problems.unprocessable(`The quote cannot start on ${quote.start.slice(0, 10)}: ${lateStart}.`, [{ path: 'body.start', message: lateStart }]);
   const plan = approvalPlan(quote, playbook.definition.guardrails);
   if (plan.refused) {
@@ -44,11 +45,14 @@ export async function createQuote(deps: ApiDependencies, tenantId: string, quote
   }
   const contractId = quote.id ?? idFor('qte', seed);
   const customer = { name: quote.customer.name, timezone: await timezoneFor(deps.db, tenantId, quote.customer.timezone, playbook.definition.defaultTimezone), ...(quote.customer.email ? { email: quote.customer.email } : {}), ...(quote.customer.phone ? { phone: quote.customer.phone } : {}) };
+  const input = { contractId, customer, currency: quote.currency, lines: quote.lines, term: quote.term, start: quote.start, autoRenew: quote.autoRenew, ...(quote.renewalNotice ? { renewalNotice: quote.renewalNotice } : {}) };
+  // Kept before the start, so that every contract that exists has its quote (a retry keeps the first).
+  await deps.db.insert(contractQuotes).values({ tenantId, contractId, input, createdAt: new Date(now) }).onConflictDoNothing();
   try {
     await deps.temporal.workflow.start<typeof contract>('contract', {
       taskQueue: deps.config.taskQueue,
       workflowId: contractWorkflowId(tenantId, contractId),
-      args: [{ tenantId, contractId, customer, currency: quote.currency, lines: quote.lines, term: quote.term, start: quote.start, autoRenew: quote.autoRenew, ...(quote.renewalNotice ? { renewalNotice: quote.renewalNotice } : {}), playbook }],
+      args: [{ tenantId, ...input, playbook }],
       staticSummary: `Contract ${contractId} · ${customer.name} · ${quote.term} from ${quote.start.slice(0, 10)}`,
       staticDetails: [
         `**${customer.name}** · contract \`${contractId}\` of tenant \`${tenantId}\``,

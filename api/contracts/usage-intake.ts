@@ -77,7 +77,7 @@ export async function takeUsage(deps: ApiDependencies, tenantId: string, contrac
     if (fresh.length) {
       await db
         .insert(usageRecords)
-        .values(fresh.map((r) => ({ tenantId, contractId, id: r.id, metric: r.metric, quantity: String(r.quantity), occurredAt: new Date(r.occurredAt), late: late.has(r.id), ...(r.properties ? { properties: r.properties } : {}) })))
+        .values(fresh.map((r) => ({ tenantId, contractId, id: r.id, metric: r.metric, quantity: String(r.quantity), occurredAt: new Date(r.occurredAt), receivedAt: new Date(now), late: late.has(r.id), ...(r.properties ? { properties: r.properties } : {}) })))
         .onConflictDoNothing();
     }
     return { accepted: fresh.length, duplicates, late: fresh.filter((r) => late.has(r.id)).map((r) => r.id) };

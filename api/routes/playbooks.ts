@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { listPlaybooks, PlaybookKindConflict, playbookVersions, registerPlaybook } from '../../db/playbook-store';
-import { AnyPlaybook, findBuiltinPlaybook, HomeServicePlaybook, type ResolvedPlaybook } from '../../playbooks';
+import { AnyPlaybook, findBuiltinPlaybook, type ResolvedPlaybook } from '../../playbooks';
 import { ClientId } from '../../domain/values';
 import { WhatIfBusy } from '../../simulation/runner-types';
+import { contractStages } from '../../workflows/contract-definitions';
 import { customerStages } from '../../workflows/definitions';
 import { playbookDiagram } from '../../playbooks/diagram';
 import { playbookSvg } from '../../playbooks/diagram-svg';
@@ -12,13 +13,14 @@ import { defineRoute, IdParam } from '../http/route';
 const DiagramQuery = z.strictObject({ version: z.coerce.number().int().min(1).max(1_000_000).optional(), format: z.enum(['mermaid', 'svg']).optional() });
 
 const SimulateBody = z.strictObject({
-  /** The candidate: a home-service playbook with this path's id, as it would be registered. */
-  definition: HomeServicePlaybook,
-  /** Whose recorded events to replay; by default the newest 50 customers following this playbook. */
+  /** The candidate: a home-service playbook (replayed through customers) or a b2b one (through contracts), with this path's id, as it would be registered. */
+  definition: AnyPlaybook,
+  /** Whose recorded events to replay; by default the newest 50 customers (or contracts) following this playbook. */
   sample: z
     .strictObject({
       customerIds: z.array(ClientId).min(1).max(100).optional(),
-      stage: z.enum(customerStages).optional(),
+      contractIds: z.array(ClientId).min(1).max(100).optional(),
+      stage: z.enum([...new Set([...customerStages, ...contractStages])] as [string, ...string[]]).optional(),
       last: z.number().int().min(1).max(100).optional(),
     })
     .default({}),
@@ -94,7 +96,7 @@ export const playbookRoutes = [
     method: 'post',
     path: '/v1/playbooks/:id/simulate',
     operationId: 'simulatePlaybook',
-    summary: 'What if: replay a sample of real customers through a candidate version of this playbook, beside the playbook they follow, and say what would differ',
+    summary: 'What if: replay a sample of real customers (or, for a b2b playbook, contracts) through a candidate version of this playbook, beside the playbook they follow, and say what would differ',
     tag: 'Playbooks',
     access: { kind: 'tenant', scope: 'write' },
     params: IdParam,
@@ -103,17 +105,29 @@ export const playbookRoutes = [
     timeoutMs: 180_000,
     example: { body: { definition: { ...findBuiltinPlaybook('plumbing')!.definition, inquiry: { followUps: ['PT10M', 'P1D'], lostAfter: 'P4D' } }, sample: { last: 20 }, horizonDays: 30 } },
     responses: {
-      200: { description: 'Totals for the current and the candidate playbook, and every customer that would differ' },
+      200: { description: 'Totals for the current and the candidate playbook, and every customer or contract that would differ (and, for contracts, those that cannot be replayed)' },
       404: { description: 'No such playbook' },
-      422: { description: "The definition's id is not this playbook's" },
+      422: { description: "The definition's id is not this playbook's, or the sample names subjects of the other kind" },
       503: { description: 'No time-skipping test server here, or another simulation is running' },
     },
     async handler({ auth, params, body, deps }) {
-      if ((await playbookVersions(deps.db, auth.tenantId, params.id)).length === 0) throw problems.notFound(`There is no playbook "${params.id}"; a candidate is tried against customers of a playbook the tenant has.`);
+      const current = (await playbookVersions(deps.db, auth.tenantId, params.id)).at(-1);
+      if (!current) throw problems.notFound(`There is no playbook "${params.id}"; a candidate is tried against customers or contracts of a playbook the tenant has.`);
+      if (current.definition.kind !== body.definition.kind) throw problems.unprocessable(`Playbook "${params.id}" is a ${current.definition.kind} playbook; its candidate must be one too.`, [{ path: 'body.definition.kind', message: `must be ${current.definition.kind}` }]);
       if (body.definition.id !== params.id) throw problems.unprocessable(`The candidate's id is "${body.definition.id}"; simulate it at /v1/playbooks/${body.definition.id}/simulate, or give it the id "${params.id}".`, [{ path: 'body.definition.id', message: `must be "${params.id}"` }]);
       if (!deps.whatIf) throw problems.unavailable('What-if simulation needs the Temporal time-skipping test server (npm run tools:install), which this deployment does not have.', 3600);
-      const sample = body.sample.customerIds || body.sample.stage ? body.sample : { ...body.sample, playbookId: params.id, last: body.sample.last ?? 50 };
+      const { customerIds, contractIds, stage, last } = body.sample;
+      const chosen = customerIds || contractIds || stage ? {} : { playbookId: params.id, last: last ?? 50 };
       try {
+        if (body.definition.kind === 'b2b') {
+          if (customerIds) throw problems.unprocessable('A b2b playbook is tried on contracts: name them as sample.contractIds.', [{ path: 'body.sample.customerIds', message: 'use contractIds for a b2b playbook' }]);
+          if (stage && !(contractStages as readonly string[]).includes(stage)) throw problems.unprocessable(`"${stage}" is not a contract stage.`, [{ path: 'body.sample.stage', message: `one of ${contractStages.join(', ')}` }]);
+          const report = await deps.whatIf.runContracts({ tenantId: auth.tenantId, candidate: body.definition, sample: { ...(contractIds ? { contractIds } : {}), ...(stage ? { stage } : {}), ...(last ? { last } : {}), ...chosen }, horizonDays: body.horizonDays });
+          return { status: 200, body: { ...report, subjects: report.subjects.filter((s) => s.differs) } };
+        }
+        if (contractIds) throw problems.unprocessable('A home-service playbook is tried on customers: name them as sample.customerIds.', [{ path: 'body.sample.contractIds', message: 'use customerIds for a home-service playbook' }]);
+        if (stage && !(customerStages as readonly string[]).includes(stage)) throw problems.unprocessable(`"${stage}" is not a customer stage.`, [{ path: 'body.sample.stage', message: `one of ${customerStages.join(', ')}` }]);
+        const sample = { ...(customerIds ? { customerIds } : {}), ...(stage ? { stage } : {}), ...(last ? { last } : {}), ...chosen };
         const report = await deps.whatIf.run({ tenantId: auth.tenantId, candidate: body.definition, sample, horizonDays: body.horizonDays, replyWindowMs: body.replyWindowHours * 3_600_000 });
         return { status: 200, body: { ...report, subjects: report.subjects.filter((s) => s.differs) } };
       } catch (error) {
