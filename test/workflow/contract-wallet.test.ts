@@ -77,4 +77,41 @@ describe('contract wallet: prepaid units, free credit and paid top-ups used by u
     expect(paid.reduce((sum, p) => sum + (p.amount ?? 0), 0)).toBe(3000 + 2000 + 1000);
     await recordHistory(handle, 'contract-wallet');
   });
+
+  it('recognises paid credit that expires unused as breakage revenue at its expiry, and free credit not at all', async () => {
+    const db = suite.database.db;
+    const { tenantId, contractId, handle, start } = await signedContract(suite, { playbook, term: 'P3M', autoRenew: false, lines: lines({ lineId: 'calls', sku: 'API', description: 'API calls', listPrice: usd(2), pricingModel: 'per_unit', usageMetric: 'api_calls', billing: { interval: 'month', timing: 'arrears' } }) });
+    const expiresAt = new Date(Date.parse(start) + 40 * DAY).toISOString();
+    await send(handle, { type: 'credit.granted', grantId: 'topup-exp', amount: usd(5000), paid: true, priority: 50, expiresAt });
+
+    // Month 1: 1,000 calls, 20.00, paid from the top-up; 30.00 is left of it.
+    const p = (await state(handle)).currentPeriods[0]!;
+    await db.insert(usageRecords).values({ tenantId, contractId, id: 'b1', metric: 'api_calls', quantity: '1000', occurredAt: new Date(Date.parse(p.start) + 7 * DAY) });
+    await suite.env.sleep(Date.parse(p.end) - (await suite.now()) + HOUR);
+    const [first] = await invoicesUntil(db, tenantId, contractId, (r) => r.length === 1);
+    expect(first).toMatchObject({ total: 2000 });
+    await eventually(async () => (await contractInvoices(db, tenantId, contractId))[0]!, { until: (i) => i.status === 'paid' });
+    // A promotion granted after the close, expiring with the top-up, never used.
+    await send(handle, { type: 'credit.granted', grantId: 'promo-exp', amount: usd(700), paid: false, priority: 60, expiresAt });
+
+    // Day 40: both expire. The top-up's 30.00 was paid for: revenue, at that instant. The promotion's 7.00 was not.
+    await suite.env.sleep(Date.parse(expiresAt) - (await suite.now()) + HOUR);
+    const story = await eventually(() => timelineOf(db, tenantId, contractId, 'contract'), { until: (t) => t.filter((e) => e.type === 'credit.expired').length === 2 });
+    expect(story.filter((e) => e.type === 'credit.expired').map((e) => e.summary).sort()).toEqual([
+      'credit promo-exp expired with 7.00 USD unused',
+      'prepaid top-up topup-exp expired with 30.00 USD unused, recognised as breakage revenue',
+    ]);
+    const revenue = await eventually(() => revenueOf(db, tenantId, contractId), { until: (r) => r.some((l) => l.key.startsWith('breakage:')) });
+    const breakage = revenue.filter((r) => r.key.startsWith('breakage:'));
+    expect(breakage.map((r) => ({ key: r.key, amount: r.amount, method: r.method, start: r.start.toISOString(), end: r.end.toISOString() }))).toEqual([
+      { key: 'breakage:topup-exp', amount: 3000, method: 'point', start: expiresAt, end: expiresAt },
+    ]);
+    expect((await state(handle)).wallet).toMatchObject({ balance: usd(0), paid: usd(0), free: usd(0) });
+    // Recognised to date: the 20.00 billed and the 30.00 breakage, in the month the credit expired.
+    const asLines: RevenueLine[] = revenue.map((r) => ({ key: r.key, amount: r.amount, method: r.method, start: r.start.toISOString(), end: r.end.toISOString(), billedAt: r.billedAt.toISOString() }));
+    const schedule = scheduleByMonth(asLines);
+    expect(schedule.reduce((sum, m) => sum + m.recognised, 0)).toBe(2000 + 3000);
+    expect(schedule.find((m) => m.month === expiresAt.slice(0, 7))!.recognised).toBeGreaterThanOrEqual(3000);
+    await recordHistory(handle, 'contract-wallet-breakage');
+  });
 });

@@ -33,6 +33,8 @@ export class Deal extends RunState<ContractMemory, ContractAgendaKind, ContractE
   step: StepExtras = {};
   /** This run bills late usage at each close (`patches.lateUsage`, decided once at the run's start). */
   lateUsage = false;
+  /** This run recognises expired paid credit as breakage revenue (`patches.breakage`, decided once at the run's start). */
+  breakage = false;
 
   constructor(
     readonly input: ContractWorkflowInput,

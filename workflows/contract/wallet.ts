@@ -45,7 +45,17 @@ export const walletAgenda = {
     const gone = expiring(wallet, Date.now());
     if (gone.length) {
       d.memory.wallet = expire(wallet, gone.map((g) => g.grantId));
-      for (const g of gone) d.messenger.note('credit.expired', `${g.paid ? 'prepaid top-up' : 'credit'} ${g.grantId} expired with ${describeLeft(d, g)} unused`, { grantId: g.grantId });
+      for (const g of gone) {
+        // Paid for and never used: the customer's money is now the business's revenue (breakage),
+        // recognised at the expiry. Free credit and prepaid units were never paid for: nothing.
+        const breakage = d.breakage && g.paid && g.kind === 'money' ? leftOf(g) : 0;
+        if (breakage > 0) (d.step.revenueLines ??= []).push({ key: `breakage:${g.grantId}`, invoiceId: `wallet:${g.grantId}`, amount: breakage, method: 'point', start: g.expiresAt!, end: g.expiresAt!, billedAt: g.expiresAt! });
+        d.messenger.note(
+          'credit.expired',
+          `${g.paid ? 'prepaid top-up' : 'credit'} ${g.grantId} expired with ${describeLeft(d, g)} unused${breakage > 0 ? ', recognised as breakage revenue' : ''}`,
+          { grantId: g.grantId, ...(breakage > 0 ? { breakage } : {}) },
+        );
+      }
       lowBalanceCheck(d);
     }
     scheduleExpiry(d);

@@ -48,4 +48,9 @@ export const patches = {
    * at the API, so a close had none to bill.
    */
   lateUsage: 'late-usage',
+  /**
+   * 2026-12: paid prepaid credit that expires unused is recognised as breakage revenue at its
+   * expiry (a point revenue line). Before it, the expiry was only a timeline note.
+   */
+  breakage: 'wallet-breakage',
 } as const;
