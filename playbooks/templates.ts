@@ -54,6 +54,7 @@ export const contractTemplateKeys = [
   'renewal.renewed',
   'contract.churned',
   'winback.outreach',
+  'wallet.low_balance',
 ] as const;
 export type ContractTemplateKey = (typeof contractTemplateKeys)[number];
 
@@ -154,6 +155,7 @@ export const defaultContractTemplates: Record<ContractTemplateKey, MessageTempla
   'renewal.renewed': { channel: 'email', purpose: 'transactional', text: 'Contract {{contractId}} has renewed until {{end}}. Thank you for staying with {{business}}.' },
   'contract.churned': { channel: 'email', purpose: 'transactional', text: 'Contract {{contractId}} ended on {{end}}. Thank you for working with {{business}}.' },
   'winback.outreach': { channel: 'email', purpose: 'marketing', text: 'Hi {{name}}, a lot has changed at {{business}} since {{end}}. Could we show you what is new?' },
+  'wallet.low_balance': { channel: 'email', purpose: 'transactional', text: 'Hi {{name}}, the prepaid balance of contract {{contractId}} is down to {{balance}} (below {{below}}). Top up to keep usage paid from it.' },
 };
 
 /** Each key's template, or its default wording when the playbook leaves it out. */

@@ -15,7 +15,7 @@ export const historiesDir = fromRoot('test/replay/histories');
  *   leakage-ledger  ledger rows with the step writes; an invoice with nothing due paid as issued (patches.settleNothingDue)
  *   small-runs      a run continues as new past 2,000 events or 512 KB (patches.smallRuns)
  *   child-search-attributes  jobs and invoices carry and upsert Revloop's search attributes (patches.childSearchAttributes)
- *   wallet-breakage  expired paid credit is breakage revenue (patches.breakage); recorded for the wallet scenarios, the code it touches
+ *   wallet-breakage  expired paid credit is breakage revenue (patches.breakage) and a low balance tells the customer (patches.lowBalanceNotice); recorded for the wallet scenarios, the code they touch
  */
 export const HISTORY_SERIES = 'wallet-breakage';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { payments, usageRecords } from '../../db/schema';
+import { messages, payments, usageRecords } from '../../db/schema';
 import { scheduleByMonth, type RevenueLine } from '../../domain/billing/recognition';
 import { and, eq } from 'drizzle-orm';
 import { contractInvoices, invoicesUntil, lines, linesOf, revenueOf, quietSaasPlaybook, send, signedContract, state, usd } from '../support/contracts';
@@ -57,6 +57,9 @@ describe('contract wallet: prepaid units, free credit and paid top-ups used by u
     await eventually(async () => (await contractInvoices(db, tenantId, contractId)).find((i) => i.id === two.invoice.id)!, { until: (i) => i.balance === 1000 });
     expect((await state(handle)).wallet).toMatchObject({ balance: usd(0) });
     await eventually(() => timelineOf(db, tenantId, contractId, 'contract'), { until: (t) => t.filter((e) => e.type === 'wallet.low_balance').length === 1 });
+    // And the customer is told, once.
+    const told = await db.select().from(messages).where(and(eq(messages.tenantId, tenantId), eq(messages.subjectId, contractId), eq(messages.kind, 'wallet.low_balance')));
+    expect(told.map((m) => m.body)).toEqual([`Hi Initech, the prepaid balance of contract ${contractId} is down to 0.00 USD (below 20.00 USD). Top up to keep usage paid from it.`]);
 
     // Month 3: topped up again; 500 calls (10.00) are paid from it.
     await send(handle, { type: 'credit.granted', grantId: 'topup-2', amount: usd(5000), paid: true, priority: 50 });

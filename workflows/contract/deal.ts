@@ -35,6 +35,8 @@ export class Deal extends RunState<ContractMemory, ContractAgendaKind, ContractE
   lateUsage = false;
   /** This run recognises expired paid credit as breakage revenue (`patches.breakage`, decided once at the run's start). */
   breakage = false;
+  /** This run tells the customer their prepaid balance is low (`patches.lowBalanceNotice`, decided once at the run's start). */
+  lowBalanceNotice = false;
 
   constructor(
     readonly input: ContractWorkflowInput,

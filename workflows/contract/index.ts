@@ -25,6 +25,7 @@ export async function contract(input: ContractWorkflowInput): Promise<ContractSt
   const d = new Deal(input, stepWrites());
   d.lateUsage = patched(patches.lateUsage);
   d.breakage = patched(patches.breakage);
+  d.lowBalanceNotice = patched(patches.lowBalanceNotice);
   // Before any handler is registered: an Update that arrives with the start (a signature sent
   // right after the quote) is validated against the opened quote, not a blank one.
   if (!input.memory) openQuote(d);

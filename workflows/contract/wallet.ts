@@ -70,7 +70,7 @@ function scheduleExpiry(d: Deal): void {
   else d.agenda.schedule({ key: 'wallet.expire', kind: 'wallet.expire', dueAt: next, summary: 'prepaid credit expires' });
 }
 
-/** Below the playbook's low-balance mark (once until the next grant): a timeline event and a task for the account's owner. */
+/** Below the playbook's low-balance mark (once until the next grant): a timeline event, a task for the account's owner, and a message to the customer. */
 export function lowBalanceCheck(d: Deal): void {
   const wallet = d.memory.wallet;
   const below = d.playbook.billing.wallet?.lowBalanceBelow;
@@ -80,6 +80,10 @@ export function lowBalanceCheck(d: Deal): void {
   d.memory.wallet = { ...wallet, lowBalanceAlerted: true };
   const summary = `prepaid balance ${formatMoney(d.money(balance))} is below ${formatMoney(d.money(below))}`;
   d.messenger.note('wallet.low_balance', summary, { balance, below });
+  // A playbook resolved before the template existed has no wording for it: the note and task stand alone.
+  if (d.lowBalanceNotice && d.playbook.templates['wallet.low_balance']) {
+    d.messenger.send('wallet.low_balance', { contractId: d.input.contractId, balance: formatMoney(d.money(balance)), below: formatMoney(d.money(below)) });
+  }
   d.tasks.push({ taskId: `task:wallet-low:${wallet.grants.length}`, kind: 'follow_up', summary: `Offer a top-up to ${d.input.customer.name}: ${summary}`, createdAt: isoNow() });
 }
 

@@ -53,4 +53,9 @@ export const patches = {
    * expiry (a point revenue line). Before it, the expiry was only a timeline note.
    */
   breakage: 'wallet-breakage',
+  /**
+   * 2026-12: a prepaid balance falling below the playbook's mark also tells the customer (the
+   * `wallet.low_balance` template), beside the timeline event and the owner's task.
+   */
+  lowBalanceNotice: 'wallet-low-balance-notice',
 } as const;
