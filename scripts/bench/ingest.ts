@@ -168,6 +168,11 @@ export async function benchIngest(): Promise<Record<string, unknown>> {
       // API throughput over raw Temporal signals to the same workflows, the worker applying both.
       ratio: round(http.summary.eventsPerSec / rawCustomer.summary.eventsPerSec, 3),
       target: 0.8,
+      // Each round's pair on its own, and their median: on a shared machine whose speed drifts
+      // between runs (0.53 to 0.97 in three consecutive runs here), the spread says how far one
+      // run's ratio can be trusted.
+      roundRatios: httpRounds.map((h, i) => round(h.summary.eventsPerSec / rawRounds[i]!.summary.eventsPerSec, 3)),
+      medianRoundRatio: median(httpRounds.map((h, i) => h.summary.eventsPerSec / rawRounds[i]!.summary.eventsPerSec)),
       // The same comparison to the point every event is applied, not only accepted: what the
       // machine sustains, since a path that accepts faster than the worker applies only queues.
       applied: {
@@ -306,4 +311,10 @@ class CpuMeter {
       }),
     );
   }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return round(sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2, 3);
 }
