@@ -16,6 +16,8 @@ import { recordCast } from './simulation';
 const CUSTOMERS = Number(process.env.BENCH_WHATIF_CUSTOMERS ?? 1000);
 /** Time-skipping servers the what-if shares the customers among (BENCH_WHATIF_SERVERS, 2). */
 const SERVERS = Number(process.env.BENCH_WHATIF_SERVERS ?? 2);
+/** The replies model's window (BENCH_WHATIF_REPLY_WINDOW_HOURS, 48; 0 replays every event at its recorded time). */
+const REPLY_WINDOW_HOURS = Number(process.env.BENCH_WHATIF_REPLY_WINDOW_HOURS ?? 48);
 const log = (m: string) => process.stderr.write(`bench what-if: ${m}\n`);
 
 export async function benchWhatIf(): Promise<Record<string, unknown>> {
@@ -35,6 +37,7 @@ export async function benchWhatIf(): Promise<Record<string, unknown>> {
       sample: { last: CUSTOMERS },
       horizonDays: 30,
       servers: SERVERS,
+      replyWindowMs: REPLY_WINDOW_HOURS * 3_600_000,
       testServer: resolveTemporalTool('testServer').executable,
       workflowBundle: { code },
     });
@@ -43,6 +46,7 @@ export async function benchWhatIf(): Promise<Record<string, unknown>> {
       customers: CUSTOMERS,
       years: 1,
       servers: SERVERS,
+      replyWindowHours: REPLY_WINDOW_HOURS,
       recordedEvents: cast.events,
       castSeconds,
       seconds: report.seconds,
