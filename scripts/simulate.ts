@@ -49,6 +49,7 @@ try {
     db: database.db,
     tenantId,
     horizonDays: Number(option('horizon-days') ?? 30),
+    replyWindowMs: Number(option('reply-window-hours') ?? 48) * 3_600_000,
     testServer: resolveTemporalTool('testServer').executable,
     workflowBundle: { code },
   };
@@ -56,7 +57,7 @@ try {
   const report =
     candidate.kind === 'b2b'
       ? await simulateContractWhatIf({ ...common, candidate, sample: { ...sample, ...(ids('contracts') ? { contractIds: ids('contracts')! } : {}) } })
-      : await simulateWhatIf({ ...common, candidate, sample: { ...sample, ...(ids('customers') ? { customerIds: ids('customers')! } : {}) }, replyWindowMs: Number(option('reply-window-hours') ?? 48) * 3_600_000 });
+      : await simulateWhatIf({ ...common, candidate, sample: { ...sample, ...(ids('customers') ? { customerIds: ids('customers')! } : {}) } });
   console.log(JSON.stringify({ ...report, subjects: report.subjects.filter((s) => s.differs) }, null, 2));
 } finally {
   await database.close();

@@ -1,15 +1,16 @@
-import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, ne } from 'drizzle-orm';
 import type { ApiDependencies } from '../api/dependencies';
 import { takeUsage } from '../api/contracts/usage-intake';
 import type { Database } from '../db/client';
 import { resolveContractPlaybook } from '../db/playbook-store';
-import { contractQuotes, contracts, timelineEntries, usageRecords } from '../db/schema';
+import { contractQuotes, contracts, messages, timelineEntries, usageRecords } from '../db/schema';
 import type { ContractEvent } from '../domain/contracts/contract-events';
 import { contractWorkflowId } from '../domain/ids';
 import type { B2BPlaybook, ResolvedPlaybook } from '../playbooks';
 import type { contract } from '../workflows/contract';
 import { approvalDecisionUpdate, contractEventUpdate, liveContractStages, type ContractWorkflowInput } from '../workflows/contract-definitions';
-import { compare, DAY, forgetScratch, openScratch, outcomesOf, pushTo, totalsOf, type Comparison, type ScratchRuns, type Totals } from './outcomes';
+import { compare, DAY, forgetScratch, openScratch, outcomesOf, promptsSent, pushTo, totalsOf, type Comparison, type ScratchRuns, type Totals } from './outcomes';
+import { anchorReplies, CONTRACT_REPLY_EVENT_TYPES, dueTimes, type ReplyAnchor, type SentMessage } from './replies';
 import { onScratchServer, type ScratchServerOptions } from './scratch-server';
 
 /**
@@ -22,7 +23,9 @@ import { onScratchServer, type ScratchServerOptions } from './scratch-server';
  * Usage goes through the API's own intake (so a batch after a close is late, as it was), and a
  * decision or an event one run cannot take (the candidate asks no approval of that role, an
  * invoice it never issued) is a difference, not a failure. The customer's own behaviour is what
- * it was: a payment comes when it came, whatever the candidate's dunning said.
+ * it was, except that an answer to a message (a payment after a reminder, a signature after the
+ * quote, a renewal after the notice) comes as soon after the candidate's message as it came after
+ * the real one (`replies.ts`).
  */
 export interface ContractWhatIfOptions extends ScratchServerOptions {
   tenantId: string;
@@ -32,6 +35,8 @@ export interface ContractWhatIfOptions extends ScratchServerOptions {
   sample: { contractIds?: string[]; stage?: string; playbookId?: string; last?: number };
   /** Simulated time after the last recorded event, for the timers it set (default 30 days). */
   horizonDays?: number;
+  /** A payment, signature or renewal this soon after a message answers it (default 2 days; see `replies.ts`). */
+  replyWindowMs?: number;
 }
 
 export interface ContractSubjectReport extends Comparison {
@@ -51,7 +56,7 @@ export interface ContractWhatIfReport {
 /** One thing that happened to a contract, at its recorded time. */
 type Happening =
   | { at: number; what: 'decision'; decision: { role: string; approver: string; decision: 'approve' | 'reject'; decisionId: string } }
-  | { at: number; what: 'event'; event: ContractEvent }
+  | { at: number; what: 'event'; event: ContractEvent; anchor?: ReplyAnchor }
   | { at: number; what: 'usage'; records: Array<{ id: string; metric: string; quantity: number; occurredAt: string; properties?: Record<string, string | number | boolean> }> };
 
 interface Subject {
@@ -65,7 +70,7 @@ interface Subject {
 export async function simulateContractWhatIf(options: ContractWhatIfOptions): Promise<ContractWhatIfReport> {
   const started = performance.now();
   const { db, tenantId } = options;
-  const { subjects, skipped } = await sampleOf(db, tenantId, options.sample);
+  const { subjects, skipped } = await sampleOf(db, tenantId, options.sample, options.replyWindowMs);
   const empty = { baseline: totalsOf([]), candidate: totalsOf([]) };
   if (subjects.length === 0) return { subjects: [], skipped, totals: empty, differing: 0, simulatedDays: 0, seconds: 0 };
   const runs = await openScratch(db, tenantId);
@@ -106,47 +111,51 @@ async function replay(options: ContractWhatIfOptions, runs: ScratchRuns, subject
         workflowId: contractWorkflowId(runs[run], s.id),
         startAt: shift(s.quotedAt),
         started: false,
-        items: s.happenings.map((h) => ({ ...h, at: shift(h.at) })),
+        items: s.happenings.map((h) => ({ ...h, at: shift(h.at), anchor: h.what === 'event' ? h.anchor : undefined })),
       })),
     );
-    const step = async (q: (typeof queues)[number], now: number) => {
+    // One thing at a time per contract and run: its start, then each happening in recorded order.
+    const step = async (q: (typeof queues)[number], at: number) => {
       if (!q.started) {
         q.started = true;
         const input = { ...q.subject.input, start: shiftIso(q.subject.input.start) };
         await env.client.workflow.start<typeof contract>('contract', { taskQueue, workflowId: q.workflowId, args: [{ tenantId: runs[q.run], ...input, playbook: q.run === 'baseline' ? q.subject.playbook : candidate }] });
+        return;
       }
-      // At most one thing at a time per contract and run, in recorded order.
-      while (q.items[0] && q.items[0].at <= now) {
-        const h = q.items.shift()!;
-        const handle = env.client.workflow.getHandle(q.workflowId);
-        // Refused in one run is a difference, not a failure.
-        if (h.what === 'decision') await handle.executeUpdate(approvalDecisionUpdate, { args: [h.decision], updateId: `${h.decision.decisionId}` }).catch(() => undefined);
-        else if (h.what === 'event') {
-          const e = h.event as ContractEvent & { effectiveAt?: string; expiresAt?: string };
-          const event = { ...e, receivedAt: new Date(h.at).toISOString(), ...(e.effectiveAt ? { effectiveAt: shiftIso(e.effectiveAt) } : {}), ...(e.expiresAt ? { expiresAt: shiftIso(e.expiresAt) } : {}) } as ContractEvent;
-          await handle.executeUpdate(contractEventUpdate, { args: [event], updateId: event.eventId }).catch(() => undefined);
-        } else {
-          clock = h.at;
-          // The contract's row, which the intake checks, is written just after the signature it follows.
-          await rowWritten(db, runs[q.run], q.subject.id);
-          await takeUsage(intake, runs[q.run], q.subject.id, { records: h.records.map((r) => ({ ...r, occurredAt: shiftIso(r.occurredAt) })) }).catch(() => undefined);
-        }
+      const h = q.items.shift()!;
+      const handle = env.client.workflow.getHandle(q.workflowId);
+      // Refused in one run is a difference, not a failure.
+      if (h.what === 'decision') await handle.executeUpdate(approvalDecisionUpdate, { args: [h.decision], updateId: `${h.decision.decisionId}` }).catch(() => undefined);
+      else if (h.what === 'event') {
+        const e = h.event as ContractEvent & { effectiveAt?: string; expiresAt?: string };
+        // Received when it was applied, on the simulated clock (an answer may come sooner than it did).
+        const event = { ...e, receivedAt: new Date(at).toISOString(), ...(e.effectiveAt ? { effectiveAt: shiftIso(e.effectiveAt) } : {}), ...(e.expiresAt ? { expiresAt: shiftIso(e.expiresAt) } : {}) } as ContractEvent;
+        await handle.executeUpdate(contractEventUpdate, { args: [event], updateId: event.eventId }).catch(() => undefined);
+      } else {
+        clock = at;
+        // The contract's row, which the intake checks, is written just after the signature it follows.
+        await rowWritten(db, runs[q.run], q.subject.id);
+        await takeUsage(intake, runs[q.run], q.subject.id, { records: h.records.map((r) => ({ ...r, occurredAt: shiftIso(r.occurredAt) })) }).catch(() => undefined);
       }
     };
     for (;;) {
       const now = Number(await env.currentTimeMs());
       const pending = queues.filter((q) => !q.started || q.items.length > 0);
       if (pending.length === 0) break;
-      const next = Math.min(...pending.map((q) => (q.started ? q.items[0]!.at : q.startAt)));
+      const waiting = pending.filter((q) => q.started && q.items[0]!.anchor);
+      const prompts = waiting.length > 0 ? await promptsSent(db, runs, 'contract', waiting.map((q) => q.subject.id)) : new Map<string, SentMessage[]>();
+      const timing = pending.map((q) => ({ q, key: `${runs[q.run]}/${q.subject.id}`, recordedAt: q.started ? q.items[0]!.at : q.startAt, anchor: q.started ? q.items[0]!.anchor : undefined }));
+      const { due, wakeAt } = dueTimes(timing, prompts, now);
+      const next = Math.min(wakeAt, ...due.map((d) => d.at));
       if (next > now) {
         await env.sleep(next - now);
         continue;
       }
       // Usage batches of one instant share the intake's clock: those go one at a time.
-      const due = pending.filter((q) => (q.started ? q.items[0]!.at : q.startAt) <= now);
-      const usage = due.filter((q) => q.started && q.items[0]!.what === 'usage');
-      await Promise.all(due.filter((q) => !usage.includes(q)).map((q) => step(q, now)));
-      for (const q of usage) await step(q, now);
+      const ready = due.filter((d) => d.at <= now);
+      const usage = ready.filter((d) => d.q.started && d.q.items[0]!.what === 'usage');
+      await Promise.all(ready.filter((d) => !usage.includes(d)).map((d) => step(d.q, d.at)));
+      for (const d of usage) await step(d.q, d.at);
     }
     await env.sleep((options.horizonDays ?? 30) * DAY);
   });
@@ -162,7 +171,7 @@ async function rowWritten(db: Database, scratch: string, contractId: string): Pr
   }
 }
 
-async function sampleOf(db: Database, tenantId: string, sample: ContractWhatIfOptions['sample']): Promise<{ subjects: Subject[]; skipped: ContractWhatIfReport['skipped'] }> {
+async function sampleOf(db: Database, tenantId: string, sample: ContractWhatIfOptions['sample'], replyWindowMs: number | undefined): Promise<{ subjects: Subject[]; skipped: ContractWhatIfReport['skipped'] }> {
   const where = [eq(contracts.tenantId, tenantId)];
   if (sample.contractIds?.length) where.push(inArray(contracts.id, sample.contractIds));
   if (sample.stage) where.push(eq(contracts.stage, sample.stage));
@@ -211,6 +220,13 @@ async function sampleOf(db: Database, tenantId: string, sample: ContractWhatIfOp
     if (batch) batch.records.push(record);
     else pushTo(happenings, r.contractId, { at, what: 'usage', records: [record] });
   }
+  // What each contract's customer was really sent (the replies model anchors their answers to it).
+  const sent = new Map<string, SentMessage[]>();
+  const real = await db
+    .select({ subjectId: messages.subjectId, kind: messages.kind, sentAt: messages.sentAt })
+    .from(messages)
+    .where(and(eq(messages.tenantId, tenantId), eq(messages.subjectType, 'contract'), inArray(messages.subjectId, ids), ne(messages.status, 'suppressed')));
+  for (const m of real) pushTo(sent, m.subjectId, { kind: m.kind, sentAt: m.sentAt.getTime() });
   const subjects: Subject[] = [];
   const skipped: ContractWhatIfReport['skipped'] = [];
   for (const r of rows) {
@@ -225,6 +241,11 @@ async function sampleOf(db: Database, tenantId: string, sample: ContractWhatIfOp
       continue;
     }
     const list = (happenings.get(r.id) ?? []).sort((a, b) => a.at - b.at);
+    // What the customer paid, signed or renewed soon after a message answered it (replies.ts).
+    const anchors = anchorReplies(list.map((h) => ({ type: h.what === 'event' ? h.event.type : h.what, at: h.at })), sent.get(r.id) ?? [], replyWindowMs, CONTRACT_REPLY_EVENT_TYPES);
+    list.forEach((h, i) => {
+      if (h.what === 'event' && anchors[i]) h.anchor = anchors[i];
+    });
     subjects.push({ id: r.id, playbook, input: quote.input as unknown as Subject['input'], quotedAt: quote.createdAt.getTime(), happenings: list });
   }
   return { subjects, skipped };

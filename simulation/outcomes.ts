@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
 import { canonicalJson } from '../db/canonical-json';
 import type { Database } from '../db/client';
 import { contracts, customers, invoices, leakageEntries, messages, payments, tenants } from '../db/schema';
+import type { SentMessage } from './replies';
 
 // What a what-if compares, for customers and contracts alike: each run writes under a scratch
 // tenant of its own, and each subject's outcome is read back from those rows, then forgotten.
@@ -62,6 +63,17 @@ export function pushTo<T>(map: Map<string, T[]>, key: string, value: T): void {
   const list = map.get(key);
   if (list) list.push(value);
   else map.set(key, [value]);
+}
+
+/** The messages each subject has had in either run so far (not suppressed), keyed `scratch tenant/subject`: the replies model's prompts. */
+export async function promptsSent(db: Database, runs: ScratchRuns, subjectType: SubjectType, subjectIds: readonly string[]): Promise<Map<string, SentMessage[]>> {
+  const rows = await db
+    .select({ tenantId: messages.tenantId, subjectId: messages.subjectId, kind: messages.kind, sentAt: messages.sentAt })
+    .from(messages)
+    .where(and(inArray(messages.tenantId, [runs.baseline, runs.candidate]), eq(messages.subjectType, subjectType), inArray(messages.subjectId, [...new Set(subjectIds)]), ne(messages.status, 'suppressed')));
+  const out = new Map<string, SentMessage[]>();
+  for (const r of rows) pushTo(out, `${r.tenantId}/${r.subjectId}`, { kind: r.kind, sentAt: r.sentAt.getTime() });
+  return out;
 }
 
 /** Each subject's outcome in one run, its message times in minutes from its own server's clock. */

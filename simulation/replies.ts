@@ -17,6 +17,9 @@
 /** Events a customer makes of their own accord, and so may be answers to a message. */
 export const REPLY_EVENT_TYPES: ReadonlySet<string> = new Set(['booking.requested', 'inquiry.received', 'payment.received', 'review.submitted']);
 
+/** The same for a contract's customer: paying (after a reminder), signing (after the quote), renewing (after the notice). */
+export const CONTRACT_REPLY_EVENT_TYPES: ReadonlySet<string> = new Set(['payment.received', 'contract.signed', 'contract.renewed']);
+
 /** Default: an event within two days of a message to the customer answers it. */
 export const DEFAULT_REPLY_WINDOW_MS = 2 * 24 * 3_600_000;
 
@@ -38,10 +41,15 @@ export interface ReplyAnchor {
  * `messages` are the customer's real messages, any order; suppressed ones never reached them and
  * are left out by the caller.
  */
-export function anchorReplies(events: ReadonlyArray<{ type: string; at: number }>, messages: readonly SentMessage[], windowMs = DEFAULT_REPLY_WINDOW_MS): Array<ReplyAnchor | undefined> {
+export function anchorReplies(
+  events: ReadonlyArray<{ type: string; at: number }>,
+  messages: readonly SentMessage[],
+  windowMs = DEFAULT_REPLY_WINDOW_MS,
+  replyTypes: ReadonlySet<string> = REPLY_EVENT_TYPES,
+): Array<ReplyAnchor | undefined> {
   const sent = [...messages].sort((a, b) => a.sentAt - b.sentAt || a.kind.localeCompare(b.kind));
   return events.map((event) => {
-    if (!REPLY_EVENT_TYPES.has(event.type)) return undefined;
+    if (!replyTypes.has(event.type)) return undefined;
     // The latest message strictly before the event: one sent at the same instant was its consequence.
     let last = -1;
     for (let i = 0; i < sent.length && sent[i]!.sentAt < event.at; i++) last = i;
@@ -65,4 +73,23 @@ export function nthSent(messages: readonly SentMessage[], kind: string, ordinal:
     .map((m) => m.sentAt)
     .sort((a, b) => a - b);
   return times[ordinal - 1];
+}
+
+/** Prompts faster than this are answered up to this late in a run (each look is a query). */
+export const REPLY_LOOK_AGAIN_MS = 15 * 60_000;
+
+/**
+ * When each run's next event comes due: at its recorded time, or sooner after the prompt it
+ * answers (`prompts`: each run's messages so far, by `key`); and when to look again for a prompt
+ * not sent yet, when one sent from now on could first be answered.
+ */
+export function dueTimes<Q>(heads: ReadonlyArray<{ q: Q; key: string; recordedAt: number; anchor: ReplyAnchor | undefined }>, prompts: ReadonlyMap<string, readonly SentMessage[]>, now: number): { due: Array<{ q: Q; at: number }>; wakeAt: number } {
+  let wakeAt = Infinity;
+  const due = heads.map(({ q, key, recordedAt, anchor }) => {
+    if (!anchor) return { q, at: recordedAt };
+    const prompt = nthSent(prompts.get(key) ?? [], anchor.kind, anchor.ordinal);
+    if (prompt === undefined) wakeAt = Math.min(wakeAt, now + Math.max(anchor.delayMs, REPLY_LOOK_AGAIN_MS));
+    return { q, at: replyDueAt(recordedAt, anchor, prompt) };
+  });
+  return { due, wakeAt };
 }

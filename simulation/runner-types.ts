@@ -8,7 +8,7 @@ import type { WhatIfOptions, WhatIfReport } from './what-if';
 export type WhatIfRequest = Pick<WhatIfOptions, 'tenantId' | 'candidate' | 'sample' | 'horizonDays' | 'replyWindowMs'>;
 
 /** The same of contracts, with a b2b candidate. */
-export type ContractWhatIfRequest = Pick<ContractWhatIfOptions, 'tenantId' | 'candidate' | 'sample' | 'horizonDays'>;
+export type ContractWhatIfRequest = Pick<ContractWhatIfOptions, 'tenantId' | 'candidate' | 'sample' | 'horizonDays' | 'replyWindowMs'>;
 
 export interface WhatIfRunner {
   run(request: WhatIfRequest): Promise<WhatIfReport>;

@@ -7,9 +7,9 @@ import { customerWorkflowId } from '../domain/ids';
 import type { HomeServicePlaybook, ResolvedPlaybook } from '../playbooks';
 import type { customer } from '../workflows/customer';
 import { customerEventSignal, customerEventUpdate } from '../workflows/definitions';
-import { compare, DAY, forgetScratch, MINUTE, openScratch, outcomesOf, pushTo, totalsOf, type Comparison, type Totals } from './outcomes';
+import { compare, DAY, forgetScratch, openScratch, outcomesOf, promptsSent, pushTo, totalsOf, type Comparison, type Totals } from './outcomes';
 import { onScratchServer, type ScratchServerOptions } from './scratch-server';
-import { anchorReplies, nthSent, replyDueAt, type SentMessage } from './replies';
+import { anchorReplies, dueTimes, type SentMessage } from './replies';
 
 /**
  * What would a playbook change have done? Takes a sample of a tenant's real customers, replays
@@ -169,16 +169,10 @@ async function replayShard(options: WhatIfOptions, shard: Shard): Promise<number
       if (heads.length === 0) break;
       const now = Number(await env.currentTimeMs());
       const waiting = heads.filter((q) => q.items[0]!.anchor);
-      const prompts = waiting.length > 0 ? await promptsSent(db, runs, waiting) : new Map<string, SentMessage[]>();
-      let wakeAt = Infinity;
-      const due = heads.map((q) => {
-        const { recordedAt, anchor, order } = q.items[0]!;
-        if (!anchor) return { q, at: recordedAt, order };
-        const prompt = nthSent(prompts.get(`${runs[q.run]}/${q.subject.id}`) ?? [], anchor.kind, anchor.ordinal);
-        // Not prompted yet: look again when a prompt sent from now on could first be answered.
-        if (prompt === undefined) wakeAt = Math.min(wakeAt, now + Math.max(anchor.delayMs, REPLY_LOOK_AGAIN_MS));
-        return { q, at: replyDueAt(recordedAt, anchor, prompt), order };
-      });
+      const prompts = waiting.length > 0 ? await promptsSent(db, runs, 'customer', waiting.map((q) => q.subject.id)) : new Map<string, SentMessage[]>();
+      const timing = heads.map((q) => ({ q, key: `${runs[q.run]}/${q.subject.id}`, recordedAt: q.items[0]!.recordedAt, anchor: q.items[0]!.anchor }));
+      const { due: timed, wakeAt } = dueTimes(timing, prompts, now);
+      const due = timed.map((d) => ({ ...d, order: d.q.items[0]!.order }));
       const next = Math.min(wakeAt, ...due.map((d) => d.at));
       if (next > now) {
         await env.sleep(next - now);
@@ -189,20 +183,6 @@ async function replayShard(options: WhatIfOptions, shard: Shard): Promise<number
     }
     await env.sleep((options.horizonDays ?? 30) * DAY);
   });
-}
-
-/** Prompts faster than this are answered up to this late in a run (each look is a query). */
-const REPLY_LOOK_AGAIN_MS = 15 * MINUTE;
-
-/** The messages each waiting customer has had in its run so far, keyed `scratch tenant/customer`. */
-async function promptsSent(db: Database, runs: Shard['runs'], waiting: Array<{ subject: { id: string } }>): Promise<Map<string, SentMessage[]>> {
-  const rows = await db
-    .select({ tenantId: messages.tenantId, subjectId: messages.subjectId, kind: messages.kind, sentAt: messages.sentAt })
-    .from(messages)
-    .where(and(inArray(messages.tenantId, [runs.baseline, runs.candidate]), eq(messages.subjectType, 'customer'), inArray(messages.subjectId, [...new Set(waiting.map((w) => w.subject.id))]), ne(messages.status, 'suppressed')));
-  const out = new Map<string, SentMessage[]>();
-  for (const r of rows) pushTo(out, `${r.tenantId}/${r.subjectId}`, { kind: r.kind, sentAt: r.sentAt.getTime() });
-  return out;
 }
 
 async function sampleOf(db: Database, tenantId: string, sample: WhatIfOptions['sample']) {

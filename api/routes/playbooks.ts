@@ -26,7 +26,7 @@ const SimulateBody = z.strictObject({
     .default({}),
   /** Simulated days after the last recorded event, for the timers the events set. */
   horizonDays: z.number().int().min(1).max(365).default(30),
-  /** A booking, inquiry, payment or review this many hours after a message to the customer answers it, and comes as soon after the candidate's message (0: none do). */
+  /** A booking, inquiry, payment or review (for contracts: a payment, signature or renewal) this many hours after a message to the customer answers it, and comes as soon after the candidate's message (0: none do). */
   replyWindowHours: z.number().int().min(0).max(336).default(48),
 });
 
@@ -122,7 +122,7 @@ export const playbookRoutes = [
         if (body.definition.kind === 'b2b') {
           if (customerIds) throw problems.unprocessable('A b2b playbook is tried on contracts: name them as sample.contractIds.', [{ path: 'body.sample.customerIds', message: 'use contractIds for a b2b playbook' }]);
           if (stage && !(contractStages as readonly string[]).includes(stage)) throw problems.unprocessable(`"${stage}" is not a contract stage.`, [{ path: 'body.sample.stage', message: `one of ${contractStages.join(', ')}` }]);
-          const report = await deps.whatIf.runContracts({ tenantId: auth.tenantId, candidate: body.definition, sample: { ...(contractIds ? { contractIds } : {}), ...(stage ? { stage } : {}), ...(last ? { last } : {}), ...chosen }, horizonDays: body.horizonDays });
+          const report = await deps.whatIf.runContracts({ tenantId: auth.tenantId, candidate: body.definition, sample: { ...(contractIds ? { contractIds } : {}), ...(stage ? { stage } : {}), ...(last ? { last } : {}), ...chosen }, horizonDays: body.horizonDays, replyWindowMs: body.replyWindowHours * 3_600_000 });
           return { status: 200, body: { ...report, subjects: report.subjects.filter((s) => s.differs) } };
         }
         if (contractIds) throw problems.unprocessable('A home-service playbook is tried on customers: name them as sample.customerIds.', [{ path: 'body.sample.contractIds', message: 'use customerIds for a home-service playbook' }]);

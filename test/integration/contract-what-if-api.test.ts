@@ -42,7 +42,7 @@ describe('what-if simulation of a contract playbook over the API', () => {
 
   it('answers what a shorter dunning would change for the contracts on the playbook, and nothing for the same playbook', async () => {
     const collections = { ...saas.collections, steps: [{ after: 'P7D', action: 'reminder' }, { after: 'P90D', action: 'write_off' }] };
-    const shorter = await vendor.request('POST', '/v1/playbooks/saas-subscription/simulate', { definition: { ...saas, collections }, horizonDays: 75 });
+    const shorter = await vendor.request('POST', '/v1/playbooks/saas-subscription/simulate', { definition: { ...saas, collections }, horizonDays: 80 });
     expect(shorter.status).toBe(200);
     expect(shorter.body.skipped).toEqual([]);
     expect(shorter.body.subjects.map((s: { contractId: string }) => s.contractId).sort()).toEqual(['globex', 'hooli']);
@@ -52,13 +52,13 @@ describe('what-if simulation of a contract playbook over the API', () => {
     expect(baseline.invoiced).toBeGreaterThan(2 * 160_000);
     expect(baseline.stages).toEqual({ active: 2 });
     expect(candidate.byKind['collections.reminder'] ?? 0).toBeLessThan(baseline.byKind['collections.reminder'] ?? 0);
-    // Per contract: the reminders at 14 and 30 days and the final notice at 45 are gone.
+    // Per contract: the reminders at 14 and 30 days and the final notice at 45 are gone (day 75, inside the 80 days simulated).
     expect(shorter.body.subjects.map((s: { messageChanges: string[] }) => s.messageChanges)).toEqual([
       ['-1 collections.final_notice', '-2 collections.reminder'],
       ['-1 collections.final_notice', '-2 collections.reminder'],
     ]);
 
-    const same = await vendor.request('POST', '/v1/playbooks/saas-subscription/simulate', { definition: saas, sample: { contractIds: ['globex'] }, horizonDays: 75 });
+    const same = await vendor.request('POST', '/v1/playbooks/saas-subscription/simulate', { definition: saas, sample: { contractIds: ['globex'] }, horizonDays: 80 });
     expect(same.status).toBe(200);
     expect([same.body.differing, same.body.subjects]).toEqual([0, []]);
     expect(same.body.totals.baseline.invoiced).toBeGreaterThan(160_000);
