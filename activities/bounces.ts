@@ -1,7 +1,6 @@
 import { and, eq } from 'drizzle-orm';
-import type { Database } from '../db/client';
 import { messages, messagingSettings, timelineEntries } from '../db/schema';
-import { attemptDelivery, fallbackOf, messageIdFromEmail, recordBounce, recordOutcome, recordUndeliverable, type DeliveryDependencies } from './delivery';
+import { attemptDelivery, fallbackOf, messageIdFromEmail, recordBounce, recordDelivered, recordFailed, type DeliveryDependencies } from './delivery';
 
 /**
  * Bounces that arrive after a message was handed over: a delivery-status notice or an email
@@ -56,17 +55,8 @@ export async function recordLateBounce(deps: DeliveryDependencies, tenantId: str
   if (message.status === 'pending') return { messageId: id, outcome };
   const [standIn] = await db.select().from(messages).where(and(eq(messages.tenantId, tenantId), eq(messages.id, fallback.id!)));
   const attempt = await attemptDelivery(deps, settings, standIn!);
-  await db.transaction(async (tx) => {
-    const standInWhere = and(eq(messages.tenantId, tenantId), eq(messages.id, standIn!.id));
-    if (attempt.kind === 'delivered') {
-      await tx.update(messages).set({ status: 'delivered', statusReason: attempt.statusReason, attempts: 1, deliveredAt: new Date() }).where(standInWhere);
-      await recordOutcome(tx as unknown as Database, standIn!, 'delivered', attempt.summary);
-    } else {
-      const failure = attempt.kind === 'bounced' ? `bounced: ${attempt.reason}` : attempt.failure;
-      await tx.update(messages).set({ status: 'failed', statusReason: failure, attempts: 1 }).where(standInWhere);
-      await recordOutcome(tx as unknown as Database, standIn!, attempt.kind === 'bounced' ? 'bounced' : 'failed', `${standIn!.kind} (${standIn!.channel}) could not be delivered: ${failure.slice(0, 200)}`);
-      await recordUndeliverable(tx as unknown as Database, standIn!, failure, undefined);
-    }
-  });
+  if (attempt.kind === 'delivered') await recordDelivered(db, standIn!, attempt, 1);
+  else if (attempt.kind === 'bounced') await recordFailed(db, standIn!, `bounced: ${attempt.reason}`, 1, undefined, 'bounced');
+  else await recordFailed(db, standIn!, attempt.failure, 1, undefined);
   return { messageId: id, outcome };
 }

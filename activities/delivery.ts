@@ -49,10 +49,7 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
         const sent = message;
         const attempt = await attemptDelivery(deps, settings, sent);
         if (attempt.kind === 'delivered') {
-          await db.transaction(async (tx) => {
-            await tx.update(messages).set({ status: 'delivered', statusReason: attempt.statusReason, attempts: info.attempt, deliveredAt: new Date() }).where(whereOf(sent));
-            await recordOutcome(tx as unknown as Database, sent, 'delivered', attempt.summary);
-          });
+          await recordDelivered(db, sent, attempt, info.attempt);
           return { status: 'delivered' };
         }
         if (attempt.kind === 'bounced') {
@@ -67,18 +64,11 @@ export function createDeliveryActivities(deps: DeliveryDependencies) {
           continue;
         }
         // An address refused now is refused on every retry: say so at once.
-        const final = attempt.kind === 'refused' || lastAttempt;
-        await db.transaction(async (tx) => {
-          await tx
-            .update(messages)
-            .set({ attempts: info.attempt, statusReason: attempt.failure, ...(final ? { status: 'failed' as const } : {}) })
-            .where(whereOf(sent));
-          if (final) {
-            await recordOutcome(tx as unknown as Database, sent, 'failed', `${sent.kind} (${sent.channel}) could not be delivered: ${attempt.failure.slice(0, 200)}`);
-            await recordUndeliverable(tx as unknown as Database, sent, attempt.failure, sender);
-          }
-        });
-        if (final) return { status: 'failed' };
+        if (attempt.kind === 'refused' || lastAttempt) {
+          await recordFailed(db, sent, attempt.failure, info.attempt, sender);
+          return { status: 'failed' };
+        }
+        await db.update(messages).set({ attempts: info.attempt, statusReason: attempt.failure }).where(whereOf(sent));
         throw new Error(attempt.failure);
       }
     },
@@ -109,6 +99,23 @@ export async function attemptDelivery(deps: DeliveryDependencies, settings: Sett
   if (posted.unreachable) return { kind: 'bounced', reason: `the webhook answered ${posted.unreachable}: this ${message.channel === 'sms' ? 'number' : 'address'} cannot take it` };
   if (posted.failure) return posted.refused ? { kind: 'refused', failure: posted.failure } : { kind: 'failed', failure: posted.failure };
   return { kind: 'delivered', statusReason: null, summary: `${message.kind} (${message.channel}) delivered to the tenant's webhook` };
+}
+
+/** A message delivered: its row says so, and its subject's timeline. */
+export async function recordDelivered(db: Database, message: Message, attempt: Extract<Attempt, { kind: 'delivered' }>, attempts: number): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.update(messages).set({ status: 'delivered', statusReason: attempt.statusReason, attempts, deliveredAt: new Date() }).where(whereOf(message));
+    await recordOutcome(tx as unknown as Database, message, 'delivered', attempt.summary);
+  });
+}
+
+/** A message that will not arrive: failed, said so on the timeline (as `message.failed` or `message.bounced`), and a row in the ledger. */
+export async function recordFailed(db: Database, message: Message, failure: string, attempts: number, sender: string | undefined, outcome: 'failed' | 'bounced' = 'failed'): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.update(messages).set({ attempts, statusReason: failure, status: 'failed' }).where(whereOf(message));
+    await recordOutcome(tx as unknown as Database, message, outcome, `${message.kind} (${message.channel}) could not be delivered: ${failure.slice(0, 200)}`);
+    await recordUndeliverable(tx as unknown as Database, message, failure, sender);
+  });
 }
 
 /**

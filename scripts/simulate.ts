@@ -16,8 +16,8 @@ import { installQuietTemporalRuntime } from './runtime/temporal-runtime';
  * What a candidate playbook would have done to a sample of the tenant's real customers
  * (simulation/what-if.ts) or, for a b2b playbook, contracts (simulation/contract-what-if.ts):
  * their recorded events replayed at their recorded times on the time-skipping server, through
- * the playbook they follow and through the candidate, side by side. Writes nothing of the tenant's and sends nothing. Prints the report as JSON: totals, and
- * each customer that would differ. Reads DATABASE_URL (or `npm run dev`'s PGlite, with dev stopped).
+ * the playbook they follow and through the candidate, side by side. Writes nothing of the
+ * tenant's and sends nothing. Prints the report as JSON: totals, and each subject that would differ. Reads DATABASE_URL (or `npm run dev`'s PGlite, with dev stopped).
  */
 const args = process.argv.slice(2);
 const option = (name: string) => {

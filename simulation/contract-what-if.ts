@@ -1,15 +1,15 @@
-import { and, asc, desc, eq, inArray, ne } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import type { ApiDependencies } from '../api/dependencies';
 import { takeUsage } from '../api/contracts/usage-intake';
 import type { Database } from '../db/client';
 import { resolveContractPlaybook } from '../db/playbook-store';
-import { contractQuotes, contracts, messages, timelineEntries, usageRecords } from '../db/schema';
+import { contractQuotes, contracts, timelineEntries, usageRecords } from '../db/schema';
 import type { ContractEvent } from '../domain/contracts/contract-events';
 import { contractWorkflowId } from '../domain/ids';
 import type { B2BPlaybook, ResolvedPlaybook } from '../playbooks';
 import type { contract } from '../workflows/contract';
 import { approvalDecisionUpdate, contractEventUpdate, liveContractStages, type ContractWorkflowInput } from '../workflows/contract-definitions';
-import { compare, DAY, forgetScratch, openScratch, outcomesOf, promptsSent, pushTo, totalsOf, type Comparison, type ScratchRuns, type Totals } from './outcomes';
+import { compare, DAY, forgetScratch, openScratch, outcomesOf, messagesSent, pushTo, totalsOf, type Comparison, type ScratchRuns, type Totals } from './outcomes';
 import { anchorReplies, CONTRACT_REPLY_EVENT_TYPES, dueTimes, type ReplyAnchor, type SentMessage } from './replies';
 import { onScratchServer, type ScratchServerOptions } from './scratch-server';
 
@@ -143,7 +143,7 @@ async function replay(options: ContractWhatIfOptions, runs: ScratchRuns, subject
       const pending = queues.filter((q) => !q.started || q.items.length > 0);
       if (pending.length === 0) break;
       const waiting = pending.filter((q) => q.started && q.items[0]!.anchor);
-      const prompts = waiting.length > 0 ? await promptsSent(db, runs, 'contract', waiting.map((q) => q.subject.id)) : new Map<string, SentMessage[]>();
+      const prompts = waiting.length > 0 ? await messagesSent(db, [runs.baseline, runs.candidate], 'contract', waiting.map((q) => q.subject.id)) : new Map<string, SentMessage[]>();
       const timing = pending.map((q) => ({ q, key: `${runs[q.run]}/${q.subject.id}`, recordedAt: q.started ? q.items[0]!.at : q.startAt, anchor: q.started ? q.items[0]!.anchor : undefined }));
       const { due, wakeAt } = dueTimes(timing, prompts, now);
       const next = Math.min(wakeAt, ...due.map((d) => d.at));
@@ -221,12 +221,7 @@ async function sampleOf(db: Database, tenantId: string, sample: ContractWhatIfOp
     else pushTo(happenings, r.contractId, { at, what: 'usage', records: [record] });
   }
   // What each contract's customer was really sent (the replies model anchors their answers to it).
-  const sent = new Map<string, SentMessage[]>();
-  const real = await db
-    .select({ subjectId: messages.subjectId, kind: messages.kind, sentAt: messages.sentAt })
-    .from(messages)
-    .where(and(eq(messages.tenantId, tenantId), eq(messages.subjectType, 'contract'), inArray(messages.subjectId, ids), ne(messages.status, 'suppressed')));
-  for (const m of real) pushTo(sent, m.subjectId, { kind: m.kind, sentAt: m.sentAt.getTime() });
+  const sent = await messagesSent(db, [tenantId], 'contract', ids);
   const subjects: Subject[] = [];
   const skipped: ContractWhatIfReport['skipped'] = [];
   for (const r of rows) {
@@ -242,7 +237,7 @@ async function sampleOf(db: Database, tenantId: string, sample: ContractWhatIfOp
     }
     const list = (happenings.get(r.id) ?? []).sort((a, b) => a.at - b.at);
     // What the customer paid, signed or renewed soon after a message answered it (replies.ts).
-    const anchors = anchorReplies(list.map((h) => ({ type: h.what === 'event' ? h.event.type : h.what, at: h.at })), sent.get(r.id) ?? [], replyWindowMs, CONTRACT_REPLY_EVENT_TYPES);
+    const anchors = anchorReplies(list.map((h) => ({ type: h.what === 'event' ? h.event.type : h.what, at: h.at })), sent.get(`${tenantId}/${r.id}`) ?? [], replyWindowMs, CONTRACT_REPLY_EVENT_TYPES);
     list.forEach((h, i) => {
       if (h.what === 'event' && anchors[i]) h.anchor = anchors[i];
     });

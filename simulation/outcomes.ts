@@ -65,12 +65,15 @@ export function pushTo<T>(map: Map<string, T[]>, key: string, value: T): void {
   else map.set(key, [value]);
 }
 
-/** The messages each subject has had in either run so far (not suppressed), keyed `scratch tenant/subject`: the replies model's prompts. */
-export async function promptsSent(db: Database, runs: ScratchRuns, subjectType: SubjectType, subjectIds: readonly string[]): Promise<Map<string, SentMessage[]>> {
+/**
+ * The messages (not suppressed) each subject has had under these tenants, keyed
+ * `tenant/subject`: the real ones the replies model anchors answers to, and each run's prompts.
+ */
+export async function messagesSent(db: Database, tenantIds: readonly string[], subjectType: SubjectType, subjectIds: readonly string[]): Promise<Map<string, SentMessage[]>> {
   const rows = await db
     .select({ tenantId: messages.tenantId, subjectId: messages.subjectId, kind: messages.kind, sentAt: messages.sentAt })
     .from(messages)
-    .where(and(inArray(messages.tenantId, [runs.baseline, runs.candidate]), eq(messages.subjectType, subjectType), inArray(messages.subjectId, [...new Set(subjectIds)]), ne(messages.status, 'suppressed')));
+    .where(and(inArray(messages.tenantId, [...tenantIds]), eq(messages.subjectType, subjectType), inArray(messages.subjectId, [...new Set(subjectIds)]), ne(messages.status, 'suppressed')));
   const out = new Map<string, SentMessage[]>();
   for (const r of rows) pushTo(out, `${r.tenantId}/${r.subjectId}`, { kind: r.kind, sentAt: r.sentAt.getTime() });
   return out;

@@ -1,13 +1,13 @@
-import { and, asc, desc, eq, inArray, ne } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client';
 import { resolvePlaybook } from '../db/playbook-store';
-import { customers, messages, timelineEntries } from '../db/schema';
+import { customers, timelineEntries } from '../db/schema';
 import { referencesJobOrInvoice, type CustomerEvent } from '../domain/customer-events';
 import { customerWorkflowId } from '../domain/ids';
 import type { HomeServicePlaybook, ResolvedPlaybook } from '../playbooks';
 import type { customer } from '../workflows/customer';
 import { customerEventSignal, customerEventUpdate } from '../workflows/definitions';
-import { compare, DAY, forgetScratch, openScratch, outcomesOf, promptsSent, pushTo, totalsOf, type Comparison, type Totals } from './outcomes';
+import { compare, DAY, forgetScratch, openScratch, outcomesOf, messagesSent, pushTo, totalsOf, type Comparison, type Totals } from './outcomes';
 import { onScratchServer, type ScratchServerOptions } from './scratch-server';
 import { anchorReplies, dueTimes, type SentMessage } from './replies';
 
@@ -61,12 +61,7 @@ export async function simulateWhatIf(options: WhatIfOptions): Promise<WhatIfRepo
     .orderBy(asc(timelineEntries.occurredAt), asc(timelineEntries.position));
 
   // What each customer was really sent: the replies model anchors their answers to it.
-  const sent = new Map<string, SentMessage[]>();
-  const real = await db
-    .select({ subjectId: messages.subjectId, kind: messages.kind, sentAt: messages.sentAt })
-    .from(messages)
-    .where(and(eq(messages.tenantId, tenantId), eq(messages.subjectType, 'customer'), inArray(messages.subjectId, subjects.map((s) => s.id)), ne(messages.status, 'suppressed')));
-  for (const m of real) pushTo(sent, m.subjectId, { kind: m.kind, sentAt: m.sentAt.getTime() });
+  const sent = await messagesSent(db, [tenantId], 'customer', subjects.map((s) => s.id));
 
   const runs = await openScratch(db, tenantId);
   try {
@@ -113,7 +108,7 @@ interface Shard {
   firstAt: number;
   playbooks: Map<string, ResolvedPlaybook>;
   candidate: ResolvedPlaybook;
-  /** Each customer's real messages (not suppressed), for the replies model. */
+  /** Each customer's real messages (not suppressed), keyed `tenant/customer`, for the replies model. */
   sent: Map<string, SentMessage[]>;
 }
 
@@ -134,7 +129,7 @@ async function replayShard(options: WhatIfOptions, shard: Shard): Promise<number
         const orders = (ownEvents.get(s.id) ?? []).map(({ order }) => order);
         const anchors = anchorReplies(
           own.map((e) => ({ type: String(e.data.type), at: e.occurredAt.getTime() })),
-          (shard.sent.get(s.id) ?? []).map((m) => ({ kind: m.kind, sentAt: m.sentAt })),
+          (shard.sent.get(`${options.tenantId}/${s.id}`) ?? []).map((m) => ({ kind: m.kind, sentAt: m.sentAt })),
           options.replyWindowMs,
         );
         const items = own.map((e, i) => ({ recordedAt: e.occurredAt.getTime() - firstAt + serverStart, data: e.data as unknown as CustomerEvent, anchor: anchors[i], order: orders[i]! }));
@@ -169,7 +164,7 @@ async function replayShard(options: WhatIfOptions, shard: Shard): Promise<number
       if (heads.length === 0) break;
       const now = Number(await env.currentTimeMs());
       const waiting = heads.filter((q) => q.items[0]!.anchor);
-      const prompts = waiting.length > 0 ? await promptsSent(db, runs, 'customer', waiting.map((q) => q.subject.id)) : new Map<string, SentMessage[]>();
+      const prompts = waiting.length > 0 ? await messagesSent(db, [runs.baseline, runs.candidate], 'customer', waiting.map((q) => q.subject.id)) : new Map<string, SentMessage[]>();
       const timing = heads.map((q) => ({ q, key: `${runs[q.run]}/${q.subject.id}`, recordedAt: q.items[0]!.recordedAt, anchor: q.items[0]!.anchor }));
       const { due: timed, wakeAt } = dueTimes(timing, prompts, now);
       const due = timed.map((d) => ({ ...d, order: d.q.items[0]!.order }));

@@ -118,17 +118,18 @@ export const playbookRoutes = [
       if (!deps.whatIf) throw problems.unavailable('What-if simulation needs the Temporal time-skipping test server (npm run tools:install), which this deployment does not have.', 3600);
       const { customerIds, contractIds, stage, last } = body.sample;
       const chosen = customerIds || contractIds || stage ? {} : { playbookId: params.id, last: last ?? 50 };
+      const sample = { ...(stage ? { stage } : {}), ...(last ? { last } : {}), ...chosen };
+      const replyWindowMs = body.replyWindowHours * 3_600_000;
       try {
         if (body.definition.kind === 'b2b') {
           if (customerIds) throw problems.unprocessable('A b2b playbook is tried on contracts: name them as sample.contractIds.', [{ path: 'body.sample.customerIds', message: 'use contractIds for a b2b playbook' }]);
           if (stage && !(contractStages as readonly string[]).includes(stage)) throw problems.unprocessable(`"${stage}" is not a contract stage.`, [{ path: 'body.sample.stage', message: `one of ${contractStages.join(', ')}` }]);
-          const report = await deps.whatIf.runContracts({ tenantId: auth.tenantId, candidate: body.definition, sample: { ...(contractIds ? { contractIds } : {}), ...(stage ? { stage } : {}), ...(last ? { last } : {}), ...chosen }, horizonDays: body.horizonDays, replyWindowMs: body.replyWindowHours * 3_600_000 });
+          const report = await deps.whatIf.runContracts({ tenantId: auth.tenantId, candidate: body.definition, sample: { ...sample, ...(contractIds ? { contractIds } : {}) }, horizonDays: body.horizonDays, replyWindowMs });
           return { status: 200, body: { ...report, subjects: report.subjects.filter((s) => s.differs) } };
         }
         if (contractIds) throw problems.unprocessable('A home-service playbook is tried on customers: name them as sample.customerIds.', [{ path: 'body.sample.contractIds', message: 'use customerIds for a home-service playbook' }]);
         if (stage && !(customerStages as readonly string[]).includes(stage)) throw problems.unprocessable(`"${stage}" is not a customer stage.`, [{ path: 'body.sample.stage', message: `one of ${customerStages.join(', ')}` }]);
-        const sample = { ...(customerIds ? { customerIds } : {}), ...(stage ? { stage } : {}), ...(last ? { last } : {}), ...chosen };
-        const report = await deps.whatIf.run({ tenantId: auth.tenantId, candidate: body.definition, sample, horizonDays: body.horizonDays, replyWindowMs: body.replyWindowHours * 3_600_000 });
+        const report = await deps.whatIf.run({ tenantId: auth.tenantId, candidate: body.definition, sample: { ...sample, ...(customerIds ? { customerIds } : {}) }, horizonDays: body.horizonDays, replyWindowMs });
         return { status: 200, body: { ...report, subjects: report.subjects.filter((s) => s.differs) } };
       } catch (error) {
         if (error instanceof WhatIfBusy) throw problems.unavailable('Another what-if simulation is running on this server; try again in a minute.', 60);
