@@ -25,11 +25,13 @@ import { freePort } from '../runtime/temporal-dev-server';
  * JSON line; latency is request to signal accepted (the 202), not to the workflow having applied
  * the event (`drainMs` covers that).
  *
- *   BENCH_EVENTS (default 2000)  BENCH_CONCURRENCY (32)  BENCH_TARGETS (workflows to spread over, 50)
- *   BENCH_ROUNDS (4: API and raw rounds alternate, each drained before the next)
+ *   BENCH_EVENTS (default 4000)  BENCH_CONCURRENCY (32)  BENCH_TARGETS (workflows to spread over, 50)
+ *   BENCH_ROUNDS (8: API and raw rounds alternate, each drained before the next)
  *   BENCH_PROFILE_DIR (CPU profiles of the worker and the API, for `node --cpu-prof` analysis)
  */
-const N = Number(process.env.BENCH_EVENTS ?? 2000);
+// A 500-event round lasts about 1.5 s here, and one stall of this shared machine swings a round's
+// ratio from 0.5 to 1.2: eight pairs (25 s of sending) steady the overall ratio; four did not.
+const N = Number(process.env.BENCH_EVENTS ?? 4000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const TARGETS = Number(process.env.BENCH_TARGETS ?? 50);
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
@@ -126,7 +128,7 @@ export async function benchIngest(): Promise<Record<string, unknown>> {
     // signals to the same customer workflows, both applied by the same worker on the same cores.
     // Alternating rounds, each drained before the next, so drift in this shared machine's speed
     // falls on both paths alike; the CPU figures include the drain (accepting and applying).
-    const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 4));
+    const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 8));
     const perRound = Math.ceil(N / rounds);
     const httpRounds: Measured[] = [];
     const rawRounds: Measured[] = [];
