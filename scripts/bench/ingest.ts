@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -304,15 +304,27 @@ class CpuMeter {
     return Object.fromEntries(Object.entries(this.total()).map(([k, v]) => [k, round((v * 1000) / events, 2)]));
   }
   private read(): Record<string, number> {
-    return Object.fromEntries(
-      Object.entries(this.pids).map(([name, pid]) => {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 a second on Linux).
-        return [name, (Number(fields[11]) + Number(fields[12])) / 100];
-      }),
-    );
+    const seconds = Object.fromEntries(Object.entries(this.pids).map(([name, pid]) => [name, cpuSecondsOf(readFileSync(`/proc/${pid}/stat`, 'utf8'))]));
+    // PostgreSQL answers the API's and the activities' queries on the same cores: every process
+    // named postgres (the pooled backends live as long as the run's connections).
+    let postgres = 0;
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        if (stat.includes('(postgres)')) postgres += cpuSecondsOf(stat);
+      } catch {
+        // Exited between the listing and the read.
+      }
+    }
+    return { ...seconds, postgres };
   }
+}
+
+function cpuSecondsOf(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 a second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function median(values: number[]): number {
