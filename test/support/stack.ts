@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { inject } from 'vitest';
 import { createWhatIfRunner } from '../../simulation/runner';
@@ -6,6 +7,7 @@ import type { Logger } from '../../api/observability/logger';
 import type { ApiConfig } from '../../api/dependencies';
 import type { DatabaseHandle } from '../../db/client';
 import { startApiServer, type RunningApi } from '../../scripts/runtime/api-server';
+import { apiTemporalConnection } from '../../scripts/runtime/api-temporal-connection';
 import { openTestDatabase } from './database';
 import { TEST_SECRET_KEYS, startDevServer, startTimeSkippingServer, startWorker, type RunningWorker } from './temporal';
 
@@ -37,9 +39,12 @@ export async function startStack(options: { timeSkipping?: boolean; logger?: Log
   const env = options.timeSkipping ? await startTimeSkippingServer(options.serverArgs) : await startDevServer(options.serverArgs, options.uiPort);
   const database = await openTestDatabase();
   const worker = await startWorker(env, database.db, undefined, options.activities);
+  // The API's own connection, as production has it; on the time-skipping server the environment's
+  // client, which lets the server skip time while the API waits on a workflow.
+  const apiConnection = options.timeSkipping ? undefined : apiTemporalConnection(env.address);
   const api = await startApiServer({
     db: database.db,
-    temporal: env.client,
+    temporal: apiConnection ? new Client({ connection: apiConnection }) : env.client,
     port: 0,
     host: '127.0.0.1',
     config: { namespace: 'default', taskQueue: worker.taskQueue, temporalUiUrl: 'http://localhost:8233', adminToken: ADMIN_TOKEN, secretKeys: TEST_SECRET_KEYS, ...options.api },
@@ -61,6 +66,7 @@ export async function startStack(options: { timeSkipping?: boolean; logger?: Log
     },
     async stop() {
       await api.close();
+      await apiConnection?.close();
       await worker.stop();
       await env.teardown();
       await database.close();
