@@ -6,6 +6,7 @@ import { IDEMPOTENCY_KEY_PATTERN, requestFingerprint, requestSeed } from './idem
 import { issuesFrom, Problem, problems, type ProblemIssue } from './problem';
 import { secretsEqual } from './api-keys';
 import type { Reply, RouteAccess, RouteSpec, TenantAuth } from './route';
+import { within } from './within';
 
 /**
  * Turns the route table into an Express router. Every request passes the same gates in the same
@@ -277,17 +278,7 @@ async function answer(route: RouteSpec, req: Request, handler: () => Promise<Rep
  * recorded under its Idempotency-Key, which is how a client learns the outcome.
  */
 function withDeadline<T>(work: Promise<T>, ms: number | undefined): Promise<T> {
-  if (!ms) return work;
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      work.catch(() => {});
-      reject(problems.timeout(ms));
-    }, ms);
-    work.then(
-      (value) => (clearTimeout(timer), resolve(value)),
-      (error: unknown) => (clearTimeout(timer), reject(error)),
-    );
-  });
+  return ms ? within(work, ms, () => problems.timeout(ms)) : work;
 }
 
 function send(res: Response, reply: Reply): void {

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { defineRoute } from '../http/route';
+import { within } from '../http/within';
 
 export const healthRoutes = [
   defineRoute({
@@ -25,7 +26,7 @@ export const healthRoutes = [
     async handler({ deps }) {
       const check = async (probe: () => Promise<unknown>) => {
         try {
-          await withTimeout(probe(), 2000);
+          await within(probe(), 2000, () => new Error('no answer in 2000 ms'));
           return 'ok';
         } catch (error) {
           return `unreachable: ${(error as Error).message}`;
@@ -40,13 +41,3 @@ export const healthRoutes = [
     },
   }),
 ];
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
-    promise.then(
-      (v) => (clearTimeout(timer), resolve(v)),
-      (e) => (clearTimeout(timer), reject(e)),
-    );
-  });
-}

@@ -126,6 +126,15 @@ export function useFreeMoney(wallet: Wallet, due: number, at: number): { used: A
 }
 
 /**
+ * What paid prepaid credit drawn for an invoice pays of its balance at issue: never more than the
+ * balance, and nothing toward one below zero (late gauge readings can bring an invoice's lines to
+ * less than nothing). Issuing and the upcoming-invoice preview both pay by this.
+ */
+export function walletPays(drawn: number, balance: number): number {
+  return Math.max(0, Math.min(drawn, balance));
+}
+
+/**
  * Paid money (top-ups) used for `due` minor units at `at`: it pays the invoice at issue. Beyond
  * the paid balance, the playbook's overdraft (`overdraftUpTo` minor units in all) pays the rest.
  */

@@ -11,6 +11,7 @@ import { customerEventSignal, customerStateQuery } from '../../workflows/definit
 import { customerWorkflowId } from '../../domain/ids';
 import { ping } from './noop-workflow';
 import { round, runPool } from './pool';
+import { cpuSeconds, cpuSecondsOfStat } from './worker-probe';
 import { startBenchStack } from './stack';
 import { spawnNodeScript, type NodeProcess } from '../runtime/processes';
 import { freePort } from '../runtime/temporal-dev-server';
@@ -304,7 +305,7 @@ class CpuMeter {
     return Object.fromEntries(Object.entries(this.total()).map(([k, v]) => [k, round((v * 1000) / events, 2)]));
   }
   private read(): Record<string, number> {
-    const seconds = Object.fromEntries(Object.entries(this.pids).map(([name, pid]) => [name, cpuSecondsOf(readFileSync(`/proc/${pid}/stat`, 'utf8'))]));
+    const seconds = Object.fromEntries(Object.entries(this.pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
     // PostgreSQL answers the API's and the activities' queries on the same cores: every process
     // named postgres (the pooled backends live as long as the run's connections).
     let postgres = 0;
@@ -312,19 +313,13 @@ class CpuMeter {
       if (!/^\d+$/.test(entry)) continue;
       try {
         const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        if (stat.includes('(postgres)')) postgres += cpuSecondsOf(stat);
+        if (stat.includes('(postgres)')) postgres += cpuSecondsOfStat(stat);
       } catch {
         // Exited between the listing and the read.
       }
     }
     return { ...seconds, postgres };
   }
-}
-
-function cpuSecondsOf(stat: string): number {
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 a second on Linux).
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function median(values: number[]): number {

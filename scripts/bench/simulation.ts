@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { sql } from 'drizzle-orm';
+import { within } from '../../api/http/within';
 import { rows } from '../../api/reports/query';
 import type { Database } from '../../db/client';
 import { referencesJobOrInvoice, type CustomerEvent, type CustomerEventInput, type LineItem } from '../../domain/customer-events';
@@ -14,6 +15,7 @@ import { resolveTemporalTool } from '../runtime/temporal-tools';
 import { bundleRevloopWorkflows, createRevloopWorker } from '../runtime/worker';
 import { openBenchTenant } from './stack';
 import { round, runPool } from './pool';
+import { cpuSeconds } from './worker-probe';
 
 /**
  * `npm run bench` (BENCH_SCENARIO=simulation): a seeded cast of HVAC customers over years,
@@ -238,7 +240,7 @@ async function simulate(context: Context, name: string, members: CastMember[], d
       }
       // The timers after the last event (reminders, collections, outreach) run to the end too.
       await sleepUntil(env, clock(days));
-      return { events: shard.events, updateFailures: shard.updateFailures, testServerCpuS: cpuSecondsOf(testServerPid) };
+      return { events: shard.events, updateFailures: shard.updateFailures, testServerCpuS: cpuSeconds(testServerPid) };
     });
   } finally {
     await env.teardown();
@@ -286,15 +288,7 @@ async function serverNow(env: TestWorkflowEnvironment): Promise<number> {
 async function sleepUntil(env: TestWorkflowEnvironment, at: number): Promise<void> {
   const wait = at - (await serverNow(env));
   if (wait <= 0) return;
-  let timer: NodeJS.Timeout | undefined;
-  const stalled = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`time skipping stalled before ${new Date(at).toISOString()}: a workflow task the test server refused?`)), STALL_MS);
-  });
-  try {
-    await Promise.race([env.sleep(wait), stalled]);
-  } finally {
-    clearTimeout(timer);
-  }
+  await within(env.sleep(wait), STALL_MS, () => new Error(`time skipping stalled before ${new Date(at).toISOString()}: a workflow task the test server refused?`));
 }
 
 /** The days with any event, in order, each with the visits of that day. */
@@ -379,11 +373,4 @@ function serverPid(env: TestWorkflowEnvironment): number {
   throw new Error(`no test server process on port ${port}`);
 }
 
-/** CPU seconds (user + system, all threads) of a process so far, from /proc/<pid>/stat. */
-function cpuSecondsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 a second on Linux).
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 

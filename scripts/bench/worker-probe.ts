@@ -1,6 +1,19 @@
 import { readFileSync } from 'node:fs';
 
-/** What a bench reads of a worker process from outside: its resident memory and its cache. */
+/** What a bench reads of a process from outside: its CPU, its resident memory and a worker's cache. */
+
+/** CPU seconds (user + system, all threads) a process has used so far, from /proc/<pid>/stat. */
+export function cpuSeconds(pid: number): number {
+  return cpuSecondsOfStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+}
+
+/** The same from a stat(5) line already read. */
+export function cpuSecondsOfStat(stat: string): number {
+  // The command name is in parentheses and may contain spaces; the fields follow it.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of stat(5), in clock ticks (100 a second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 /** Resident memory of a process, in MB, from /proc. */
 export function rssMb(pid: number): number {

@@ -1,5 +1,6 @@
 import type { ConnectionLike, Metadata, OperatorService, WorkflowService } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { within } from '../../api/http/within';
 
 /** gRPC's UNAVAILABLE: the call never reached the server. */
 const UNAVAILABLE = 14;
@@ -84,13 +85,7 @@ export class ApiTemporalConnection implements ConnectionLike {
         throw unavailable(`Temporal at ${this.address} is unreachable: ${(error as Error).message}`);
       },
     );
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(unavailable(`Temporal at ${this.address} did not answer within ${this.connectTimeoutMs} ms`)), this.connectTimeoutMs);
-      this.attempt!.then(
-        (c) => (clearTimeout(timer), resolve(c)),
-        (e: unknown) => (clearTimeout(timer), reject(e)),
-      );
-    });
+    return within(this.attempt, this.connectTimeoutMs, () => unavailable(`Temporal at ${this.address} did not answer within ${this.connectTimeoutMs} ms`));
   }
 }
 

@@ -2,7 +2,7 @@ import { getExternalWorkflowHandle, ParentClosePolicy, startChild, workflowInfo 
 import { childStartAttributes } from '../lifecycle/visibility';
 import type { InvoiceLineRecord, RevenueLineRecord } from '../../activities/records';
 import { holdReason } from '../../domain/billing/anomaly';
-import { useFreeMoney, usePaidMoney } from '../../domain/billing/wallet';
+import { useFreeMoney, usePaidMoney, walletPays } from '../../domain/billing/wallet';
 import { revenueLineFor, type BilledLine } from '../../domain/billing/recognition';
 import type { ContractEvent } from '../../domain/contracts/contract-events';
 import { invoiceWorkflowId, legacyChildWorkflowIds } from '../../domain/ids';
@@ -148,7 +148,7 @@ async function issue(d: Deal, inv: ContractInvoice): Promise<void> {
   // Cash on account (an earlier overpayment) pays what it can at once, as a payment: the billed
   // total and the revenue stay as they are.
   // Paid prepaid credit, drawn when the invoice was drawn up, pays it the same way.
-  const walletPaid = Math.min(inv.walletPaid ?? 0, inv.balance.amount);
+  const walletPaid = walletPays(inv.walletPaid ?? 0, inv.balance.amount);
   const onAccount = d.memory.onAccount ?? 0;
   const fromAccount = creditFor(onAccount, inv.balance.amount - walletPaid);
   const openingCredit = walletPaid + fromAccount;

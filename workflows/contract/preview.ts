@@ -1,5 +1,5 @@
 import type { PeriodUsage } from '../../activities/usage';
-import type { Wallet } from '../../domain/billing/wallet';
+import { walletPays, type Wallet } from '../../domain/billing/wallet';
 import type { Draft } from './drafts';
 import type { UpcomingInvoice, UpcomingUsage } from '../contract-definitions';
 import { creditFor } from '../on-account';
@@ -44,10 +44,8 @@ function drawnUp(d: Deal, draft: Draft, state: Carried, at: number): Omit<Upcomi
   const figures = invoiceFigures({ ...d.memory, accountCredit: state.accountCredit, ...(state.wallet ? { wallet: state.wallet } : {}) }, d.playbook, d.input.currency, draft, at);
   const lines = [...draft.lines, ...walletLines(figures.freeCredit), ...(figures.creditApplied > 0 ? [creditLine(figures.creditApplied)] : [])];
   // Prepaid credit is drawn when the invoice is drawn up; cash on account pays it when it is
-  // issued, which for a held invoice is when someone releases it. Neither pays an invoice whose
-  // lines come to less than nothing (a late gauge reading that lowers last month's average):
-  // issuing pays it nothing (issuing.ts), so the preview may not say it pays a negative amount.
-  const paidFromWallet = Math.max(0, Math.min(figures.walletPaid, figures.total));
+  // issued, which for a held invoice is when someone releases it.
+  const paidFromWallet = walletPays(figures.walletPaid, figures.total);
   const paidFromAccount = figures.hold ? 0 : creditFor(state.onAccount, figures.total - paidFromWallet);
   state.accountCredit -= figures.creditApplied;
   state.onAccount -= paidFromAccount;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { exactDecimal, exactText } from '../../../domain/billing/exact';
-import { addGrant, balanceOf, emptyWallet, expire, expiring, inUseOrder, useFreeMoney, usePaidMoney, useUnits, type Wallet, type WalletGrant } from '../../../domain/billing/wallet';
+import { addGrant, balanceOf, emptyWallet, expire, expiring, inUseOrder, useFreeMoney, usePaidMoney, useUnits, walletPays, type Wallet, type WalletGrant } from '../../../domain/billing/wallet';
 
 const T0 = Date.parse('2027-01-01T00:00:00Z');
 const DAY = 86_400_000;
@@ -56,6 +56,17 @@ describe('a prepaid wallet', () => {
     expect(balanceOf(overdrawn.wallet, T0)).toMatchObject({ money: -1000, overdrawn: 1000 });
     const refilled = addGrant(overdrawn.wallet, money('topup-2', 1500, { paid: true, grantedAt: at(1) }));
     expect(balanceOf(refilled, T0 + DAY)).toMatchObject({ money: 500, paid: 500, overdrawn: 0 });
+  });
+
+  it.each([
+    { drawn: 3000, balance: 5000, pays: 3000 },
+    { drawn: 5000, balance: 3000, pays: 3000 },
+    { drawn: 0, balance: 3000, pays: 0 },
+    // An invoice whose lines come to less than nothing (late gauge readings lowered last month).
+    { drawn: 0, balance: -5360701, pays: 0 },
+    { drawn: 2000, balance: -100, pays: 0 },
+  ])('paid credit drawn $drawn pays $pays of a balance of $balance', ({ drawn, balance, pays }) => {
+    expect(walletPays(drawn, balance)).toBe(pays);
   });
 
   it('an expired grant is worth nothing, and says what it forwent', () => {
