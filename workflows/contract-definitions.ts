@@ -201,6 +201,8 @@ export interface UpcomingInvoice {
   subtotal: Money;
   /** Credit notes kept as account credit, deducted on the invoice. */
   accountCreditApplied: Money;
+  /** What the lines come to below zero: the customer's as account credit, for the next invoice (the total is then zero). */
+  carriedToAccountCredit: Money;
   total: Money;
   /** Paid prepaid credit (top-ups) that pays part of it at issue (the invoice still bills its total). */
   paidFromWallet: Money;

@@ -37,6 +37,8 @@ export class Deal extends RunState<ContractMemory, ContractAgendaKind, ContractE
   breakage = false;
   /** This run tells the customer their prepaid balance is low (`patches.lowBalanceNotice`, decided once at the run's start). */
   lowBalanceNotice = false;
+  /** This run carries an invoice below zero to account credit (`patches.carryBelowZero`, decided once at the run's start). */
+  carryBelowZero = false;
 
   constructor(
     readonly input: ContractWorkflowInput,

@@ -26,6 +26,7 @@ export async function contract(input: ContractWorkflowInput): Promise<ContractSt
   d.lateUsage = patched(patches.lateUsage);
   d.breakage = patched(patches.breakage);
   d.lowBalanceNotice = patched(patches.lowBalanceNotice);
+  d.carryBelowZero = patched(patches.carryBelowZero);
   // Before any handler is registered: an Update that arrives with the start (a signature sent
   // right after the quote) is validated against the opened quote, not a blank one.
   if (!input.memory) openQuote(d);

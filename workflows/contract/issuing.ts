@@ -24,7 +24,7 @@ import type { Draft } from './drafts';
 
 /** Applies account credit, runs the pre-bill checks, and issues the invoice or holds it. */
 export async function issueDraft(d: Deal, draft: Draft): Promise<void> {
-  const figures = invoiceFigures(d.memory, d.playbook, d.input.currency, draft, draft.walletAt ?? Date.now());
+  const figures = invoiceFigures(d.memory, d.playbook, d.input.currency, draft, draft.walletAt ?? Date.now(), { carryBelowZero: d.carryBelowZero });
   const { creditApplied: applied, total, hold } = figures;
   // Free prepaid credit lowers the usage it pays for: a line, and revenue less by as much.
   for (const line of walletLines(figures.freeCredit)) {
@@ -34,6 +34,10 @@ export async function issueDraft(d: Deal, draft: Draft): Promise<void> {
   if (applied > 0) {
     d.memory.accountCredit -= applied;
     draft.lines.push(creditLine(applied));
+  }
+  if (figures.carried > 0) {
+    d.memory.accountCredit += figures.carried;
+    draft.lines.push(carryLine(figures.carried));
   }
   if (figures.wallet) d.memory.wallet = figures.wallet;
   d.memory.invoiceSeq += 1;
@@ -57,6 +61,7 @@ export async function issueDraft(d: Deal, draft: Draft): Promise<void> {
     ...(hold ? { holdReason: hold } : {}),
     ...(figures.walletPaid > 0 ? { walletPaid: figures.walletPaid } : {}),
   };
+  if (figures.carried > 0) d.messenger.note('credit.carried', `invoice ${invoiceId} came to ${formatMoney(d.money(-figures.carried))}: carried to account credit, for the next invoice`, { invoiceId, amount: figures.carried });
   if (figures.freeCredit.length || figures.walletPaid > 0) {
     d.messenger.note('credit.used', `prepaid credit pays ${formatMoney(d.money(figures.freeCredit.reduce((sum, f) => sum + f.amount, 0) + figures.walletPaid))} of invoice ${invoiceId}'s usage`, { invoiceId, free: figures.freeCredit, paid: figures.walletPaid });
     lowBalanceCheck(d);
@@ -86,10 +91,18 @@ export async function issueDraft(d: Deal, draft: Draft): Promise<void> {
 
 /**
  * What a drawn-up invoice comes to, as a pure function of the memory before it is issued: its
- * subtotal, the account credit it uses, its total, and why it would be held for a person, if it
- * would. Issuing and the upcoming-invoice preview both use it.
+ * subtotal, the account credit it uses, its total, what below zero it carries to account credit,
+ * and why it would be held for a person, if it would. Issuing and the upcoming-invoice preview
+ * both use it.
  */
-export function invoiceFigures(m: Pick<ContractMemory, 'accountCredit' | 'lines' | 'firstInvoiceIssued' | 'wallet'>, playbook: B2BPlaybook, currency: string, draft: Draft, at: number) {
+export function invoiceFigures(
+  m: Pick<ContractMemory, 'accountCredit' | 'lines' | 'firstInvoiceIssued' | 'wallet'>,
+  playbook: B2BPlaybook,
+  currency: string,
+  draft: Draft,
+  at: number,
+  opts: { carryBelowZero: boolean },
+) {
   const subtotal = draft.lines.reduce((sum, l) => sum + l.amount, 0);
   const lines = draft.checked.map((c) => {
     const line = m.lines.find((l) => l.line.lineId === c.lineId)!;
@@ -105,10 +118,13 @@ export function invoiceFigures(m: Pick<ContractMemory, 'accountCredit' | 'lines'
   const freeTotal = free.used.reduce((sum, f) => sum + f.amount, 0);
   const afterFree = subtotal - freeTotal;
   const creditApplied = Math.min(m.accountCredit, Math.max(0, afterFree));
-  const total = afterFree - creditApplied;
+  // Lines below zero (a late reading that lowers a month already billed) owe the customer: the
+  // difference is theirs as account credit, and the invoice comes to nothing.
+  const carried = opts.carryBelowZero ? Math.max(0, creditApplied - afterFree) : 0;
+  const total = afterFree - creditApplied + carried;
   const paid = wallet && usageDue > 0 ? usePaidMoney(wallet, Math.min(usageDue - freeTotal, total), at, playbook.billing.wallet?.overdraftUpTo ?? 0) : { paid: 0, wallet };
   wallet = paid.wallet;
-  return { subtotal, freeCredit: free.used, creditApplied, total, walletPaid: paid.paid, wallet, hold };
+  return { subtotal, freeCredit: free.used, creditApplied, carried, total, walletPaid: paid.paid, wallet, hold };
 }
 
 /** The lines that say free prepaid credit paid for usage, one a grant. */
@@ -117,6 +133,10 @@ export const walletLines = (used: ReadonlyArray<{ grantId: string; amount: numbe
 
 /** The line that says account credit paid part of an invoice. */
 export const creditLine = (applied: number): InvoiceLineRecord => ({ description: 'Account credit applied', quantity: 1, unitAmount: -applied, amount: -applied });
+
+/** The line that says an invoice below zero was carried to account credit. */
+export const CARRY_LINE = 'Carried to account credit';
+export const carryLine = (carried: number): InvoiceLineRecord => ({ description: CARRY_LINE, quantity: 1, unitAmount: carried, amount: carried });
 
 /** A held invoice approved: issued now. */
 export async function release(d: Deal, invoiceId: string, approvedBy: string): Promise<void> {

@@ -5,7 +5,7 @@ import type { UpcomingInvoice, UpcomingUsage } from '../contract-definitions';
 import { creditFor } from '../on-account';
 import { planBilling, usageNeeds } from './billing-plan';
 import type { Deal } from './deal';
-import { creditLine, invoiceFigures, walletLines } from './issuing';
+import { carryLine, creditLine, invoiceFigures, walletLines } from './issuing';
 import { nextBillingAt } from './periods';
 
 // The upcoming invoice, as the contract's queries answer it: which usage it will rate, and the
@@ -41,13 +41,13 @@ interface Carried {
 
 /** One drawn-up invoice as issuing will make it, and what it leaves of credit, cash on account and wallet. */
 function drawnUp(d: Deal, draft: Draft, state: Carried, at: number): Omit<UpcomingInvoice, 'at' | 'adjustment'> {
-  const figures = invoiceFigures({ ...d.memory, accountCredit: state.accountCredit, ...(state.wallet ? { wallet: state.wallet } : {}) }, d.playbook, d.input.currency, draft, at);
-  const lines = [...draft.lines, ...walletLines(figures.freeCredit), ...(figures.creditApplied > 0 ? [creditLine(figures.creditApplied)] : [])];
+  const figures = invoiceFigures({ ...d.memory, accountCredit: state.accountCredit, ...(state.wallet ? { wallet: state.wallet } : {}) }, d.playbook, d.input.currency, draft, at, { carryBelowZero: d.carryBelowZero });
+  const lines = [...draft.lines, ...walletLines(figures.freeCredit), ...(figures.creditApplied > 0 ? [creditLine(figures.creditApplied)] : []), ...(figures.carried > 0 ? [carryLine(figures.carried)] : [])];
   // Prepaid credit is drawn when the invoice is drawn up; cash on account pays it when it is
   // issued, which for a held invoice is when someone releases it.
   const paidFromWallet = walletPays(figures.walletPaid, figures.total);
   const paidFromAccount = figures.hold ? 0 : creditFor(state.onAccount, figures.total - paidFromWallet);
-  state.accountCredit -= figures.creditApplied;
+  state.accountCredit += figures.carried - figures.creditApplied;
   state.onAccount -= paidFromAccount;
   if (figures.wallet) state.wallet = figures.wallet;
   return {
@@ -55,6 +55,7 @@ function drawnUp(d: Deal, draft: Draft, state: Carried, at: number): Omit<Upcomi
     lines,
     subtotal: d.money(figures.subtotal),
     accountCreditApplied: d.money(figures.creditApplied),
+    carriedToAccountCredit: d.money(figures.carried),
     total: d.money(figures.total),
     paidFromWallet: d.money(paidFromWallet),
     paidFromAccount: d.money(paidFromAccount),

@@ -58,4 +58,11 @@ export const patches = {
    * `wallet.low_balance` template), beside the timeline event and the owner's task.
    */
   lowBalanceNotice: 'wallet-low-balance-notice',
+  /**
+   * 2026-12: a contract invoice whose lines come to less than nothing (late gauge readings that
+   * lower a month already billed) carries the difference to account credit, for the next invoice,
+   * and comes to zero, paid as issued. Before it, it was issued open with a negative balance and
+   * went through collections: reminders for a negative amount, then a write-off.
+   */
+  carryBelowZero: 'carry-below-zero-to-credit',
 } as const;
