@@ -55,7 +55,9 @@ export const CustomerEventInput = z.discriminatedUnion('type', [
       .min(1)
       .max(200)
       .refine((items) => items.every((i) => i.unitPrice.currency === items[0]!.unitPrice.currency), 'all line items must be in one currency')
-      .refine((items) => linesWithin(items.map((i) => ({ quantity: i.quantity, unitAmount: i.unitPrice.amount })), MAX_AMOUNT), `the invoice may come to at most ${MAX_AMOUNT} minor units`),
+      .refine((items) => linesWithin(items.map((i) => ({ quantity: i.quantity, unitAmount: i.unitPrice.amount })), { max: MAX_AMOUNT }), `the invoice may come to at most ${MAX_AMOUNT} minor units`)
+      // A discount line may bring an invoice to 0.00; below that it would be chased for a negative amount.
+      .refine((items) => linesWithin(items.map((i) => ({ quantity: i.quantity, unitAmount: i.unitPrice.amount })), { min: 0 }), 'the line items come to less than zero: a discount may bring the invoice to 0.00, no lower'),
   }),
   z.strictObject({ type: z.literal('payment.received'), ...common, invoiceId: ClientId, amount: PositiveMoney, method: z.string().max(50).optional() }),
   z.strictObject({ type: z.literal('payment.failed'), ...common, invoiceId: ClientId, reason: z.string().min(1).max(1000) }),

@@ -66,6 +66,20 @@ describe('poison inputs (dev server, worker, API, PostgreSQL)', () => {
     expect(answer.body.errors[0].path).toBe('body.lineItems');
   });
 
+  it('refuses a job whose discount brings its invoice below zero, and takes one that brings it to nothing, paid as issued', async () => {
+    const book = (jobId: string) => acme.request('POST', '/v1/customers/pat/events', { type: 'booking.requested', jobId, service: 'Repair', scheduledAt: iso(Date.now() + DAY) });
+    const complete = (jobId: string, discount: number) =>
+      acme.request('POST', '/v1/customers/pat/events', { type: 'job.completed', jobId, lineItems: [{ description: 'Repair', quantity: 1, unitPrice: usd(18_000) }, { description: 'Goodwill', quantity: 1, unitPrice: usd(-discount) }] });
+    expect((await book('goodwill-over')).status).toBe(202);
+    const answer = await complete('goodwill-over', 18_001);
+    expect(answer.status).toBe(400);
+    expect(answer.body.errors[0]).toMatchObject({ path: 'body.lineItems', message: expect.stringContaining('less than zero') });
+    expect((await book('goodwill')).status).toBe(202);
+    expect((await complete('goodwill', 18_000)).status).toBe(202);
+    const invoice = await eventually(async () => (await acme.request('GET', '/v1/customers/pat/invoices')).body.data.find((i: { id: string }) => i.id === 'inv-goodwill'), { until: (i) => i?.status === 'paid' });
+    expect(invoice).toMatchObject({ total: usd(0), balance: usd(0) });
+  });
+
   it('answers 400, not 500, to a body nested thousands deep and to forged cursors', async () => {
     const deep = '['.repeat(2_100) + ']'.repeat(2_100);
     // A GET with a body is unusual but legal HTTP; fetch will not send one.

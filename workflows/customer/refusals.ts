@@ -1,5 +1,6 @@
 import type { CustomerEvent } from '../../domain/customer-events';
 import { invoiceIdForJob } from '../../domain/ids';
+import { priceLines } from '../../domain/invoice-lines';
 import type { CustomerMemory } from '../definitions';
 
 // Which events a relationship refuses before recording them, as a pure function of its memory,
@@ -18,8 +19,8 @@ type Known = Pick<CustomerMemory, 'jobs' | 'closedJobIds' | 'invoices' | 'closed
 
 /**
  * Why `event` cannot be applied, or null: it names a job or invoice this customer does not have
- * (or no longer has open), books the same job twice, is money in another currency, or books a
- * slot already past. Events `waiting` to be applied count as good as done.
+ * (or no longer has open), books the same job twice, is money in another currency, bills less than
+ * nothing, or books a slot already past. Events `waiting` to be applied count as good as done.
  */
 export function refusalOf(event: CustomerEvent, known: Known, waiting: readonly CustomerEvent[], currency: string, now: number): Refusal | null {
   const pending = (type: string, key: 'jobId' | 'invoiceId', id: string) => waiting.some((e) => e.type === type && (e as Record<string, unknown>)[key] === id);
@@ -48,6 +49,8 @@ export function refusalOf(event: CustomerEvent, known: Known, waiting: readonly 
       if (event.type === 'job.completed') {
         const lineCurrency = event.lineItems[0]!.unitPrice.currency;
         if (lineCurrency !== currency) return { message: `line items must be in ${currency}, the customer's currency`, field: 'lineItems.0.unitPrice.currency' };
+        // The API refuses it too: a negative invoice would be chased for money the business owes.
+        if (priceLines(event.lineItems).total < 0) return { message: 'the line items come to less than zero: a discount may bring the invoice to 0.00, no lower', field: 'lineItems' };
         const invoiceId = invoiceIdForJob(event);
         if (known.invoices.some((i) => i.invoiceId === invoiceId) || known.closedInvoiceIds.includes(invoiceId)) return { message: `invoice ${invoiceId} already exists`, field: 'invoiceId' };
       }

@@ -74,6 +74,8 @@ describe('which events a relationship refuses before recording them', () => {
     ['cancelling a closed job', { type: 'booking.cancelled', jobId: 'J0' }, 'jobId'],
     ['completing a booked job', { type: 'job.completed', jobId: 'J1', lineItems: lines() }, null],
     ['completing it in another currency', { type: 'job.completed', jobId: 'J1', lineItems: lines('EUR') }, 'lineItems.0.unitPrice.currency'],
+    ['completing it with a discount that brings it to nothing', { type: 'job.completed', jobId: 'J1', lineItems: [...lines(), { description: 'Goodwill', quantity: 1, unitPrice: { amount: -18_000, currency: 'USD' } }] }, null],
+    ['completing it with a discount beyond its total', { type: 'job.completed', jobId: 'J1', lineItems: [...lines(), { description: 'Goodwill', quantity: 2, unitPrice: { amount: -9_001, currency: 'USD' } }] }, 'lineItems'],
     ['completing it under an invoice id already used', { type: 'job.completed', jobId: 'J1', invoiceId: 'I1', lineItems: lines() }, 'invoiceId'],
     ['a payment of an open invoice', { type: 'payment.received', invoiceId: 'I1', amount: { amount: 10_000, currency: 'USD' } }, null],
     ['a payment in another currency', { type: 'payment.received', invoiceId: 'I1', amount: { amount: 10_000, currency: 'EUR' } }, 'amount.currency'],
