@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { ApiKeyStore } from '../api/http/api-keys';
@@ -13,6 +14,9 @@ import { workflowTaskFailures } from './runtime/workflow-health';
 import { Sender } from './chaos/sender';
 import { zoneInDaytime } from './runtime/daytime';
 import { TEMPORAL_SERVER_VERSION } from './runtime/temporal-server';
+import { fromRoot } from './runtime/paths';
+import { contractWorkflowId, customerWorkflowId } from '../domain/ids';
+import proto from '@temporalio/proto';
 
 /**
  * `npm run chaos` (`-- --short` for the CI version): exactly once, under faults. Starts its own
@@ -29,6 +33,9 @@ import { TEMPORAL_SERVER_VERSION } from './runtime/temporal-server';
  *
  *   CHAOS_SEED (random)  CHAOS_EVENTS  CHAOS_RATE (events/s)  CHAOS_CUSTOMERS  CHAOS_CONTRACTS
  *   CHAOS_TEMPORAL_LOG (a file for the Temporal server's own log)
+ *
+ * Every worker's and API's output goes to `.data/chaos/<seed>/` (one file a role), kept when the
+ * run fails, beside the histories of the workflows an event gave up on.
  */
 const short = process.argv.includes('--short');
 const onServer = process.argv.includes('--cluster');
@@ -52,7 +59,10 @@ const CATCH_UP_MS = short ? 90_000 : 180_000;
 const log = (m: string) => process.stderr.write(`chaos: ${m}\n`);
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const temporalLog = process.env.CHAOS_TEMPORAL_LOG;
-const cluster = new Cluster({ workers: 2, apis: 2, log, temporal: onServer ? 'server' : 'dev', temporalLog: temporalLog ? (line) => appendFileSync(temporalLog, `${line}\n`) : undefined });
+const logDir = fromRoot(`.data/chaos/${seed}`);
+rmSync(logDir, { recursive: true, force: true });
+mkdirSync(logDir, { recursive: true });
+const cluster = new Cluster({ workers: 2, apis: 2, log, logDir, temporal: onServer ? 'server' : 'dev', temporalLog: temporalLog ? (line) => appendFileSync(temporalLog, `${line}\n`) : undefined });
 const started = Date.now();
 let exitCode = 1;
 try {
@@ -87,6 +97,15 @@ try {
   }
   const catchUpSeconds = (Date.now() - calm) / 1000;
   const tasks = await workflowTaskFailures(client);
+  // What happened to the workflows an event gave up on: their task failures and timeouts, and
+  // their histories for a replay, beside the processes' logs.
+  const gaveUpOn = [...new Map(ledger.deliveries.filter((d) => d.answer === 'gave_up').map((d) => [`${d.subject.type}/${d.subject.id}`, d.subject])).values()].slice(0, 5);
+  for (const subject of gaveUpOn) {
+    const workflowId = subject.type === 'customer' ? customerWorkflowId(tenantId, subject.id) : contractWorkflowId(tenantId, subject.id);
+    const story = await taskStory(client, workflowId).catch((error: Error) => [`history unavailable: ${error.message}`]);
+    log(`gave up on ${subject.type} ${subject.id} (${workflowId}):`);
+    for (const line of story.slice(-15)) log(`  ${line}`);
+  }
   await connection.close();
 
   const deliveries = ledger.deliveries;
@@ -111,6 +130,7 @@ try {
     stillBusy: findings.busy.length,
     clientErrors,
     retriedAttempts: sender.stats.retried,
+    retriedAttemptsBy: sender.stats.retriedBy,
     workflowTaskFailures: sum(tasks.defects),
     workflowTaskFailuresByCause: tasks.defects,
     benignWorkflowTaskFailures: tasks.benign,
@@ -124,9 +144,35 @@ try {
   for (const line of problems.slice(0, 40)) log(`  ${line}`);
   console.log(JSON.stringify(result));
   exitCode = problems.length === 0 && result.workflowTaskFailures === 0 && sum(clientErrors) === 0 && result.gaveUp === 0 ? 0 : 1;
+  if (exitCode !== 0) log(`the processes' logs and the histories are in ${logDir}`);
 } catch (error) {
   console.error('chaos failed:', error);
 } finally {
   await cluster.stop();
+  if (exitCode === 0) rmSync(logDir, { recursive: true, force: true });
   process.exit(exitCode);
+}
+
+/**
+ * One workflow's runs as a post-mortem: every workflow task that failed or timed out and every
+ * run it continued into, with the time each happened; each run's history is saved to the log directory.
+ */
+async function taskStory(client: Client, workflowId: string): Promise<string[]> {
+  const EventType = proto.temporal.api.enums.v1.EventType;
+  const lines: string[] = [];
+  for await (const execution of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) {
+    const history = await client.workflow.getHandle(workflowId, execution.runId).fetchHistory();
+    writeFileSync(join(logDir, `${workflowId.replace(/[^\w.-]+/g, '_')}.${execution.runId}.json`), JSON.stringify(history));
+    for (const event of history.events ?? []) {
+      const at = event.eventTime?.seconds ? new Date(Number(event.eventTime.seconds) * 1000).toISOString().slice(11, 19) : '?';
+      const type = event.eventType ?? 0;
+      if (type === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED) {
+        const a = event.workflowTaskFailedEventAttributes;
+        lines.push(`${at} run ${execution.runId.slice(0, 8)} task failed: ${proto.temporal.api.enums.v1.WorkflowTaskFailedCause[a?.cause ?? 0]} ${a?.failure?.message?.slice(0, 160) ?? ''}`);
+      } else if (type === EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) lines.push(`${at} run ${execution.runId.slice(0, 8)} task timed out`);
+      else if (type === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW) lines.push(`${at} run ${execution.runId.slice(0, 8)} continued as new`);
+    }
+    lines.push(`run ${execution.runId.slice(0, 8)}: ${execution.status.name}, ${history.events?.length ?? 0} events`);
+  }
+  return lines;
 }

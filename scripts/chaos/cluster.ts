@@ -27,6 +27,8 @@ export interface ClusterOptions {
   temporal: 'dev' | 'server';
   /** Where the Temporal server's own log lines go (CHAOS_TEMPORAL_LOG); dropped when absent. */
   temporalLog?: (line: string) => void;
+  /** Where each worker's and API's output is kept, one file a role (`worker-1.log`…); dropped when absent. */
+  logDir?: string;
   log: (message: string) => void;
 }
 
@@ -39,10 +41,11 @@ export class Role {
     private readonly script: string,
     private readonly env: () => NodeJS.ProcessEnv,
     private readonly readyLine: RegExp,
+    private readonly logFile?: string,
   ) {}
 
   async start(): Promise<void> {
-    this.child = spawnNodeScript(this.name, this.script, this.env(), this.readyLine);
+    this.child = spawnNodeScript(this.name, this.script, this.env(), this.readyLine, [], this.logFile);
     await this.child.ready;
   }
 
@@ -125,11 +128,11 @@ export class Cluster {
       ...extra,
     });
     for (let i = 0; i < this.options.workers; i++) {
-      this.workers.push(new Role(`worker ${i + 1}`, 'scripts/worker.ts', env({ REVLOOP_WORKFLOW_BUNDLE: this.bundlePath }), /polling task queue/));
+      this.workers.push(new Role(`worker ${i + 1}`, 'scripts/worker.ts', env({ REVLOOP_WORKFLOW_BUNDLE: this.bundlePath }), /polling task queue/, this.logFileOf(`worker-${i + 1}`)));
     }
     for (let i = 0; i < this.options.apis; i++) {
       const port = await freePort();
-      this.apis.push(Object.assign(new Role(`api ${i + 1}`, 'scripts/api.ts', env({ PORT: String(port) }), /listening on/), { url: `http://127.0.0.1:${port}` }));
+      this.apis.push(Object.assign(new Role(`api ${i + 1}`, 'scripts/api.ts', env({ PORT: String(port) }), /listening on/, this.logFileOf(`api-${i + 1}`)), { url: `http://127.0.0.1:${port}` }));
     }
     // One at a time: each start registers search attributes and loads the bundle, and the machine has two cores.
     for (const role of [...this.workers, ...this.apis]) await role.start();
@@ -142,6 +145,10 @@ export class Cluster {
         ? await startTemporalServer({ postgres: this.postgresTarget(), ports: this.serverPorts, log: this.options.temporalLog })
         : await startTemporalDevServer({ port: this.temporalPort, uiPort: null, dbFile: join(this.dir, 'temporal.db'), log: this.options.temporalLog });
     this.temporalAddress = this.temporal.address;
+  }
+
+  private logFileOf(role: string): string | undefined {
+    return this.options.logDir ? join(this.options.logDir, `${role}.log`) : undefined;
   }
 
   private postgresTarget(): PostgresTarget {

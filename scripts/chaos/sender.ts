@@ -12,13 +12,15 @@ export interface Answer {
 export interface SenderStats {
   /** Attempts that got no answer to rely on, by cause (`503`, `network`…), each then retried. */
   retried: Record<string, number>;
+  /** The same by cause and the problem's title (`503 Workflow not answering`…): which 5xx they were. */
+  retriedBy: Record<string, number>;
   attempts: number;
 }
 
 export class GaveUp extends Error {}
 
 export class Sender {
-  readonly stats: SenderStats = { retried: {}, attempts: 0 };
+  readonly stats: SenderStats = { retried: {}, retriedBy: {}, attempts: 0 };
   private tokens: number;
   private last = Date.now();
   private inFlight = 0;
@@ -56,6 +58,8 @@ export class Sender {
       if (typeof outcome !== 'string' && outcome.status < 500 && outcome.status !== 429) return outcome;
       const cause = typeof outcome === 'string' ? outcome : String(outcome.status);
       this.stats.retried[cause] = (this.stats.retried[cause] ?? 0) + 1;
+      const title = typeof outcome === 'string' ? '' : ` ${String((outcome.body as { detail?: string } | undefined)?.detail ?? '').slice(0, 60)}`;
+      this.stats.retriedBy[`${cause}${title}`] = (this.stats.retriedBy[`${cause}${title}`] ?? 0) + 1;
       if (Date.now() > deadline) {
         const detail = typeof outcome === 'string' ? '' : `: ${(outcome.body as { detail?: string } | undefined)?.detail ?? ''}`;
         throw new GaveUp(`${method} ${path}: no answer by the deadline (last: ${cause}${detail})`);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { fromRoot } from './paths';
 
 export interface NodeProcess extends ChildProcess {
@@ -14,12 +14,14 @@ export interface NodeProcess extends ChildProcess {
  * production runs a worker or an API: the bench, the chaos suite and the fault tests start, freeze
  * and kill these.
  */
-export function spawnNodeScript(name: string, script: string, env: NodeJS.ProcessEnv, readyLine: RegExp, nodeArgs: string[] = []): NodeProcess {
+export function spawnNodeScript(name: string, script: string, env: NodeJS.ProcessEnv, readyLine: RegExp, nodeArgs: string[] = [], logFile?: string): NodeProcess {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', fromRoot(script)], { env, stdio: ['ignore', 'pipe', 'pipe'], cwd: fromRoot('.') });
   const lines: string[] = [];
   const ready = new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       const text = chunk.toString();
+      // Everything it printed, across restarts of the same role, for a post-mortem.
+      if (logFile) appendFileSync(logFile, text);
       lines.push(text);
       if (lines.length > 200) lines.shift();
       if (readyLine.test(text)) resolve();
