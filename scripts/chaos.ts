@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -65,6 +65,7 @@ mkdirSync(logDir, { recursive: true });
 const cluster = new Cluster({ workers: 2, apis: 2, log, logDir, temporal: onServer ? 'server' : 'dev', temporalLog: temporalLog ? (line) => appendFileSync(temporalLog, `${line}\n`) : undefined });
 const started = Date.now();
 let exitCode = 1;
+let keepLogs = true;
 try {
   await cluster.start();
   const random = new Random(seed);
@@ -144,13 +145,34 @@ try {
   for (const line of problems.slice(0, 40)) log(`  ${line}`);
   console.log(JSON.stringify(result));
   exitCode = problems.length === 0 && result.workflowTaskFailures === 0 && sum(clientErrors) === 0 && result.gaveUp === 0 ? 0 : 1;
-  if (exitCode !== 0) log(`the processes' logs and the histories are in ${logDir}`);
+  // A 500 the sender's retry rode out is still a defect: say what it was, and keep the logs.
+  const serverErrors = cluster.apis.flatMap((_, i) => serverErrorsIn(join(logDir, `api-${i + 1}.log`)));
+  for (const line of serverErrors.slice(0, 5)) log(`  500: ${line}`);
+  keepLogs = exitCode !== 0 || serverErrors.length > 0;
+  if (keepLogs) log(`the processes' logs and the histories are in ${logDir}`);
 } catch (error) {
   console.error('chaos failed:', error);
 } finally {
   await cluster.stop();
-  if (exitCode === 0) rmSync(logDir, { recursive: true, force: true });
+  if (!keepLogs) rmSync(logDir, { recursive: true, force: true });
   process.exit(exitCode);
+}
+
+/** The unexpected errors an API process logged for the 500s it answered: type, message and where. */
+function serverErrorsIn(file: string): string[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .flatMap((line) => {
+      if (!line.includes('"err":')) return [];
+      try {
+        const entry = JSON.parse(line) as { path?: string; err?: { type?: string; message?: string; stack?: string } };
+        const where = entry.err?.stack?.split('\n').slice(1, 4).map((l) => l.trim()).join(' < ') ?? '';
+        return [`${entry.path ?? ''} ${entry.err?.type ?? ''}: ${entry.err?.message ?? ''} (${where})`];
+      } catch {
+        return [];
+      }
+    });
 }
 
 /**
