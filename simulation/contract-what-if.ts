@@ -98,7 +98,7 @@ export async function simulateContractWhatIf(options: ContractWhatIfOptions): Pr
 /** Both runs of every contract on one time-skipping server; answers where its clock began. */
 async function replay(options: ContractWhatIfOptions, runs: ScratchRuns, subjects: Subject[], candidate: ResolvedPlaybook<B2BPlaybook>, firstAt: number): Promise<number> {
   const { db } = options;
-  return onScratchServer(options, async ({ env, taskQueue, serverStart }) => {
+  return onScratchServer(options, async ({ env, taskQueue, serverStart, sent }) => {
     const shift = (t: number) => t - firstAt + serverStart;
     const shiftIso = (iso: string) => new Date(shift(Date.parse(iso))).toISOString();
     // The API's usage intake, on the simulated clock of the moment each batch is delivered.
@@ -143,7 +143,7 @@ async function replay(options: ContractWhatIfOptions, runs: ScratchRuns, subject
       const pending = queues.filter((q) => !q.started || q.items.length > 0);
       if (pending.length === 0) break;
       const waiting = pending.filter((q) => q.started && q.items[0]!.anchor);
-      const prompts = waiting.length > 0 ? await messagesSent(db, [runs.baseline, runs.candidate], 'contract', waiting.map((q) => q.subject.id)) : new Map<string, SentMessage[]>();
+      const prompts = waiting.length > 0 ? sent.of([runs.baseline, runs.candidate], 'contract', waiting.map((q) => q.subject.id)) : new Map<string, SentMessage[]>();
       const timing = pending.map((q) => ({ q, key: `${runs[q.run]}/${q.subject.id}`, recordedAt: q.started ? q.items[0]!.at : q.startAt, anchor: q.started ? q.items[0]!.anchor : undefined }));
       const { due, wakeAt } = dueTimes(timing, prompts, now);
       const next = Math.min(wakeAt, ...due.map((d) => d.at));

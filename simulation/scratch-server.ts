@@ -5,6 +5,7 @@ import { createActivities } from '../activities';
 import type { Database } from '../db/client';
 import { SecretBox } from '../db/sealed';
 import { registerSearchAttributes } from '../scripts/runtime/search-attributes';
+import { SentLog } from './sent-log';
 
 export interface ScratchServerOptions {
   db: Database;
@@ -20,6 +21,8 @@ export interface ScratchServer {
   env: TestWorkflowEnvironment;
   taskQueue: string;
   serverStart: number;
+  /** What its runs have sent so far, from the worker's committed step writes. */
+  sent: SentLog;
 }
 
 /**
@@ -31,14 +34,24 @@ export async function onScratchServer(options: ScratchServerOptions, replay: (se
   try {
     await registerSearchAttributes(env.connection, 'default');
     const taskQueue = `whatif-${randomBytes(4).toString('hex')}`;
+    const sent = new SentLog();
+    const activities = createActivities({ db: options.db, secrets: new SecretBox({ current: options.secretKey ?? randomBytes(32).toString('base64url') }) });
     const worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue,
       workflowBundle: options.workflowBundle,
-      activities: createActivities({ db: options.db, secrets: new SecretBox({ current: options.secretKey ?? randomBytes(32).toString('base64url') }) }),
+      activities: {
+        ...activities,
+        // The same write; once it has committed, its messages are in the log the replies model reads.
+        recordProgress: async (input: Parameters<typeof activities.recordProgress>[0]) => {
+          const result = await activities.recordProgress(input);
+          sent.record(input);
+          return result;
+        },
+      },
     });
     const serverStart = Number(await env.currentTimeMs());
-    await worker.runUntil(replay({ env, taskQueue, serverStart }));
+    await worker.runUntil(replay({ env, taskQueue, serverStart, sent }));
     return serverStart;
   } finally {
     await env.teardown().catch(() => undefined);

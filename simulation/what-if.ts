@@ -114,9 +114,8 @@ interface Shard {
 
 /** One time-skipping server and its worker replaying its customers' events through both runs; answers where its clock began. */
 async function replayShard(options: WhatIfOptions, shard: Shard): Promise<number> {
-  const { db } = options;
   const { runs, subjects, events, firstAt, playbooks, candidate } = shard;
-  return onScratchServer(options, async ({ env, taskQueue, serverStart }) => {
+  return onScratchServer(options, async ({ env, taskQueue, serverStart, sent }) => {
     const shift = (iso: string) => new Date(Date.parse(iso) - firstAt + serverStart).toISOString();
     const byId = new Map(subjects.map((s) => [s.id, s]));
     // Each run keeps, per customer, the events still to come, in recorded order, each with the
@@ -164,7 +163,7 @@ async function replayShard(options: WhatIfOptions, shard: Shard): Promise<number
       if (heads.length === 0) break;
       const now = Number(await env.currentTimeMs());
       const waiting = heads.filter((q) => q.items[0]!.anchor);
-      const prompts = waiting.length > 0 ? await messagesSent(db, [runs.baseline, runs.candidate], 'customer', waiting.map((q) => q.subject.id)) : new Map<string, SentMessage[]>();
+      const prompts = waiting.length > 0 ? sent.of([runs.baseline, runs.candidate], 'customer', waiting.map((q) => q.subject.id)) : new Map<string, SentMessage[]>();
       const timing = heads.map((q) => ({ q, key: `${runs[q.run]}/${q.subject.id}`, recordedAt: q.items[0]!.recordedAt, anchor: q.items[0]!.anchor }));
       const { due: timed, wakeAt } = dueTimes(timing, prompts, now);
       const due = timed.map((d) => ({ ...d, order: d.q.items[0]!.order }));
