@@ -87,7 +87,7 @@ function toProblem(error: unknown): Problem {
     case 'charset.unsupported':
       return problems.unsupportedMediaType(parserError.message ?? 'Unsupported encoding.');
   }
-  if (isTemporalUnavailable(error)) return temporalUnavailable();
+  if (isTemporalUnavailable(error)) return temporalUnavailable(error);
   if (isDatabaseUnavailable(error)) return problems.unavailable('The database is not reachable right now; nothing was changed. Retry shortly.');
   return problems.internal();
 }

@@ -68,7 +68,7 @@ export async function createQuote(deps: ApiDependencies, tenantId: string, quote
     });
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError) return { created: false as const, contract: await contractResource(deps, tenantId, contractId) };
-    if (isTemporalUnavailable(error)) throw temporalUnavailable();
+    if (isTemporalUnavailable(error)) throw temporalUnavailable(error);
     throw error;
   }
   return {

@@ -85,7 +85,7 @@ export async function startCustomer(deps: ApiDependencies, tenantId: string, bod
     if (error instanceof WorkflowExecutionAlreadyStartedError) {
       return { created: false as const, customer: await customerResource(deps, tenantId, customerId) };
     }
-    if (isTemporalUnavailable(error)) throw temporalUnavailable();
+    if (isTemporalUnavailable(error)) throw temporalUnavailable(error);
     throw error;
   }
   return {

@@ -13,6 +13,19 @@ export function isTemporalUnavailable(error: unknown): boolean {
     if (isGrpcServiceError(e) && UNAVAILABLE_CODES.has(e.code)) return true;
     if (e instanceof ServiceError && /unavailable|connect|deadline/i.test(e.message)) return true;
   }
+  return isConnectionCut(error);
+}
+
+/**
+ * The connection to Temporal broke while the call was on it (the server killed or restarted mid-
+ * request): Core's client reports "transport error", with no status of its own. Whether the server
+ * took the call is unknown, so the client should send it again; every event carries its id, and
+ * a second delivery of it is applied once.
+ */
+function isConnectionCut(error: unknown): boolean {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
+    if (e instanceof Error && /^(transport error|connection reset|broken pipe|h2 protocol error)/i.test(e.message)) return true;
+  }
   return false;
 }
 
@@ -35,7 +48,10 @@ function workflowNotAnswering() {
   return problems.unavailable('The workflow cannot answer right now (it is recovering from a failed step); ops staff can see why in the Temporal UI. Retry later.', 30);
 }
 
-export function temporalUnavailable() {
+export function temporalUnavailable(error?: unknown) {
+  if (error !== undefined && isConnectionCut(error)) {
+    return problems.unavailable('The connection to the workflow service broke during the request, which may or may not have been taken. Send it again as it was: an event with the same eventId is applied once.');
+  }
   return problems.unavailable('The workflow service is not reachable right now; nothing was changed. Retry shortly.');
 }
 
@@ -47,7 +63,7 @@ export function temporalUnavailable() {
  */
 export function workflowProblem(error: unknown, what: string): unknown {
   if (isWorkflowNotFound(error)) return problems.notFound(`There is no ${what}.`);
-  if (isTemporalUnavailable(error)) return temporalUnavailable();
+  if (isTemporalUnavailable(error)) return temporalUnavailable(error);
   if (isWorkflowNotAnswering(error)) return workflowNotAnswering();
   if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
     const refusal = error.cause;
