@@ -56,7 +56,7 @@ export async function benchIngest(): Promise<Record<string, unknown>> {
     const env = { ...process.env, DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: server.address, TEMPORAL_TASK_QUEUE: taskQueue, PORT: String(apiPort), LOG_LEVEL: 'warn', REVLOOP_RATE_LIMIT_PER_SECOND: '0', REVLOOP_SDK_METRICS_PORT: '0', REVLOOP_SECRET_KEY: randomBytes(32).toString('base64url') };
     // BENCH_PROFILE_DIR: the worker and the API write V8 CPU profiles there (one per thread) as they exit.
     const profiled = (name: string) => (PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}/${name}`] : []);
-    children.push(spawnNodeScript('worker', 'scripts/worker.ts', env, /polling task queue/, [...profiled('worker'), ...(process.env.BENCH_WORKER_REQUIRE ? ['--require', process.env.BENCH_WORKER_REQUIRE] : [])]));
+    children.push(spawnNodeScript('worker', 'scripts/worker.ts', env, /polling task queue/, profiled('worker')));
     children.push(spawnNodeScript('api', 'scripts/api.ts', env, /listening on/, profiled('api')));
     await Promise.all(children.map((c) => c.ready));
     const api = `http://127.0.0.1:${apiPort}`;
