@@ -166,7 +166,9 @@ function serverErrorsIn(file: string): string[] {
     .flatMap((line) => {
       if (!line.includes('"err":')) return [];
       try {
-        const entry = JSON.parse(line) as { path?: string; err?: { type?: string; message?: string; stack?: string } };
+        const entry = JSON.parse(line) as { path?: string; status?: number; err?: { type?: string; message?: string; stack?: string } };
+        // A 503 logs the error behind it too (the database refusing connections): that one was answered right.
+        if (entry.status !== 500) return [];
         const where = entry.err?.stack?.split('\n').slice(1, 4).map((l) => l.trim()).join(' < ') ?? '';
         return [`${entry.path ?? ''} ${entry.err?.type ?? ''}: ${entry.err?.message ?? ''} (${where})`];
       } catch {
