@@ -14,8 +14,8 @@ import { recordCast } from './simulation';
  * the time that takes is the figure (goal < 5 minutes).
  */
 const CUSTOMERS = Number(process.env.BENCH_WHATIF_CUSTOMERS ?? 1000);
-/** Time-skipping servers the what-if shares the customers among (BENCH_WHATIF_SERVERS, 2). */
-const SERVERS = Number(process.env.BENCH_WHATIF_SERVERS ?? 2);
+/** Time-skipping servers the what-if shares the customers among (BENCH_WHATIF_SERVERS; by default as the API chooses, `scratchServersFor`). */
+const SERVERS = process.env.BENCH_WHATIF_SERVERS ? Number(process.env.BENCH_WHATIF_SERVERS) : undefined;
 /** The replies model's window (BENCH_WHATIF_REPLY_WINDOW_HOURS, 48; 0 replays every event at its recorded time). */
 const REPLY_WINDOW_HOURS = Number(process.env.BENCH_WHATIF_REPLY_WINDOW_HOURS ?? 48);
 const log = (m: string) => process.stderr.write(`bench what-if: ${m}\n`);
@@ -36,7 +36,7 @@ export async function benchWhatIf(): Promise<Record<string, unknown>> {
       candidate: { ...hvac, inquiry: { followUps: ['PT15M', 'P1D'], lostAfter: hvac.inquiry.lostAfter } },
       sample: { last: CUSTOMERS },
       horizonDays: 30,
-      servers: SERVERS,
+      ...(SERVERS ? { servers: SERVERS } : {}),
       replyWindowMs: REPLY_WINDOW_HOURS * 3_600_000,
       testServer: resolveTemporalTool('testServer').executable,
       workflowBundle: { code },
@@ -45,7 +45,7 @@ export async function benchWhatIf(): Promise<Record<string, unknown>> {
       bench: 'what-if',
       customers: CUSTOMERS,
       years: 1,
-      servers: SERVERS,
+      servers: report.servers,
       replyWindowHours: REPLY_WINDOW_HOURS,
       recordedEvents: cast.events,
       castSeconds,
