@@ -5,6 +5,7 @@ import { createActivities } from '../activities';
 import type { Database } from '../db/client';
 import { SecretBox } from '../db/sealed';
 import { registerSearchAttributes } from '../scripts/runtime/search-attributes';
+import { withoutWorkflowStackTraces } from '../scripts/runtime/workflow-stack-traces';
 import { SentLog } from './sent-log';
 
 export interface ScratchServerOptions {
@@ -36,20 +37,22 @@ export async function onScratchServer(options: ScratchServerOptions, replay: (se
     const taskQueue = `whatif-${randomBytes(4).toString('hex')}`;
     const sent = new SentLog();
     const activities = createActivities({ db: options.db, secrets: new SecretBox({ current: options.secretKey ?? randomBytes(32).toString('base64url') }) });
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: options.workflowBundle,
-      activities: {
-        ...activities,
-        // The same write; once it has committed, its messages are in the log the replies model reads.
-        recordProgress: async (input: Parameters<typeof activities.recordProgress>[0]) => {
-          const result = await activities.recordProgress(input);
-          sent.record(input);
-          return result;
+    const worker = await withoutWorkflowStackTraces(() =>
+      Worker.create({
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowBundle: options.workflowBundle,
+        activities: {
+          ...activities,
+          // The same write; once it has committed, its messages are in the log the replies model reads.
+          recordProgress: async (input: Parameters<typeof activities.recordProgress>[0]) => {
+            const result = await activities.recordProgress(input);
+            sent.record(input);
+            return result;
+          },
         },
-      },
-    });
+      }),
+    );
     const serverStart = Number(await env.currentTimeMs());
     await worker.runUntil(replay({ env, taskQueue, serverStart, sent }));
     return serverStart;

@@ -13,6 +13,7 @@ import { customerEventSignal, customerEventUpdate } from '../../workflows/defini
 import { registerSearchAttributes } from '../runtime/search-attributes';
 import { resolveTemporalTool } from '../runtime/temporal-tools';
 import { bundleRevloopWorkflows, createRevloopWorker } from '../runtime/worker';
+import { withoutWorkflowStackTraces } from '../runtime/workflow-stack-traces';
 import { openBenchTenant } from './stack';
 import { round, runPool } from './pool';
 import { cpuSeconds } from './worker-probe';
@@ -219,14 +220,16 @@ async function simulate(context: Context, name: string, members: CastMember[], d
   try {
     await registerSearchAttributes(env.connection, 'default');
     const taskQueue = `bench-sim-${name}`;
-    const worker = await createRevloopWorker({
-      connection: env.nativeConnection,
-      namespace: 'default',
-      taskQueue,
-      db: context.db,
-      secretKeys: { current: randomBytes(32).toString('base64url') },
-      workflowBundle: { code: context.code },
-    });
+    const worker = await withoutWorkflowStackTraces(() =>
+      createRevloopWorker({
+        connection: env.nativeConnection,
+        namespace: 'default',
+        taskQueue,
+        db: context.db,
+        secretKeys: { current: randomBytes(32).toString('base64url') },
+        workflowBundle: { code: context.code },
+      }),
+    );
     return await worker.runUntil(async () => {
       const clock = await waveClock(env);
       const shard: Shard = { env, context, taskQueue, clock, events: 0, updateFailures: 0 };
