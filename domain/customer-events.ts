@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { UtcTimestamp } from './values';
 import { ClientId } from './values';
 import { linesWithin } from './billing/amounts';
+import { BELOW_ZERO, billsBelowZero } from './invoice-lines';
 import { MAX_AMOUNT } from './money';
 import { Money, PositiveMoney } from './values';
 import { decimalNumber } from './decimals';
@@ -55,9 +56,8 @@ export const CustomerEventInput = z.discriminatedUnion('type', [
       .min(1)
       .max(200)
       .refine((items) => items.every((i) => i.unitPrice.currency === items[0]!.unitPrice.currency), 'all line items must be in one currency')
-      .refine((items) => linesWithin(items.map((i) => ({ quantity: i.quantity, unitAmount: i.unitPrice.amount })), { max: MAX_AMOUNT }), `the invoice may come to at most ${MAX_AMOUNT} minor units`)
-      // A discount line may bring an invoice to 0.00; below that it would be chased for a negative amount.
-      .refine((items) => linesWithin(items.map((i) => ({ quantity: i.quantity, unitAmount: i.unitPrice.amount })), { min: 0 }), 'the line items come to less than zero: a discount may bring the invoice to 0.00, no lower'),
+      .refine((items) => linesWithin(items.map((i) => ({ quantity: i.quantity, unitAmount: i.unitPrice.amount })), MAX_AMOUNT), `the invoice may come to at most ${MAX_AMOUNT} minor units`)
+      .refine((items) => !billsBelowZero(items), BELOW_ZERO),
   }),
   z.strictObject({ type: z.literal('payment.received'), ...common, invoiceId: ClientId, amount: PositiveMoney, method: z.string().max(50).optional() }),
   z.strictObject({ type: z.literal('payment.failed'), ...common, invoiceId: ClientId, reason: z.string().min(1).max(1000) }),

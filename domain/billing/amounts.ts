@@ -13,10 +13,14 @@ export function lineAmount(quantity: number, unitAmount: number): number {
   return roundMinorExact(times(exact(quantity), minor(unitAmount)));
 }
 
-/** Whether lines of quantity × unit price come to at least `min` and at most `max` minor units in all, computed exactly (no line can overflow on the way). */
-export function linesWithin(lines: ReadonlyArray<{ quantity: number; unitAmount: number }>, bounds: { min?: number; max?: number }): boolean {
-  const total = sum(lines.map((l) => times(exact(l.quantity), minor(l.unitAmount))));
-  return (bounds.min === undefined || compare(total, minor(bounds.min)) >= 0) && (bounds.max === undefined || compare(total, minor(bounds.max)) <= 0);
+/** Whether lines of quantity × unit price come to at most `max` minor units in all, computed exactly (no line can overflow on the way). */
+export function linesWithin(lines: ReadonlyArray<{ quantity: number; unitAmount: number }>, max: number): boolean {
+  return compare(sum(lines.map((l) => times(exact(l.quantity), minor(l.unitAmount)))), minor(max)) <= 0;
+}
+
+/** What lines of quantity × unit price bill in all, each line rounded once as `lineAmount` rounds it: exact minor units, whatever their size. */
+export function billedTotal(lines: ReadonlyArray<{ quantity: number; unitAmount: number }>): bigint {
+  return lines.reduce((total, l) => total + roundHalfAway(times(exact(l.quantity), minor(l.unitAmount))), 0n);
 }
 
 /** amount × part / whole: a partial period's share (days of days), a month of a year's price. */

@@ -1,6 +1,6 @@
 import type { CustomerEvent } from '../../domain/customer-events';
 import { invoiceIdForJob } from '../../domain/ids';
-import { priceLines } from '../../domain/invoice-lines';
+import { BELOW_ZERO, billsBelowZero } from '../../domain/invoice-lines';
 import type { CustomerMemory } from '../definitions';
 
 // Which events a relationship refuses before recording them, as a pure function of its memory,
@@ -49,8 +49,7 @@ export function refusalOf(event: CustomerEvent, known: Known, waiting: readonly 
       if (event.type === 'job.completed') {
         const lineCurrency = event.lineItems[0]!.unitPrice.currency;
         if (lineCurrency !== currency) return { message: `line items must be in ${currency}, the customer's currency`, field: 'lineItems.0.unitPrice.currency' };
-        // The API refuses it too: a negative invoice would be chased for money the business owes.
-        if (priceLines(event.lineItems).total < 0) return { message: 'the line items come to less than zero: a discount may bring the invoice to 0.00, no lower', field: 'lineItems' };
+        if (billsBelowZero(event.lineItems)) return { message: BELOW_ZERO, field: 'lineItems' };
         const invoiceId = invoiceIdForJob(event);
         if (known.invoices.some((i) => i.invoiceId === invoiceId) || known.closedInvoiceIds.includes(invoiceId)) return { message: `invoice ${invoiceId} already exists`, field: 'invoiceId' };
       }

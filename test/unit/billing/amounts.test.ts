@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { lineAmount, perUnit, shareOf, uplifted } from '../../../domain/billing/amounts';
-import { priceLines } from '../../../domain/invoice-lines';
+import { billedTotal, lineAmount, perUnit, shareOf, uplifted } from '../../../domain/billing/amounts';
+import { billsBelowZero, priceLines } from '../../../domain/invoice-lines';
 
 /** Every money computation exact and rounded once, half away from zero: the cases floats got wrong. */
 describe('money computations outside rating', () => {
@@ -57,5 +57,18 @@ describe('money computations outside rating', () => {
     [1_668, 1.15, 1_450], // 1450.43…
   ])('%s over a quantity of %s is %s a unit', (amount, quantity, unit) => {
     expect(perUnit(amount, quantity)).toBe(unit);
+  });
+});
+
+describe('what lines bill in all, and whether that is below zero', () => {
+  it.each<[string, Array<{ quantity: number; unitAmount: number }>, bigint]>([
+    ['a repair and a goodwill discount of all of it', [{ quantity: 1, unitAmount: 18_000 }, { quantity: 1, unitAmount: -18_000 }], 0n],
+    ['each line rounded once, half away from zero, as the invoice rounds it', [{ quantity: 1.5, unitAmount: 1 }, { quantity: 1.5, unitAmount: -1 }], 0n],
+    ['a discount a cent beyond the total', [{ quantity: 1, unitAmount: 18_000 }, { quantity: 2, unitAmount: -9_001 }], -2n],
+    ['amounts past what a float counts exactly', [{ quantity: 1_000_000, unitAmount: 10_000_000_000_000 }], 10_000_000_000_000_000_000n],
+  ])('%s', (_, lines, total) => {
+    expect(billedTotal(lines)).toBe(total);
+    const asItems = lines.map((l, i) => ({ description: `line ${i}`, quantity: l.quantity, unitPrice: { amount: l.unitAmount } }));
+    expect(billsBelowZero(asItems)).toBe(total < 0n);
   });
 });
