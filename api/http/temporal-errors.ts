@@ -7,13 +7,15 @@ const UNAVAILABLE_CODES = new Set([4 /* DEADLINE_EXCEEDED */, 8 /* RESOURCE_EXHA
 /** A query the workflow cannot answer right now (its last task failed and is being retried). */
 const NOT_ANSWERING = 9; /* FAILED_PRECONDITION */
 
-/** Temporal did not answer (down, overloaded, unreachable): the client should retry later. */
+/** Whether `error` or anything in its chain of causes passes `test`: the client wraps what the server or Core said. */
+function anyCause(error: unknown, test: (e: unknown) => boolean): boolean {
+  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) if (test(e)) return true;
+  return false;
+}
+
+/** Temporal did not answer (down, overloaded, unreachable, or cut off mid-call): the client should retry later. */
 export function isTemporalUnavailable(error: unknown): boolean {
-  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
-    if (isGrpcServiceError(e) && UNAVAILABLE_CODES.has(e.code)) return true;
-    if (e instanceof ServiceError && /unavailable|connect|deadline/i.test(e.message)) return true;
-  }
-  return isConnectionCut(error);
+  return anyCause(error, (e) => (isGrpcServiceError(e) && UNAVAILABLE_CODES.has(e.code)) || (e instanceof ServiceError && /unavailable|connect|deadline/i.test(e.message)) || connectionCut(e));
 }
 
 /**
@@ -22,34 +24,20 @@ export function isTemporalUnavailable(error: unknown): boolean {
  * took the call is unknown, so the client should send it again; every event carries its id, and
  * a second delivery of it is applied once.
  */
-function isConnectionCut(error: unknown): boolean {
-  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
-    if (e instanceof Error && /^(transport error|connection reset|broken pipe|h2 protocol error)/i.test(e.message)) return true;
-  }
-  return false;
-}
+const connectionCut = (e: unknown) => e instanceof Error && /^(transport error|connection reset|broken pipe|h2 protocol error)/i.test(e.message);
 
 export function isWorkflowNotFound(error: unknown): boolean {
-  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
-    if (e instanceof WorkflowNotFoundError) return true;
-    if (isGrpcServiceError(e) && e.code === 5 /* NOT_FOUND */) return true;
-  }
-  return false;
+  return anyCause(error, (e) => e instanceof WorkflowNotFoundError || (isGrpcServiceError(e) && e.code === 5) /* NOT_FOUND */);
 }
 
-function isWorkflowNotAnswering(error: unknown): boolean {
-  for (let e: unknown = error; e; e = (e as { cause?: unknown }).cause) {
-    if (isGrpcServiceError(e) && e.code === NOT_ANSWERING) return true;
-  }
-  return false;
-}
+const isWorkflowNotAnswering = (error: unknown) => anyCause(error, (e) => isGrpcServiceError(e) && e.code === NOT_ANSWERING);
 
 function workflowNotAnswering() {
   return problems.unavailable('The workflow cannot answer right now (it is recovering from a failed step); ops staff can see why in the Temporal UI. Retry later.', 30);
 }
 
 export function temporalUnavailable(error?: unknown) {
-  if (error !== undefined && isConnectionCut(error)) {
+  if (anyCause(error, connectionCut)) {
     return problems.unavailable('The connection to the workflow service broke during the request, which may or may not have been taken. Send it again as it was: an event with the same eventId is applied once.');
   }
   return problems.unavailable('The workflow service is not reachable right now; nothing was changed. Retry shortly.');

@@ -35,13 +35,14 @@ export async function issueDraft(d: Deal, draft: Draft): Promise<void> {
     d.memory.accountCredit -= applied;
     draft.lines.push(creditLine(applied));
   }
-  if (figures.carried > 0) {
-    d.memory.accountCredit += figures.carried;
-    draft.lines.push(carryLine(figures.carried));
-  }
   if (figures.wallet) d.memory.wallet = figures.wallet;
   d.memory.invoiceSeq += 1;
   const invoiceId = `${d.input.contractId}.${String(d.memory.invoiceSeq).padStart(4, '0')}`;
+  if (figures.carried > 0) {
+    d.memory.accountCredit += figures.carried;
+    draft.lines.push(carryLine(figures.carried));
+    d.messenger.note('credit.carried', `invoice ${invoiceId} came to ${formatMoney(d.money(-figures.carried))}: carried to account credit, for the next invoice`, { invoiceId, amount: figures.carried });
+  }
   for (const c of draft.checked) {
     const line = d.memory.lines.find((l) => l.line.lineId === c.lineId)!;
     line.recentAmounts = [...line.recentAmounts, c.amount].slice(-d.playbook.billing.anomaly.trailingInvoices);
@@ -61,7 +62,6 @@ export async function issueDraft(d: Deal, draft: Draft): Promise<void> {
     ...(hold ? { holdReason: hold } : {}),
     ...(figures.walletPaid > 0 ? { walletPaid: figures.walletPaid } : {}),
   };
-  if (figures.carried > 0) d.messenger.note('credit.carried', `invoice ${invoiceId} came to ${formatMoney(d.money(-figures.carried))}: carried to account credit, for the next invoice`, { invoiceId, amount: figures.carried });
   if (figures.freeCredit.length || figures.walletPaid > 0) {
     d.messenger.note('credit.used', `prepaid credit pays ${formatMoney(d.money(figures.freeCredit.reduce((sum, f) => sum + f.amount, 0) + figures.walletPaid))} of invoice ${invoiceId}'s usage`, { invoiceId, free: figures.freeCredit, paid: figures.walletPaid });
     lowBalanceCheck(d);
@@ -120,7 +120,7 @@ export function invoiceFigures(
   const creditApplied = Math.min(m.accountCredit, Math.max(0, afterFree));
   // Lines below zero (a late reading that lowers a month already billed) owe the customer: the
   // difference is theirs as account credit, and the invoice comes to nothing.
-  const carried = opts.carryBelowZero ? Math.max(0, creditApplied - afterFree) : 0;
+  const carried = opts.carryBelowZero ? Math.max(0, -afterFree) : 0;
   const total = afterFree - creditApplied + carried;
   const paid = wallet && usageDue > 0 ? usePaidMoney(wallet, Math.min(usageDue - freeTotal, total), at, playbook.billing.wallet?.overdraftUpTo ?? 0) : { paid: 0, wallet };
   wallet = paid.wallet;
