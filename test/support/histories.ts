@@ -16,8 +16,9 @@ export const historiesDir = fromRoot('test/replay/histories');
  *   small-runs      a run continues as new past 2,000 events or 512 KB (patches.smallRuns)
  *   child-search-attributes  jobs and invoices carry and upsert Revloop's search attributes (patches.childSearchAttributes)
  *   wallet-breakage  expired paid credit is breakage revenue (patches.breakage) and a low balance tells the customer (patches.lowBalanceNotice); recorded for the wallet scenarios, the code they touch
+ *   commands-before-writes  a contract upserts its attributes before a step's write and decides after it from the top of its loop (patches.commandsBeforeWrites); recorded for the contract scenarios
  */
-export const HISTORY_SERIES = 'wallet-breakage';
+export const HISTORY_SERIES = 'commands-before-writes';
 
 /**
  * With REVLOOP_RECORD_HISTORIES=1 (`npm run histories:record`), saves the workflow's history for

@@ -39,6 +39,8 @@ export class Deal extends RunState<ContractMemory, ContractAgendaKind, ContractE
   lowBalanceNotice = false;
   /** This run carries an invoice below zero to account credit (`patches.carryBelowZero`, decided once at the run's start). */
   carryBelowZero = false;
+  /** This run upserts attributes before a write and decides after it in one place (`patches.commandsBeforeWrites`, decided once at the run's start). */
+  commandsBeforeWrites = false;
 
   constructor(
     readonly input: ContractWorkflowInput,

@@ -8,7 +8,7 @@ import { Deal } from './deal';
 import { performItem, receive, validate } from './events';
 import { onInvoiceNotice } from './issuing';
 import { upcomingInvoice, upcomingUsage } from './preview';
-import { publish } from './publishing';
+import { hasUnwritten, publish } from './publishing';
 import { view } from './view';
 
 // The contract workflow: handlers that apply (or queue what must await), and the loop that
@@ -27,6 +27,7 @@ export async function contract(input: ContractWorkflowInput): Promise<ContractSt
   d.breakage = patched(patches.breakage);
   d.lowBalanceNotice = patched(patches.lowBalanceNotice);
   d.carryBelowZero = patched(patches.carryBelowZero);
+  d.commandsBeforeWrites = patched(patches.commandsBeforeWrites);
   // Before any handler is registered: an Update that arrives with the start (a signature sent
   // right after the quote) is validated against the opened quote, not a blank one.
   if (!input.memory) openQuote(d);
@@ -44,9 +45,46 @@ export async function contract(input: ContractWorkflowInput): Promise<ContractSt
   setHandler(upcomingInvoiceQuery, (measured) => upcomingInvoice(d, measured), { description: 'The next invoice as it stands, from usage measured so far (by the same plan the contract issues it with)' });
 
   if (input.memory) d.messenger.note('contract.continued', `run ${d.memory.runs + 1} of the contract continues`, { term: d.memory.term });
+  const ended = d.commandsBeforeWrites ? await runPasses(d) : await runLegacyLoop(d);
+  await condition(allHandlersFinished);
+  await d.messenger.settle();
+  return ended;
+}
+
+/**
+ * The loop: each pass runs the work handlers queued, acts on what came due, and writes. Whatever
+ * arrived while a pass awaited (an event applied in its handler, an invoice's notice) is taken up
+ * by the next pass, from the top, never from the point where the await returned: a worker may be
+ * handed the arrival and the await's result in one activation or in two (patches.commandsBeforeWrites),
+ * and either way the next pass decides the same commands in the same order.
+ */
+async function runPasses(d: Deal): Promise<ContractStage> {
+  for (;;) {
+    d.busy = true;
+    d.changed = false;
+    for (let work = d.pending.shift(); work; work = d.pending.shift()) await work();
+    for (const item of d.scheduler.takeDue()) {
+      d.messenger.causedBy(item);
+      await performItem(d, item);
+    }
+    await publish(d);
+    if (d.changed || d.pending.length > 0 || hasUnwritten(d)) continue;
+    if (d.ended) return d.ended;
+    if (shouldContinueAsNew(d)) {
+      // Returns only when something arrived while it waited: a pass takes it up.
+      await continueAsNewRun(d, contract);
+      continue;
+    }
+    d.busy = false;
+    await d.scheduler.wait(() => d.pending.length > 0 || d.changed);
+  }
+}
+
+/** The loop of runs from before `patches.commandsBeforeWrites`, as they recorded it. */
+async function runLegacyLoop(d: Deal): Promise<ContractStage> {
   for (;;) {
     await publish(d);
-    if (d.ended) break;
+    if (d.ended) return d.ended;
     if (shouldContinueAsNew(d)) await continueAsNewRun(d, contract);
     d.busy = false;
     await d.scheduler.wait(() => d.pending.length > 0 || d.changed);
@@ -58,7 +96,4 @@ export async function contract(input: ContractWorkflowInput): Promise<ContractSt
       await performItem(d, item);
     }
   }
-  await condition(allHandlersFinished);
-  await d.messenger.settle();
-  return d.ended;
 }

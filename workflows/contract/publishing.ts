@@ -13,15 +13,19 @@ import { balanceDue, mrr } from './state';
 const KEEP_CLOSED_MS = 400 * 86_400_000;
 
 /**
- * Writes what changed. Update handlers apply events while the write is under way; a committed
- * run writes again until nothing is left, so a contract that ended meanwhile records its end.
+ * Writes what changed. Update handlers apply events while the write is under way: the loop's
+ * next pass writes those (patches.commandsBeforeWrites); a committed run from before it writes
+ * again here until nothing is left. Either way a contract that ended meanwhile records its end.
  */
 export async function publish(d: Deal): Promise<void> {
   await publishOnce(d);
-  while (d.writes === 'committed' && unpublished(d)) await publishOnce(d);
+  if (d.commandsBeforeWrites) return;
+  while (d.writes === 'committed' && hasUnwritten(d)) await publishOnce(d);
 }
 
-function unpublished(d: Deal): boolean {
+/** Something a committed run has not written yet (legacy runs write inside their task and never wait on this). */
+export function hasUnwritten(d: Deal): boolean {
+  if (d.writes !== 'committed') return false;
   return d.messenger.hasPending() || d.tasks.length > 0 || Object.keys(d.step).length > 0 || JSON.stringify(snapshot(d)) !== d.publishedSnapshot;
 }
 
@@ -44,6 +48,8 @@ function snapshot(d: Deal): ContractSnapshot {
 
 async function publishOnce(d: Deal): Promise<void> {
   d.memory.invoices = d.memory.invoices.filter((i) => !((i.status === 'paid' || i.status === 'written_off' || i.kind === 'credit_note') && Date.parse(i.issuedAt) < Date.now() - KEEP_CLOSED_MS));
+  // The step's commands before its write: nothing is sent from where the write returns.
+  if (d.commandsBeforeWrites) publishAttributes(d);
   const next = d.agenda.next();
   const row = snapshot(d);
   const snapshotKey = JSON.stringify(row);
@@ -58,6 +64,12 @@ async function publishOnce(d: Deal): Promise<void> {
     d.intake.written(applied);
     d.publishedSnapshot = snapshotKey;
   }
+  if (!d.commandsBeforeWrites) publishAttributes(d, next);
+  setCurrentDetails(details(d));
+}
+
+/** The search attributes, upserted if the stage, balance or next action changed. */
+function publishAttributes(d: Deal, next = d.agenda.next()): void {
   const attributes = { stage: d.memory.stage, balance: balanceDue(d.memory), next: next?.dueAt ?? null };
   d.visibility.publish(JSON.stringify(attributes), {
     tenantId: d.input.tenantId,
@@ -68,7 +80,6 @@ async function publishOnce(d: Deal): Promise<void> {
     // A contract with nothing scheduled keeps its last next-action time.
     nextActionAt: attributes.next ?? undefined,
   });
-  setCurrentDetails(details(d));
 }
 
 function details(d: Deal): string {

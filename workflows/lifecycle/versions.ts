@@ -65,4 +65,17 @@ export const patches = {
    * went through collections: reminders for a negative amount, then a write-off.
    */
   carryBelowZero: 'carry-below-zero-to-credit',
+  /**
+   * 2026-12: a contract upserts its search attributes with the step that changed them, before it
+   * awaits the step's write, and decides what follows a write (events applied meanwhile, due items,
+   * the next write) in the same place as after any wait. Before it, the attributes were upserted
+   * when the write returned, and the contract wrote again from there. Temporal's SDK core may hand
+   * a worker that replays a run from scratch the task that saw a write return together with the
+   * next Update, in one activation (sdk-core #1606, #1146); any later replay hands them over in
+   * two. The old order then sent the upsert before the next write in one grouping and after it in
+   * the other: a nondeterminism error that stopped the run for good (chaos seed 1011391003;
+   * test/replay/task-grouping.test.ts). A customer's Update handler only queues its event, so
+   * either grouping leaves its loop the same state: it needs no change.
+   */
+  commandsBeforeWrites: 'commands-before-writes',
 } as const;

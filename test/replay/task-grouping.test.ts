@@ -1,0 +1,54 @@
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, inject, it } from 'vitest';
+import { lines, send, signedContract, state, usd, quietSaasPlaybook, type ContractHandle } from '../support/contracts';
+import { eventually } from '../support/eventually';
+import { timeSkippingSuite } from '../support/suite';
+import { mergedGroupings, type JsonHistory } from '../support/task-groupings';
+
+/**
+ * A workflow must send the same commands however a worker groups its history into activations
+ * (test/support/task-groupings.ts): here, an Update that changes what the Temporal UI shows
+ * (the contract's stage) arriving right after the task that saw the previous step's write
+ * complete. Replayed as recorded and as a worker replaying from scratch saw it, the history must
+ * give the same commands. Before the fix, the contract upserted its search attributes when a
+ * write returned, so one grouping upserted before the next write and the other after it.
+ */
+describe('a history replays the same however its tasks are grouped', () => {
+  const suite = timeSkippingSuite();
+
+  it('a contract renewed, cancelled and amended, each right after the last one was written', async () => {
+    const { handle } = await signedContract(suite, {
+      playbook: quietSaasPlaybook(),
+      lines: lines({ lineId: 'seats', sku: 'SEAT', description: 'Seats', quantity: 5, listPrice: usd(2000), pricingModel: 'per_unit', billing: { interval: 'month', timing: 'advance' } }),
+    });
+    // Each event after the previous one's write has completed: the task that saw it complete sent nothing.
+    for (const input of [
+      { type: 'contract.renewed' },
+      { type: 'contract.cancelled', reason: 'budget review' },
+      { type: 'contract.renewed' },
+      { type: 'contract.amended', lineId: 'seats', quantity: 6 },
+      { type: 'contract.renewed' },
+      { type: 'contract.cancelled', reason: 'budget review, again' },
+    ] as const) await idleAfter(handle, (await send(handle, input)).eventId);
+    expect((await state(handle)).stage).toBe('cancelling');
+
+    const recorded = JSON.parse(historyToJSON(await handle.fetchHistory())) as JsonHistory;
+    const variants = mergedGroupings(recorded);
+    // Updates right after a task that saw a write complete and sent nothing: the case at stake.
+    expect(variants.filter((v) => v.delivers.includes('ACTIVITY_TASK_COMPLETED')).length).toBeGreaterThanOrEqual(2);
+    expect(await replayFailures([{ name: 'as recorded', history: recorded }, ...variants.map((v) => ({ name: `task ${v.mergedTask} merged into the next`, history: v.history }))])).toEqual([]);
+  });
+});
+
+async function idleAfter(handle: ContractHandle, eventId: string): Promise<void> {
+  await eventually(() => state(handle), { until: (s) => !s.busy && s.recentEventIds.includes(eventId) });
+}
+
+async function replayFailures(histories: Array<{ name: string; history: JsonHistory }>): Promise<string[]> {
+  const failures: string[] = [];
+  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, histories.map((h) => ({ workflowId: h.name, history: h.history })))) {
+    if (result.error) failures.push(`${result.workflowId}: ${result.error.message.slice(0, 300)}`);
+  }
+  return failures;
+}
