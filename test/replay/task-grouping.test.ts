@@ -1,7 +1,7 @@
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
-import { lines, send, signedContract, state, usd, quietSaasPlaybook, type ContractHandle } from '../support/contracts';
+import { invoicesUntil, lines, send, signedContract, state, usd, quietSaasPlaybook, type ContractHandle } from '../support/contracts';
 import { eventually } from '../support/eventually';
 import { timeSkippingSuite } from '../support/suite';
 import { mergedGroupings, type JsonHistory } from '../support/task-groupings';
@@ -17,13 +17,16 @@ import { mergedGroupings, type JsonHistory } from '../support/task-groupings';
 describe('a history replays the same however its tasks are grouped', () => {
   const suite = timeSkippingSuite();
 
-  it('a contract renewed, cancelled and amended, each right after the last one was written', async () => {
-    const { handle } = await signedContract(suite, {
+  it('a contract paid, credited, renewed, cancelled and amended, each right after the last one was written', async () => {
+    const { handle, tenantId, contractId } = await signedContract(suite, {
       playbook: quietSaasPlaybook(),
       lines: lines({ lineId: 'seats', sku: 'SEAT', description: 'Seats', quantity: 5, listPrice: usd(2000), pricingModel: 'per_unit', billing: { interval: 'month', timing: 'advance' } }),
     });
+    const [invoice] = await invoicesUntil(suite.database.db, tenantId, contractId, (rows) => rows.length === 1);
     // Each event after the previous one's write has completed: the task that saw it complete sent nothing.
     for (const input of [
+      { type: 'payment.received', invoiceId: invoice!.id, amount: usd(1000) },
+      { type: 'credit.granted', grantId: 'g1', amount: usd(500), paid: false, priority: 1 },
       { type: 'contract.renewed' },
       { type: 'contract.cancelled', reason: 'budget review' },
       { type: 'contract.renewed' },
