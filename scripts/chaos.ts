@@ -10,6 +10,7 @@ import { injectFaults, type FaultPlan } from './chaos/faults';
 import { runLoad } from './chaos/load';
 import { Random } from './chaos/random';
 import { clean, reconcile, type Findings } from './chaos/reconcile';
+import { replayEveryRun } from './chaos/replay-check';
 import { workflowTaskFailures } from './runtime/workflow-health';
 import { Sender } from './chaos/sender';
 import { zoneInDaytime } from './runtime/daytime';
@@ -109,6 +110,8 @@ try {
     log(`gave up on ${subject.type} ${subject.id} (${workflowId}):`);
     for (const line of story.slice(-15)) log(`  ${line}`);
   }
+  // Every run replayed on the code that ran it, and in the other groupings a worker may have used.
+  const replayed = await replayEveryRun(client, cluster.workflowBundlePath, (workflowId, runId, history) => writeFileSync(join(logDir, `${workflowId.replace(/[^\w.-]+/g, '_')}.${runId}.json`), history));
   await connection.close();
 
   const deliveries = ledger.deliveries;
@@ -138,12 +141,15 @@ try {
     workflowTaskFailuresByCause: tasks.defects,
     benignWorkflowTaskFailures: tasks.benign,
     workflowsClosedBadly: tasks.closedBadly.length,
+    replayedRuns: replayed.histories,
+    replayedGroupings: replayed.groupings,
+    replayFailures: replayed.failures.length,
     faults: injected,
     catchUpSeconds: Math.round(catchUpSeconds * 10) / 10,
     loadSeconds: Math.round(loadSeconds),
     totalSeconds: Math.round((Date.now() - started) / 1000),
   };
-  const problems = [...findings.lost, ...findings.appliedTwice, ...findings.duplicateMessages, ...findings.timelineBreaks, ...findings.busy.map((b) => `${b}: still busy`), ...tasks.closedBadly, ...ledger.stopped];
+  const problems = [...findings.lost, ...findings.appliedTwice, ...findings.duplicateMessages, ...findings.timelineBreaks, ...findings.busy.map((b) => `${b}: still busy`), ...tasks.closedBadly, ...ledger.stopped, ...replayed.failures];
   for (const line of problems.slice(0, 40)) log(`  ${line}`);
   console.log(JSON.stringify(result));
   exitCode = problems.length === 0 && result.workflowTaskFailures === 0 && sum(clientErrors) === 0 && result.gaveUp === 0 ? 0 : 1;

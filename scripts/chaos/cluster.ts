@@ -93,6 +93,11 @@ export class Cluster {
   private readonly dir = mkdtempSync(join(tmpdir(), 'revloop-chaos-'));
   private bundlePath = '';
 
+  /** The workflow bundle every worker of the cluster runs (built once at start). */
+  get workflowBundlePath(): string {
+    return this.bundlePath;
+  }
+
   constructor(private readonly options: ClusterOptions) {}
 
   async start(): Promise<void> {

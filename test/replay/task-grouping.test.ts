@@ -4,11 +4,11 @@ import { describe, expect, inject, it } from 'vitest';
 import { invoicesUntil, lines, send, signedContract, state, usd, quietSaasPlaybook, type ContractHandle } from '../support/contracts';
 import { eventually } from '../support/eventually';
 import { timeSkippingSuite } from '../support/suite';
-import { mergedGroupings, type JsonHistory } from '../support/task-groupings';
+import { mergedGroupings, type JsonHistory } from '../../scripts/runtime/task-groupings';
 
 /**
  * A workflow must send the same commands however a worker groups its history into activations
- * (test/support/task-groupings.ts): here, an Update that changes what the Temporal UI shows
+ * (scripts/runtime/task-groupings.ts): here, an Update that changes what the Temporal UI shows
  * (the contract's stage) arriving right after the task that saw the previous step's write
  * complete. Replayed as recorded and as a worker replaying from scratch saw it, the history must
  * give the same commands. Before the fix, the contract upserted its search attributes when a
