@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { inject, describe, expect, it } from 'vitest';
+import { mergedGroupings, type JsonHistory } from '../../scripts/runtime/task-groupings';
 import { historiesDir } from '../support/histories';
 
 const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json')).sort();
@@ -24,5 +25,16 @@ describe('recorded histories replay on the current workflow code', () => {
     }
     expect(failures).toEqual([]);
     expect(histories.length).toBeGreaterThan(0);
+  });
+
+  it('replays each of them as a worker replaying from scratch may group it', async () => {
+    // Every empty task before an Update merged into it (scripts/runtime/task-groupings.ts).
+    const variants = files.flatMap((f) => mergedGroupings(JSON.parse(readFileSync(join(historiesDir, f), 'utf8')) as JsonHistory).map((v) => ({ workflowId: `${f} task ${v.mergedTask} merged into the next`, history: v.history })));
+    const failures: string[] = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, variants)) {
+      if (result.error) failures.push(`${result.workflowId}: ${result.error.message.slice(0, 300)}`);
+    }
+    expect(failures).toEqual([]);
+    expect(variants.length).toBeGreaterThan(50);
   });
 });
