@@ -62,11 +62,7 @@ async function runPasses(d: Deal): Promise<ContractStage> {
   for (;;) {
     d.busy = true;
     d.changed = false;
-    for (let work = d.pending.shift(); work; work = d.pending.shift()) await work();
-    for (const item of d.scheduler.takeDue()) {
-      d.messenger.causedBy(item);
-      await performItem(d, item);
-    }
+    await takeUp(d);
     await publish(d);
     if (d.changed || d.pending.length > 0 || hasUnwritten(d)) continue;
     if (d.ended) return d.ended;
@@ -90,10 +86,15 @@ async function runLegacyLoop(d: Deal): Promise<ContractStage> {
     await d.scheduler.wait(() => d.pending.length > 0 || d.changed);
     d.busy = true;
     d.changed = false;
-    for (let work = d.pending.shift(); work; work = d.pending.shift()) await work();
-    for (const item of d.scheduler.takeDue()) {
-      d.messenger.causedBy(item);
-      await performItem(d, item);
-    }
+    await takeUp(d);
+  }
+}
+
+/** Runs the work the handlers queued, then acts on every agenda item that has come due. */
+async function takeUp(d: Deal): Promise<void> {
+  for (let work = d.pending.shift(); work; work = d.pending.shift()) await work();
+  for (const item of d.scheduler.takeDue()) {
+    d.messenger.causedBy(item);
+    await performItem(d, item);
   }
 }
