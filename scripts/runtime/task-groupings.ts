@@ -28,23 +28,49 @@ export interface JsonHistory {
 
 const type = (e: JsonEvent | undefined) => e?.eventType.replace(/^EVENT_TYPE_/, '');
 
-/** One variant per empty workflow task directly followed by a workflow task that accepted an Update. */
-export function mergedGroupings(history: JsonHistory): Array<{ mergedTask: number; delivers: string[]; history: JsonHistory }> {
-  const events = history.events;
-  const variants: Array<{ mergedTask: number; delivers: string[]; history: JsonHistory }> = [];
+/** An empty workflow task directly followed by a workflow task that accepted an Update. */
+interface EmptyTaskBeforeUpdate {
+  /** The empty task's started event. */
+  mergedTask: number;
+  /** What it handed the workflow (event types). */
+  delivers: string[];
+  /** Its scheduled, started and completed events. */
+  eventIds: string[];
+}
+
+function emptyTasksBeforeUpdates(events: JsonEvent[]): EmptyTaskBeforeUpdate[] {
+  const found: EmptyTaskBeforeUpdate[] = [];
   for (let i = 0; i + 2 < events.length; i++) {
     if (type(events[i]) !== 'WORKFLOW_TASK_STARTED' || type(events[i + 1]) !== 'WORKFLOW_TASK_COMPLETED' || type(events[i + 2]) !== 'WORKFLOW_TASK_SCHEDULED') continue;
     if (!acceptsUpdate(events, i + 2)) continue;
     const started = events[i]!;
     const scheduledId = String((started.workflowTaskStartedEventAttributes as { scheduledEventId: string }).scheduledEventId);
-    const removed = new Set([scheduledId, started.eventId, events[i + 1]!.eventId]);
     // What the empty task handed the workflow: what happened since the task before it (its commands' events aside).
     let from = i - 1;
     while (from >= 0 && type(events[from]) !== 'WORKFLOW_TASK_COMPLETED') from--;
     const delivers = events.slice(from + 1, i).filter((e) => !isCommandEvent(e)).map((e) => type(e)!).filter((t) => !t.startsWith('WORKFLOW_TASK_'));
-    variants.push({ mergedTask: Number(started.eventId), delivers, history: renumbered(events.filter((e) => !removed.has(e.eventId))) });
+    found.push({ mergedTask: Number(started.eventId), delivers, eventIds: [scheduledId, started.eventId, events[i + 1]!.eventId] });
   }
-  return variants;
+  return found;
+}
+
+const without = (events: JsonEvent[], removed: Set<string>) => renumbered(events.filter((e) => !removed.has(e.eventId)));
+
+/** One variant per empty workflow task directly followed by a workflow task that accepted an Update. */
+export function mergedGroupings(history: JsonHistory): Array<{ mergedTask: number; delivers: string[]; history: JsonHistory }> {
+  return emptyTasksBeforeUpdates(history.events).map(({ mergedTask, delivers, eventIds }) => ({ mergedTask, delivers, history: without(history.events, new Set(eventIds)) }));
+}
+
+/**
+ * One variant with every such task merged at once, as a worker replaying the whole run from
+ * scratch would group it; undefined when the history has none. A replay stops at the first
+ * command that differs, so this finds the first grouping the code is not indifferent to at the
+ * cost of one replay instead of one per task (the suite's check; `mergedGroupings` names each).
+ */
+export function everyTaskMerged(history: JsonHistory): { mergedTasks: number[]; history: JsonHistory } | undefined {
+  const found = emptyTasksBeforeUpdates(history.events);
+  if (!found.length) return undefined;
+  return { mergedTasks: found.map((t) => t.mergedTask), history: without(history.events, new Set(found.flatMap((t) => t.eventIds))) };
 }
 
 /** An event a command of a workflow task recorded (it names the task's completion). */

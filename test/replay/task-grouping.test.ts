@@ -4,7 +4,7 @@ import { describe, expect, inject, it } from 'vitest';
 import { invoicesUntil, lines, send, signedContract, state, usd, quietSaasPlaybook, type ContractHandle } from '../support/contracts';
 import { eventually } from '../support/eventually';
 import { timeSkippingSuite } from '../support/suite';
-import { mergedGroupings, type JsonHistory } from '../../scripts/runtime/task-groupings';
+import { everyTaskMerged, mergedGroupings, type JsonHistory } from '../../scripts/runtime/task-groupings';
 
 /**
  * A workflow must send the same commands however a worker groups its history into activations
@@ -40,7 +40,16 @@ describe('a history replays the same however its tasks are grouped', () => {
     const variants = mergedGroupings(recorded);
     // Updates right after a task that saw a write complete and sent nothing: the case at stake.
     expect(variants.filter((v) => v.delivers.includes('ACTIVITY_TASK_COMPLETED')).length).toBeGreaterThanOrEqual(2);
-    expect(await replayFailures([{ name: 'as recorded', history: recorded }, ...variants.map((v) => ({ name: `task ${v.mergedTask} merged into the next`, history: v.history }))])).toEqual([]);
+    // And all of them merged at once, the one replay per history the replay suite makes.
+    const allMerged = everyTaskMerged(recorded)!;
+    expect(allMerged.mergedTasks).toEqual(variants.map((v) => v.mergedTask));
+    expect(
+      await replayFailures([
+        { name: 'as recorded', history: recorded },
+        ...variants.map((v) => ({ name: `task ${v.mergedTask} merged into the next`, history: v.history })),
+        { name: 'every such task merged', history: allMerged.history },
+      ]),
+    ).toEqual([]);
   });
 });
 
