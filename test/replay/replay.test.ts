@@ -1,11 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from '@temporalio/worker';
-import { inject, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { everyTaskMerged, type JsonHistory } from '../../scripts/runtime/task-groupings';
 import { historiesDir } from '../support/histories';
+import { replayFailures } from '../support/replay';
 
-const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json')).sort();
+/** Every recorded history, read once for all three checks. */
+const recorded = readdirSync(historiesDir)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .map((f) => ({ file: f, history: JSON.parse(readFileSync(join(historiesDir, f), 'utf8')) as JsonHistory }));
 
 /**
  * Every recorded history must replay on today's workflow code without a non-determinism error:
@@ -13,33 +17,24 @@ const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json')).sort(
  */
 describe('recorded histories replay on the current workflow code', () => {
   it('has recorded histories of every workflow type', () => {
-    const types = new Set(files.map((f) => JSON.parse(readFileSync(join(historiesDir, f), 'utf8')).events[0].workflowExecutionStartedEventAttributes.workflowType.name));
+    const types = new Set(recorded.map(({ history }) => (history.events[0]!.workflowExecutionStartedEventAttributes as { workflowType: { name: string } }).workflowType.name));
     expect([...types].sort()).toEqual(['contract', 'customer', 'invoice', 'job']);
   });
 
   it('replays all of them', async () => {
-    const histories = files.map((f) => ({ workflowId: f.replace(/\.json$/, ''), history: JSON.parse(readFileSync(join(historiesDir, f), 'utf8')) }));
-    const failures: string[] = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, histories)) {
-      if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
-    }
-    expect(failures).toEqual([]);
-    expect(histories.length).toBeGreaterThan(0);
+    expect(await replayFailures(recorded.map(({ file, history }) => ({ workflowId: file.replace(/\.json$/, ''), history })))).toEqual([]);
+    expect(recorded.length).toBeGreaterThan(0);
   });
 
   it('replays each of them as a worker replaying from scratch may group it', async () => {
     // Every empty task before an Update merged into it, all at once (scripts/runtime/task-groupings.ts):
     // a replay stops at the first command that differs, so one replay per history finds a grouping
     // the code is not indifferent to; test/replay/task-grouping.test.ts merges them one by one.
-    const variants = files.flatMap((f) => {
-      const merged = everyTaskMerged(JSON.parse(readFileSync(join(historiesDir, f), 'utf8')) as JsonHistory);
-      return merged ? [{ workflowId: `${f} with tasks ${merged.mergedTasks.join(', ')} merged into the next`, history: merged.history, tasks: merged.mergedTasks.length }] : [];
+    const variants = recorded.flatMap(({ file, history }) => {
+      const merged = everyTaskMerged(history);
+      return merged ? [{ workflowId: `${file} with tasks ${merged.mergedTasks.join(', ')} merged into the next`, history: merged.history, tasks: merged.mergedTasks.length }] : [];
     });
-    const failures: string[] = [];
-    for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, variants)) {
-      if (result.error) failures.push(`${result.workflowId}: ${result.error.message.slice(0, 300)}`);
-    }
-    expect(failures).toEqual([]);
+    expect(await replayFailures(variants)).toEqual([]);
     expect(variants.reduce((sum, v) => sum + v.tasks, 0)).toBeGreaterThan(50);
   });
 });

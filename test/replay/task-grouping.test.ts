@@ -1,8 +1,8 @@
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { Worker } from '@temporalio/worker';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { invoicesUntil, lines, send, signedContract, state, usd, quietSaasPlaybook, type ContractHandle } from '../support/contracts';
 import { eventually } from '../support/eventually';
+import { replayFailures } from '../support/replay';
 import { timeSkippingSuite } from '../support/suite';
 import { everyTaskMerged, mergedGroupings, type JsonHistory } from '../../scripts/runtime/task-groupings';
 
@@ -45,9 +45,9 @@ describe('a history replays the same however its tasks are grouped', () => {
     expect(allMerged.mergedTasks).toEqual(variants.map((v) => v.mergedTask));
     expect(
       await replayFailures([
-        { name: 'as recorded', history: recorded },
-        ...variants.map((v) => ({ name: `task ${v.mergedTask} merged into the next`, history: v.history })),
-        { name: 'every such task merged', history: allMerged.history },
+        { workflowId: 'as recorded', history: recorded },
+        ...variants.map((v) => ({ workflowId: `task ${v.mergedTask} merged into the next`, history: v.history })),
+        { workflowId: 'every such task merged', history: allMerged.history },
       ]),
     ).toEqual([]);
   });
@@ -55,12 +55,4 @@ describe('a history replays the same however its tasks are grouped', () => {
 
 async function idleAfter(handle: ContractHandle, eventId: string): Promise<void> {
   await eventually(() => state(handle), { until: (s) => !s.busy && s.recentEventIds.includes(eventId) });
-}
-
-async function replayFailures(histories: Array<{ name: string; history: JsonHistory }>): Promise<string[]> {
-  const failures: string[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: inject('workflowBundlePath') } }, histories.map((h) => ({ workflowId: h.name, history: h.history })))) {
-    if (result.error) failures.push(`${result.workflowId}: ${result.error.message.slice(0, 300)}`);
-  }
-  return failures;
 }
